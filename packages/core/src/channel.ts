@@ -1,0 +1,217 @@
+/**
+ * One receive loop and one serialized send path per socket. zeromq.js allows a
+ * single pending `receive()` and a single pending `send()` per socket (a second
+ * one throws `EBUSY`); a {@link Channel} owns both so callers never see that.
+ *
+ * @module
+ */
+import type * as zmq from "zeromq";
+import { Fifo } from "./collections.js";
+import type { ZmqReliableError } from "./errors.js";
+import { BackpressureError, ClosedError, fromSendError, isZmqError, SocketError } from "./errors.js";
+import type { Frame } from "./frames.js";
+
+/** A socket a {@link Channel} can drive: anything zeromq.js can send and/or receive on. */
+export type ChannelSocket = zmq.Socket & {
+  /** Present on sockets that can send. */
+  send?(message: Frame | Frame[]): Promise<void>;
+  /** Present on sockets that can receive. */
+  receive?(): Promise<Buffer[]>;
+};
+
+/** Options of {@link Channel}. */
+export interface ChannelOptions {
+  /** Name used in error messages, e.g. `"broker frontend"`. */
+  name?: string;
+  /**
+   * How many sends may wait behind the one in progress. Past this, `send()`
+   * rejects and `post()` reports a {@link BackpressureError}: nothing queues
+   * without bound. Default 10,000.
+   */
+  maxPendingSends?: number;
+  /**
+   * Receives errors nobody else can: failed `post()` sends, a message handler
+   * that threw, and a receive loop that stopped on a socket error.
+   */
+  onError?: (error: ZmqReliableError) => void;
+}
+
+/** Counters of a {@link Channel}. */
+export interface ChannelStats {
+  /** Messages received and handed to the handler. */
+  received: number;
+  /** Messages sent successfully. */
+  sent: number;
+  /** Sends that failed (including back-pressure and close). */
+  sendErrors: number;
+  /** Sends waiting right now. */
+  pendingSends: number;
+}
+
+/** Default of {@link ChannelOptions.maxPendingSends}. */
+export const DEFAULT_MAX_PENDING_SENDS = 10_000;
+
+interface PendingSend {
+  message: Frame | Frame[];
+  resolve: (() => void) | undefined;
+  reject: ((e: ZmqReliableError) => void) | undefined;
+}
+
+/**
+ * Drives one socket: a single receive loop that hands every message to a
+ * synchronous handler, and a FIFO send path that issues one `send()` at a time,
+ * in call order. Back-pressure is respected: while the socket cannot send
+ * (high-water mark reached), later sends wait in a bounded queue; when the
+ * socket's `sendTimeout` expires the send fails with {@link BackpressureError}.
+ */
+export class Channel<S extends ChannelSocket = ChannelSocket> {
+  /** The socket this channel drives. Do not call `send`/`receive` on it directly. */
+  readonly socket: S;
+  private readonly name: string;
+  private readonly maxPending: number;
+  private readonly onError: (error: ZmqReliableError) => void;
+  private readonly queue = new Fifo<PendingSend>();
+  private draining = false;
+  private loop: Promise<void> | undefined;
+  private closing = false;
+  private counters = { received: 0, sent: 0, sendErrors: 0 };
+
+  /**
+   * @param socket - the socket to drive; the channel owns it from now on and closes it in {@link Channel.close}.
+   * @param options - see {@link ChannelOptions}.
+   */
+  constructor(socket: S, options: ChannelOptions = {}) {
+    this.socket = socket;
+    this.name = options.name ?? "socket";
+    this.maxPending = options.maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Whether {@link Channel.close} was called. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Sends waiting to be written, including the one in progress. */
+  get pendingSends(): number {
+    return this.queue.length + (this.draining ? 1 : 0);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ChannelStats {
+    return { ...this.counters, pendingSends: this.pendingSends };
+  }
+
+  /**
+   * Starts the receive loop. `handler` is called synchronously for each
+   * message, in order; if it throws, the error goes to `onError` and the loop
+   * goes on. Call at most once.
+   *
+   * @param handler - called with each received message.
+   */
+  listen(handler: (message: Buffer[]) => void): void {
+    if (this.loop) throw new SocketError(`${this.name}: already listening`);
+    if (typeof this.socket.receive !== "function") throw new SocketError(`${this.name}: socket cannot receive`);
+    this.loop = this.receiveLoop(handler);
+  }
+
+  private async receiveLoop(handler: (message: Buffer[]) => void): Promise<void> {
+    const socket = this.socket as S & { receive(): Promise<Buffer[]> };
+    while (!this.closing) {
+      let message: Buffer[];
+      try {
+        message = await socket.receive();
+      } catch (err) {
+        if (this.closing || socket.closed) return;
+        if (isZmqError(err, "EAGAIN")) continue; // receiveTimeout set by the owner: keep listening
+        this.onError(new SocketError(`${this.name}: receive failed: ${(err as Error).message}`, (err as { code?: string }).code, { cause: err }));
+        return;
+      }
+      this.counters.received++;
+      try {
+        handler(message);
+      } catch (err) {
+        this.onError(new SocketError(`${this.name}: message handler threw: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }));
+      }
+    }
+  }
+
+  /**
+   * Queues a message and resolves once zeromq has accepted it. Messages go out
+   * in call order, one `send()` at a time.
+   *
+   * @param message - one frame or an array of frames.
+   * @throws {@link ClosedError} after close, {@link BackpressureError} when the
+   *   queue is full or the socket's `sendTimeout` expired, {@link UnreachableError}
+   *   for a mandatory ROUTER's unknown peer.
+   */
+  send(message: Frame | Frame[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.enqueue({ message, resolve, reject }));
+  }
+
+  /**
+   * Like {@link Channel.send} but returns nothing: failures go to `onError`.
+   * Cheaper on hot paths (no promise per message).
+   *
+   * @param message - one frame or an array of frames.
+   */
+  post(message: Frame | Frame[]): void {
+    this.enqueue({ message, resolve: undefined, reject: undefined });
+  }
+
+  private enqueue(item: PendingSend): void {
+    if (this.closing) return this.fail(item, new ClosedError(`${this.name} is closed`));
+    if (this.queue.length >= this.maxPending) {
+      return this.fail(item, new BackpressureError(`${this.name}: ${this.maxPending} sends already waiting`));
+    }
+    this.queue.push(item);
+    if (!this.draining) void this.drain();
+  }
+
+  private fail(item: PendingSend, error: ZmqReliableError): void {
+    this.counters.sendErrors++;
+    if (item.reject) item.reject(error);
+    else this.onError(error);
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    const socket = this.socket as S & { send(message: Frame | Frame[]): Promise<void> };
+    let item: PendingSend | undefined;
+    while ((item = this.queue.shift()) !== undefined) {
+      if (this.closing) {
+        this.fail(item, new ClosedError(`${this.name} is closed`));
+        continue;
+      }
+      try {
+        await socket.send(item.message);
+        this.counters.sent++;
+        item.resolve?.();
+      } catch (err) {
+        this.fail(item, this.closing ? new ClosedError(`${this.name} is closed`) : fromSendError(err, this.name));
+      }
+    }
+    this.draining = false;
+  }
+
+  /**
+   * Closes the socket (with its linger, 0 by default in this library), fails
+   * every queued send with {@link ClosedError} and waits for the receive loop
+   * to end. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      let item: PendingSend | undefined;
+      while ((item = this.queue.shift()) !== undefined) this.fail(item, new ClosedError(`${this.name} is closed`));
+      if (!this.socket.closed) {
+        try {
+          this.socket.close();
+        } catch {
+          // closed underneath us: nothing to release
+        }
+      }
+    }
+    await this.loop;
+  }
+}

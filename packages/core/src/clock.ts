@@ -1,0 +1,87 @@
+/**
+ * Time as the protocol state machines see it. Production code uses
+ * {@link systemClock}; tests use `FakeClock` from `@zmq-reliable/core/testing`.
+ *
+ * @module
+ */
+
+/** Opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = unknown;
+
+/** A monotonic millisecond clock with one-shot timers. */
+export interface Clock {
+  /** Milliseconds on a monotonic scale (not wall-clock time). */
+  now(): number;
+  /** Calls `callback` once after `ms` milliseconds. */
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  /** Cancels a timer created by {@link Clock.setTimeout}; unknown handles are ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The real clock: `performance.now()` and Node's timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, Math.max(0, ms)),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * A re-armable one-shot timer on a {@link Clock}. Arming it again replaces the
+ * previous deadline, so a role keeps exactly one pending wake-up.
+ */
+export class Timer {
+  private handle: TimerHandle | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
+
+  /**
+   * @param clock - the clock to schedule on.
+   * @param callback - what to run when the timer fires.
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly callback: () => void,
+  ) {}
+
+  /** The absolute time the timer fires at, or `Infinity` when idle. */
+  get deadline(): number {
+    return this.dueAt;
+  }
+
+  /** Whether the timer is armed. */
+  get pending(): boolean {
+    return this.handle !== undefined;
+  }
+
+  /**
+   * Arms the timer to fire at absolute time `at` (clock time), replacing any
+   * earlier arming. `Infinity` disarms it.
+   *
+   * @param at - absolute clock time.
+   */
+  at(at: number): void {
+    this.cancel();
+    if (!Number.isFinite(at)) return;
+    this.dueAt = at;
+    this.handle = this.clock.setTimeout(() => {
+      this.handle = undefined;
+      this.dueAt = Number.POSITIVE_INFINITY;
+      this.callback();
+    }, at - this.clock.now());
+  }
+
+  /**
+   * Arms the timer to fire `ms` milliseconds from now.
+   *
+   * @param ms - delay in milliseconds.
+   */
+  after(ms: number): void {
+    this.at(this.clock.now() + ms);
+  }
+
+  /** Disarms the timer. */
+  cancel(): void {
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+    this.dueAt = Number.POSITIVE_INFINITY;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Small O(1) data structures for brokers' hot paths.
+ *
+ * @module
+ */
+
+/** A FIFO queue with O(1) push and shift (amortised), unlike `Array.prototype.shift`. */
+export class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  /** Number of queued items. */
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Appends an item at the tail. */
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** Removes and returns the head, or `undefined` when empty. */
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Returns the head without removing it. */
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  /** Removes every item and returns them in order. */
+  drain(): T[] {
+    const out = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+
+  /** Iterates from head to tail. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
+  }
+}
+
+/**
+ * Tracks expiry deadlines that all share one time-to-live. Because every
+ * refresh moves a key to the back, keys stay ordered by deadline, so
+ * {@link ExpiryQueue.touch} is O(1) and {@link ExpiryQueue.popExpired} costs
+ * O(expired keys): no scans of all peers.
+ */
+export class ExpiryQueue<K> {
+  private readonly deadlines = new Map<K, number>();
+
+  /** @param ttl - milliseconds from the last touch to expiry. */
+  constructor(readonly ttl: number) {}
+
+  /** Number of tracked keys. */
+  get size(): number {
+    return this.deadlines.size;
+  }
+
+  /** Starts or refreshes `key`'s deadline at `now + ttl`. */
+  touch(key: K, now: number): void {
+    this.deadlines.delete(key);
+    this.deadlines.set(key, now + this.ttl);
+  }
+
+  /** Stops tracking `key`. */
+  delete(key: K): boolean {
+    return this.deadlines.delete(key);
+  }
+
+  /** Whether `key` is tracked. */
+  has(key: K): boolean {
+    return this.deadlines.has(key);
+  }
+
+  /** The deadline of `key`, if tracked. */
+  deadlineOf(key: K): number | undefined {
+    return this.deadlines.get(key);
+  }
+
+  /** The earliest deadline, or `Infinity` when empty. */
+  nextDeadline(): number {
+    for (const d of this.deadlines.values()) return d;
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Removes and returns every key whose deadline is at or before `now`, oldest first. */
+  popExpired(now: number): K[] {
+    const out: K[] = [];
+    for (const [key, deadline] of this.deadlines) {
+      if (deadline > now) break;
+      out.push(key);
+    }
+    for (const key of out) this.deadlines.delete(key);
+    return out;
+  }
+
+  /** Iterates keys in deadline order. */
+  keys(): IterableIterator<K> {
+    return this.deadlines.keys();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Frames and messages: the types every package uses, conversion helpers and
+ * ROUTER envelope handling.
+ *
+ * @module
+ */
+
+/** One frame as an application may send it. Strings are encoded as UTF-8. */
+export type Frame = Buffer | string | Uint8Array;
+
+/** A multipart message: one or more frames. */
+export type Message = Frame[];
+
+/** The zero-length delimiter frame used by REQ/REP envelopes. Never mutate it. */
+export const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * Converts one frame to a `Buffer` without copying when it already is one
+ * (a `Uint8Array` is wrapped, sharing its memory).
+ *
+ * @param frame - the frame to convert.
+ */
+export function toBuffer(frame: Frame): Buffer {
+  if (Buffer.isBuffer(frame)) return frame;
+  if (typeof frame === "string") return Buffer.from(frame, "utf8");
+  return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
+/**
+ * Converts a message, or a single frame, to an array of `Buffer`s.
+ *
+ * @param message - a frame or an array of frames.
+ */
+export function toBuffers(message: Frame | readonly Frame[]): Buffer[] {
+  if (Array.isArray(message)) return message.map(toBuffer);
+  return [toBuffer(message as Frame)];
+}
+
+/**
+ * Decodes the frames of a message as UTF-8 strings (handy in tests and logs).
+ *
+ * @param message - the frames.
+ */
+export function framesToStrings(message: readonly Frame[]): string[] {
+  return message.map((f) => toBuffer(f).toString("utf8"));
+}
+
+/** Whether a frame has zero length. */
+export function isEmptyFrame(frame: Frame | undefined): boolean {
+  if (frame === undefined) return false;
+  return typeof frame === "string" ? frame.length === 0 : frame.byteLength === 0;
+}
+
+/**
+ * A message split at its first empty delimiter frame, as a REP socket does:
+ * `envelope` holds the routing frames before the delimiter, `body` the frames after it.
+ */
+export interface Envelope {
+  /** Routing frames before the empty delimiter (identities added by ROUTERs). */
+  envelope: Buffer[];
+  /** Content frames after the delimiter. */
+  body: Buffer[];
+}
+
+/**
+ * Splits `[id…, ∅, body…]` into envelope and body. Returns `undefined` when the
+ * message has no empty delimiter frame.
+ *
+ * @param message - a message as received from a ROUTER.
+ */
+export function splitEnvelope(message: readonly Buffer[]): Envelope | undefined {
+  for (let i = 0; i < message.length; i++) {
+    if (message[i]!.length === 0) {
+      return { envelope: message.slice(0, i), body: message.slice(i + 1) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Joins an envelope and a body with an empty delimiter: `[id…, ∅, body…]`.
+ *
+ * @param envelope - routing frames.
+ * @param body - content frames.
+ */
+export function joinEnvelope(envelope: readonly Frame[], body: readonly Frame[]): Frame[] {
+  return [...envelope, EMPTY, ...body];
+}
+
+/**
+ * Renders a frame for logs: printable ASCII as text, anything else as hex,
+ * truncated to `max` bytes.
+ *
+ * @param frame - the frame.
+ * @param max - how many bytes to show at most.
+ */
+export function describeFrame(frame: Frame, max = 32): string {
+  const b = toBuffer(frame);
+  const shown = b.subarray(0, max);
+  const printable = shown.every((c) => c >= 0x20 && c < 0x7f);
+  const text = printable ? JSON.stringify(shown.toString("latin1")) : `0x${shown.toString("hex")}`;
+  return b.length > max ? `${text}…(${b.length}B)` : text;
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import {
+  Backoff,
+  ExpiryQueue,
+  Fifo,
+  Heartbeat,
+  InvalidOptionError,
+  Timer,
+  describeFrame,
+  joinEnvelope,
+  splitEnvelope,
+  toBuffer,
+  toBuffers,
+} from "../src/index.js";
+import { FakeClock } from "../src/testing/index.js";
+
+describe("frames", () => {
+  it("converts frames without copying buffers", () => {
+    const b = Buffer.from("x");
+    expect(toBuffer(b)).toBe(b);
+    expect(toBuffer("héllo").toString()).toBe("héllo");
+    const u = new Uint8Array([1, 2, 3]);
+    const wrapped = toBuffer(u);
+    u[0] = 9;
+    expect(wrapped[0]).toBe(9);
+    expect(toBuffers("a")).toEqual([Buffer.from("a")]);
+  });
+
+  it("splits and joins ROUTER envelopes", () => {
+    const msg = [Buffer.from("id1"), Buffer.from("id2"), Buffer.alloc(0), Buffer.from("a"), Buffer.from("b")];
+    const split = splitEnvelope(msg)!;
+    expect(split.envelope.map(String)).toEqual(["id1", "id2"]);
+    expect(split.body.map(String)).toEqual(["a", "b"]);
+    expect(toBuffers(joinEnvelope(split.envelope, split.body))).toEqual(msg);
+    expect(splitEnvelope([Buffer.from("no-delimiter")])).toBeUndefined();
+  });
+
+  it("describes frames for logs", () => {
+    expect(describeFrame("MDPC01")).toBe('"MDPC01"');
+    expect(describeFrame(Buffer.from([0, 1]))).toBe("0x0001");
+  });
+});
+
+describe("Backoff", () => {
+  it("doubles from initial up to max and resets", () => {
+    const b = new Backoff({ initial: 1000, max: 32_000 });
+    expect(Array.from({ length: 8 }, () => b.next())).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 32_000, 32_000]);
+    expect(b.attempts).toBe(8);
+    b.reset();
+    expect(b.next()).toBe(1000);
+  });
+
+  it("applies jitter as a fraction below the step", () => {
+    const b = new Backoff({ initial: 100, max: 400, jitter: 0.5, random: () => 1 });
+    expect(b.next()).toBe(50);
+    expect(b.next()).toBe(100);
+  });
+
+  it("rejects bad options", () => {
+    expect(() => new Backoff({ initial: -1 })).toThrow(InvalidOptionError);
+    expect(() => new Backoff({ initial: 10, max: 5 })).toThrow(InvalidOptionError);
+  });
+});
+
+describe("Heartbeat", () => {
+  it("schedules sends and expiry from the last traffic", () => {
+    const hb = new Heartbeat({ interval: 1000, liveness: 3 }, 0);
+    expect(hb.ttl).toBe(3000);
+    expect(hb.shouldSend(999)).toBe(false);
+    expect(hb.shouldSend(1000)).toBe(true);
+    hb.sent(1000);
+    expect(hb.nextSendAt).toBe(2000);
+    expect(hb.isExpired(2999)).toBe(false);
+    expect(hb.isExpired(3000)).toBe(true);
+    hb.received(2500);
+    expect(hb.isExpired(5499)).toBe(false);
+    expect(hb.remaining(2500)).toBe(3);
+    expect(hb.remaining(4600)).toBe(1);
+    expect(hb.nextDeadline()).toBe(2000);
+  });
+});
+
+describe("Timer and FakeClock", () => {
+  it("fires once at the armed time and can be re-armed", () => {
+    const clock = new FakeClock();
+    let fired = 0;
+    const t = new Timer(clock, () => fired++);
+    t.after(100);
+    clock.advance(99);
+    expect(fired).toBe(0);
+    t.at(150); // re-arm replaces
+    clock.advance(1);
+    expect(fired).toBe(0);
+    clock.advance(50);
+    expect(fired).toBe(1);
+    expect(t.pending).toBe(false);
+    t.after(10);
+    t.cancel();
+    clock.advance(100);
+    expect(fired).toBe(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("runs timers scheduled by timers within the same advance, in order", () => {
+    const clock = new FakeClock(1000);
+    const seen: number[] = [];
+    clock.setTimeout(() => {
+      seen.push(clock.now());
+      clock.setTimeout(() => seen.push(clock.now()), 10);
+    }, 5);
+    clock.setTimeout(() => seen.push(clock.now()), 20);
+    clock.advance(30);
+    expect(seen).toEqual([1005, 1015, 1020]);
+  });
+});
+
+describe("collections", () => {
+  it("Fifo keeps order across compaction", () => {
+    const q = new Fifo<number>();
+    for (let i = 0; i < 5000; i++) q.push(i);
+    for (let i = 0; i < 3000; i++) expect(q.shift()).toBe(i);
+    expect(q.length).toBe(2000);
+    expect(q.peek()).toBe(3000);
+    expect([...q][0]).toBe(3000);
+    expect(q.drain().length).toBe(2000);
+    expect(q.shift()).toBeUndefined();
+  });
+
+  it("ExpiryQueue pops only expired keys, oldest first, and touch moves keys back", () => {
+    const e = new ExpiryQueue<string>(100);
+    e.touch("a", 0);
+    e.touch("b", 10);
+    e.touch("c", 20);
+    e.touch("a", 50); // a now expires at 150
+    expect(e.nextDeadline()).toBe(110);
+    expect(e.popExpired(115)).toEqual(["b"]);
+    expect(e.popExpired(150)).toEqual(["c", "a"]);
+    expect(e.size).toBe(0);
+    expect(e.nextDeadline()).toBe(Infinity);
+  });
+});
