@@ -26,6 +26,7 @@ export class ChildHandle {
   /** Resolves when the process has exited. */
   readonly exited: Promise<ChildExit>;
   private waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  private lineListeners: ((line: string) => void)[] = [];
   private exitInfo: ChildExit | undefined;
 
   /** @internal */
@@ -41,6 +42,7 @@ export class ChildHandle {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         this.lines.push(line);
+        for (const listener of this.lineListeners) listener(line);
         this.waiters = this.waiters.filter((w) => {
           if (!w.pattern.test(line)) return true;
           w.resolve(line);
@@ -94,6 +96,15 @@ export class ChildHandle {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Calls `listener` with every stdout line from now on.
+   *
+   * @param listener - called once per line, without the newline.
+   */
+  onLine(listener: (line: string) => void): void {
+    this.lineListeners.push(listener);
   }
 
   /** Sends `signal` (default SIGKILL) and resolves when the process is gone. */
