@@ -1,1 +1,74 @@
-export {};
+/**
+ * `@zmq-reliable/paranoid-pirate`: the Paranoid Pirate pattern (6/PPP) on
+ * zeromq v6. A {@link ParanoidPirateQueue} between Lazy Pirate clients and
+ * {@link ParanoidPirateWorker}s, with heartbeats in both directions, worker
+ * expiry, reconnects with exponential back-off, and the wire of the reference
+ * `ppqueue`/`ppworker` byte for byte.
+ *
+ * The pure, socket-free parts ({@link QueueState}, {@link WorkerState}, the
+ * codec in `protocol`) are exported too, for testing and for embedding the
+ * behaviour in other transports.
+ *
+ * @packageDocumentation
+ */
+export { PARANOID_PIRATE_DEFAULTS, type ReconnectOptions } from "./defaults.js";
+export {
+  decodeClientRequest,
+  decodeEnvelope,
+  decodeQueueMessage,
+  decodeWorkerMessage,
+  encodeEnvelope,
+  encodeHeartbeat,
+  encodeReady,
+  encodeReply,
+  encodeRequest,
+  type Envelope,
+  HEARTBEAT_FRAME,
+  isCommandShaped,
+  PPP_HEARTBEAT,
+  PPP_READY,
+  type QueueMessage,
+  READY_FRAME,
+  type WorkerMessage,
+} from "./protocol.js";
+export {
+  type InFlightRequest,
+  QUEUE_DROP_REASONS,
+  type QueueAction,
+  type QueueDropReason,
+  QueueState,
+  type QueueStateCounters,
+  type QueueStateOptions,
+} from "./queue-state.js";
+export {
+  WORKER_DROP_REASONS,
+  type WorkerAction,
+  type WorkerDropReason,
+  type WorkerPhase,
+  type WorkerRequest,
+  WorkerState,
+  type WorkerStateCounters,
+  type WorkerStateOptions,
+} from "./worker-state.js";
+export {
+  ParanoidPirateQueue,
+  type ParanoidPirateQueueEvents,
+  type ParanoidPirateQueueOptions,
+  type ParanoidPirateQueueStats,
+  type QueueDropEvent,
+  type RequestLostEvent,
+  type WorkerExpiredEvent,
+  type WorkerReadyEvent,
+} from "./queue.js";
+export {
+  type HeartbeatMissEvent,
+  ParanoidPirateWorker,
+  type ParanoidPirateWorkerEvents,
+  type ParanoidPirateWorkerOptions,
+  type ParanoidPirateWorkerStats,
+  type RequestContext,
+  type RequestHandler,
+  type WorkerConnectEvent,
+  type WorkerDropEvent,
+  type WorkerReconnectEvent,
+} from "./worker.js";
