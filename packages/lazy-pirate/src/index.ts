@@ -1,1 +1,40 @@
-export {};
+/**
+ * `@zmq-reliable/lazy-pirate`: the zguide's Lazy Pirate pattern on zeromq v6.
+ * {@link LazyPirateClient} makes any REQ/REP service reliable from the client
+ * side (timeout, close-and-reopen, resend, failover across endpoints);
+ * {@link LazyPirateServer} is a REP-equivalent server with an async handler
+ * that a throwing or hanging handler cannot wedge, with fault injection for
+ * demos and tests. The wire is plain REQ/REP frames (protocols.md §2).
+ *
+ * @packageDocumentation
+ */
+export { type Attempt, AttemptSchedule, type AttemptScheduleOptions, EndpointRotation, FAILOVER_POLICIES, type FailoverPolicy } from "./attempts.js";
+export {
+  type ClientDropEvent,
+  type FailoverEvent,
+  type GiveUpEvent,
+  LAZY_PIRATE_DEFAULTS,
+  LazyPirateClient,
+  type LazyPirateClientEvents,
+  type LazyPirateClientOptions,
+  type LazyPirateClientStats,
+  type ReconnectEvent,
+  type RequestOptions,
+  type RetryEvent,
+} from "./client.js";
+export { type FaultDecision, type FaultOptions, FaultPlan, seededRandom } from "./faults.js";
+export { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "./protocol.js";
+export {
+  type FaultEvent,
+  type HandlerContext,
+  type HandlerErrorEvent,
+  type HandlerTimeoutEvent,
+  LAZY_PIRATE_SERVER_DEFAULTS,
+  type LazyPirateHandler,
+  LazyPirateServer,
+  type LazyPirateServerEvents,
+  type LazyPirateServerOptions,
+  type LazyPirateServerStats,
+  type ServerDropEvent,
+  type ServerDropReason,
+} from "./server.js";

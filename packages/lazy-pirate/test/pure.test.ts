@@ -1,0 +1,176 @@
+import { Timer } from "@zmq-reliable/core";
+import { FakeClock } from "@zmq-reliable/core/testing";
+import { describe, expect, it } from "vitest";
+import { AttemptSchedule, EndpointRotation } from "../src/attempts.js";
+import { FaultPlan, seededRandom } from "../src/faults.js";
+import { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "../src/protocol.js";
+
+describe("protocol", () => {
+  it("sends the body frames exactly as given, any frame type", () => {
+    expect(encodeRequest("1")).toEqual([Buffer.from("1")]);
+    const bytes = new Uint8Array([0, 255, 7]);
+    expect(encodeRequest(["a", Buffer.from([1, 2]), bytes, ""])).toEqual([Buffer.from("a"), Buffer.from([1, 2]), Buffer.from(bytes), Buffer.alloc(0)]);
+  });
+
+  it("refuses an empty request and empty or non-frame replies", () => {
+    expect(() => encodeRequest([])).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => encodeReply([])).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    expect(() => encodeReply(undefined)).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    expect(() => encodeReply(null)).toThrow(/null/);
+    expect(() => encodeReply(42)).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    expect(() => encodeReply(["ok", { not: "a frame" }])).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    expect(encodeReply("x")).toEqual([Buffer.from("x")]);
+    expect(encodeReply(["x", new Uint8Array([1])])).toEqual([Buffer.from("x"), Buffer.from([1])]);
+  });
+
+  it("encodes and decodes decimal sequence numbers like the reference programs", () => {
+    expect(encodeSequence(0)).toEqual(Buffer.from("0"));
+    expect(encodeSequence(1)).toEqual(Buffer.from("1"));
+    expect(encodeSequence(12345)).toEqual(Buffer.from("12345"));
+    for (const n of [0, 1, 9, 10, 99, 1000, 2 ** 40, Number.MAX_SAFE_INTEGER]) expect(decodeSequence(encodeSequence(n))).toBe(n);
+    expect(() => encodeSequence(-1)).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => encodeSequence(1.5)).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    for (const bad of ["", "01", "+1", "-1", " 1", "1 ", "1a", "0x10", "1e3", "99999999999999999999"]) {
+      expect(() => decodeSequence(bad), bad).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    }
+  });
+
+  it("random bytes decode to a number or a ProtocolError, nothing else", () => {
+    const random = seededRandom(7);
+    for (let i = 0; i < 2000; i++) {
+      const frame = Buffer.from(Array.from({ length: Math.floor(random() * 6) }, () => Math.floor(random() * 256)));
+      try {
+        expect(Number.isSafeInteger(decodeSequence(frame))).toBe(true);
+      } catch (err) {
+        expect((err as { code?: string }).code).toBe("ERR_PROTOCOL");
+      }
+    }
+  });
+
+  it("isEcho compares frame by frame", () => {
+    const req = [Buffer.from("1"), Buffer.from("x")];
+    expect(isEcho([Buffer.from("1"), Buffer.from("x")], req)).toBe(true);
+    expect(isEcho([Buffer.from("1")], req)).toBe(false);
+    expect(isEcho([Buffer.from("2"), Buffer.from("x")], req)).toBe(false);
+  });
+});
+
+describe("attempt planning", () => {
+  it("one endpoint: retries=3 is three sends to the same endpoint, then give up after 3 × timeout", () => {
+    const clock = new FakeClock(1000);
+    const rotation = new EndpointRotation(["tcp://a:1"]);
+    const schedule = new AttemptSchedule(rotation, { attempts: 3, timeout: 2500 });
+    const sends: { attempt: number; at: number; endpoint: string; failover: boolean }[] = [];
+    let gaveUpAt = -1;
+    const timer = new Timer(clock, () => step());
+    const step = () => {
+      const a = schedule.next(clock.now());
+      if (!a) {
+        gaveUpAt = clock.now();
+        return;
+      }
+      sends.push({ attempt: a.attempt, at: clock.now(), endpoint: a.endpoint, failover: a.failover });
+      timer.at(a.deadline);
+    };
+    step();
+    while (clock.runNext());
+    expect(sends).toEqual([
+      { attempt: 1, at: 1000, endpoint: "tcp://a:1", failover: false },
+      { attempt: 2, at: 3500, endpoint: "tcp://a:1", failover: false },
+      { attempt: 3, at: 6000, endpoint: "tcp://a:1", failover: false },
+    ]);
+    expect(gaveUpAt - 1000).toBe(3 * 2500);
+    expect(schedule.attempts).toBe(3);
+    expect(schedule.exhausted).toBe(true);
+    expect(schedule.endpoints).toEqual(["tcp://a:1", "tcp://a:1", "tcp://a:1"]);
+  });
+
+  it("several endpoints: each retry moves to the next endpoint, wrapping around", () => {
+    const rotation = new EndpointRotation(["A", "B", "C"]);
+    const schedule = new AttemptSchedule(rotation, { attempts: 5, timeout: 10 });
+    const plan = Array.from({ length: 6 }, (_, i) => schedule.next(i * 10));
+    expect(plan.map((a) => a?.endpoint)).toEqual(["A", "B", "C", "A", "B", undefined]);
+    expect(plan.map((a) => a?.failover)).toEqual([false, true, true, true, true, undefined]);
+    expect(plan.map((a) => a?.previous)).toEqual([undefined, "A", "B", "C", "A", undefined]);
+    expect(plan[1]!.deadline).toBe(20);
+  });
+
+  it("sticky: the next request starts where the last answer came from", () => {
+    const rotation = new EndpointRotation(["A", "B"], "sticky");
+    const first = new AttemptSchedule(rotation, { attempts: 3, timeout: 10 });
+    expect(first.next(0)!.endpoint).toBe("A");
+    expect(first.next(10)!.endpoint).toBe("B");
+    first.answered();
+    const second = new AttemptSchedule(rotation, { attempts: 3, timeout: 10 });
+    expect(second.next(20)!.endpoint).toBe("B");
+    expect(second.next(30)!.endpoint).toBe("A");
+  });
+
+  it("first: every request starts at the first endpoint", () => {
+    const rotation = new EndpointRotation(["A", "B"], "first");
+    const first = new AttemptSchedule(rotation, { attempts: 2, timeout: 10 });
+    first.next(0);
+    first.next(10);
+    first.answered();
+    expect(new AttemptSchedule(rotation, { attempts: 2, timeout: 10 }).next(20)!.endpoint).toBe("A");
+  });
+
+  it("round-robin: successive requests start on successive endpoints", () => {
+    const rotation = new EndpointRotation(["A", "B", "C"], "round-robin");
+    const starts = Array.from({ length: 4 }, () => new AttemptSchedule(rotation, { attempts: 1, timeout: 10 }).next(0)!.endpoint);
+    expect(starts).toEqual(["A", "B", "C", "A"]);
+  });
+
+  it("rejects bad options", () => {
+    expect(() => new EndpointRotation([])).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new EndpointRotation([""])).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new EndpointRotation(["A"], "random" as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    const rotation = new EndpointRotation(["A"]);
+    expect(() => new AttemptSchedule(rotation, { attempts: 0, timeout: 10 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new AttemptSchedule(rotation, { attempts: 1.5, timeout: 10 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new AttemptSchedule(rotation, { attempts: 1, timeout: 0 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+  });
+});
+
+describe("fault plan", () => {
+  it("injects nothing by default", () => {
+    const plan = new FaultPlan();
+    expect(plan.active).toBe(false);
+    for (let n = 1; n <= 100; n++) expect(plan.decide(n)).toEqual({ crash: false, dropReply: false, delay: 0 });
+  });
+
+  it("is deterministic for a seed and close to the asked probability", () => {
+    const run = (seed: number) => {
+      const plan = new FaultPlan({ dropReply: 0.3, crash: 0.05, seed });
+      return Array.from({ length: 2000 }, (_, i) => plan.decide(i + 1));
+    };
+    const a = run(42);
+    expect(run(42)).toEqual(a);
+    expect(run(43)).not.toEqual(a);
+    const drops = a.filter((d) => d.dropReply).length;
+    const crashes = a.filter((d) => d.crash).length;
+    expect(drops).toBeGreaterThan(500);
+    expect(drops).toBeLessThan(700);
+    expect(crashes).toBeGreaterThan(50);
+    expect(crashes).toBeLessThan(150);
+    expect(new FaultPlan({ dropReply: 1, seed: 1 }).seed).toBe(1);
+  });
+
+  it("functions and crashAfter decide by request number", () => {
+    const plan = new FaultPlan({ dropReply: (n) => n % 2 === 0, delay: (n) => n * 10, crashAfter: 3 });
+    expect([1, 2, 3, 4].map((n) => plan.decide(n))).toEqual([
+      { crash: false, dropReply: false, delay: 10 },
+      { crash: false, dropReply: true, delay: 20 },
+      { crash: false, dropReply: false, delay: 30 },
+      { crash: true, dropReply: true, delay: 40 },
+    ]);
+    expect(new FaultPlan({ delay: 5 }).decide(1).delay).toBe(5);
+  });
+
+  it("rejects bad fault options", () => {
+    expect(() => new FaultPlan({ dropReply: 1.5 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new FaultPlan({ crash: -0.1 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new FaultPlan({ delay: -1 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    expect(() => new FaultPlan({ crashAfter: 1.5 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+  });
+});
