@@ -100,7 +100,7 @@ export type QueueAction =
       worker: Buffer;
       /** The request it held. */
       request: InFlightRequest;
-      /** The worker expired, said READY again while busy (it restarted), or the queue closed. */
+      /** The worker expired; said READY again while busy (it restarted or gave the request up); or the queue closed. */
       cause: "expired" | "restarted" | "closed";
     }
   | {
@@ -304,8 +304,9 @@ export class QueueState {
   private onReady(worker: Buffer, key: string, record: WorkerRecord | undefined, now: number): QueueAction[] {
     this.counters.registrations++;
     if (record) {
-      // A worker we know says READY again: it started a new conversation, so
-      // whatever it held is gone. An idle one just stays where it is in the LRU.
+      // A worker we know says READY again: it started a new conversation
+      // (restarted, or gave up a request its handler failed), so whatever it
+      // held is gone. An idle one just stays where it is in the LRU.
       this.heard(record, now);
       if (!record.job) return [];
       const lost = record.job;

@@ -69,7 +69,11 @@ export interface RequestLostEvent {
   request: Buffer[];
   /** When the request was handed to the worker (`performance.now()` time). */
   since: number;
-  /** Why it is lost: the worker expired, restarted (sent READY while busy), or the queue closed. */
+  /**
+   * Why it is lost: the worker `expired`; it said READY while holding it
+   * (`restarted`: a fresh start, or its handler failed and it gave the request
+   * up); or the queue `closed`.
+   */
   cause: "expired" | "restarted" | "closed";
 }
 

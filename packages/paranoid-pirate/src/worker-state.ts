@@ -34,9 +34,12 @@ export type WorkerDropReason =
   | "unknown-command"
   /** An empty or otherwise malformed message from the queue. */
   | "malformed-message"
-  /** The handler threw or rejected: no reply is sent, the client's retry covers it. */
+  /**
+   * The handler threw, rejected or returned no frames: no reply is sent (the
+   * client's retry covers it) and the worker says READY again.
+   */
   | "handler-error"
-  /** A request arrived while the worker was closing. */
+  /** A request arrived while the worker was closing, or closing gave up waiting for the handler. */
   | "closing"
   /** A reply whose connection is gone (the worker reconnected meanwhile). */
   | "stale-reply";
@@ -286,23 +289,33 @@ export class WorkerState {
       // The request's run time is not held against the queue: start counting again.
       this.heartbeat.received(now);
     }
+    const live = this.currentPhase === "connected" && request.connection === this.connection;
+    let frames: Frame[] | undefined;
+    let error: unknown;
     if ("error" in result) {
-      actions.push(this.drop("handler-error", result.error));
-    } else if (this.currentPhase === "connected" && request.connection === this.connection) {
-      let frames: Frame[];
+      error = result.error;
+    } else {
       try {
         frames = encodeReply(request.envelope, result.reply);
       } catch (err) {
-        frames = [];
-        actions.push(this.drop("handler-error", err));
+        error = err;
       }
-      if (frames.length > 0) {
-        this.heartbeat.sent(now);
-        this.counters.replies++;
-        actions.push({ type: "send", kind: "reply", frames });
-      }
-    } else {
+    }
+    if (frames && live) {
+      this.heartbeat.sent(now);
+      this.counters.replies++;
+      actions.push({ type: "send", kind: "reply", frames });
+    } else if (frames) {
       actions.push(this.drop("stale-reply"));
+    } else {
+      actions.push(this.drop("handler-error", error));
+      if (live && !this.closing) {
+        // No reply will come, so tell the queue this worker is free again:
+        // READY starts a new conversation (RFC 6). Without it a queue would
+        // keep the worker busy forever; ours reports the request lost.
+        this.heartbeat.sent(now);
+        actions.push({ type: "send", kind: "ready", frames: encodeReady() });
+      }
     }
     const next = this.pending.shift();
     if (next) {
@@ -373,6 +386,16 @@ export class WorkerState {
     for (let r = this.pending.shift(); r; r = this.pending.shift()) actions.push(this.drop("closing"));
     if (!this.current) actions.push(...this.finish());
     return actions;
+  }
+
+  /**
+   * Gives up on the request being handled (closing took too long): its
+   * eventual result is ignored, and the worker closes now.
+   */
+  abandon(): WorkerAction[] {
+    if (!this.closing || !this.current) return [];
+    this.current = undefined;
+    return [this.drop("closing"), ...this.finish()];
   }
 
   private finish(): WorkerAction[] {

@@ -318,15 +318,33 @@ export class ParanoidPirateWorker extends TypedEmitter<ParanoidPirateWorkerEvent
    * being handled is finished and its reply sent, then the socket is closed
    * (lingering up to one heartbeat interval for that reply) and every timer
    * cancelled. PPP has no goodbye: the queue expires the worker after
-   * `liveness` intervals. Idempotent.
+   * `liveness` intervals. Idempotent (later calls return the first call's promise).
+   *
+   * @param options - `timeout`: how long to wait for the request in hand, in
+   *   ms (default: as long as it takes). Past it, the request is abandoned
+   *   (a `drop` event with reason `closing`; its reply is never sent) and the
+   *   worker closes.
    */
-  close(): Promise<void> {
-    this.closing ??= this.doClose();
+  close(options: { timeout?: number } = {}): Promise<void> {
+    this.closing ??= this.doClose(options.timeout);
     return this.closing;
   }
 
-  private async doClose(): Promise<void> {
+  private async doClose(timeout: number | undefined): Promise<void> {
     this.perform(this.state.close());
+    if (this.running && timeout !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeout);
+      });
+      const outcome = await Promise.race([this.running.then(() => "done" as const), expired]);
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        this.log.warn?.(`close: request still running after ${timeout} ms; abandoning it`);
+        this.running = undefined;
+        this.perform(this.state.abandon());
+      }
+    }
     while (this.running) await this.running;
     this.timer.cancel();
     while (this.closingChannels.size > 0) await Promise.all([...this.closingChannels]);

@@ -1,0 +1,237 @@
+import { toBuffers } from "@zmq-reliable/core";
+import { describe, expect, it } from "vitest";
+import { type QueueAction, QueueState } from "../src/index.js";
+
+const W1 = Buffer.from([0x00, 0, 0, 0, 1]);
+const W2 = Buffer.from([0x00, 0, 0, 0, 2]);
+const W3 = Buffer.from([0x00, 0, 0, 0, 3]);
+const C1 = Buffer.from([0x00, 1, 1, 1, 1]);
+const C2 = Buffer.from([0x00, 2, 2, 2, 2]);
+const READY = [Buffer.from([0x01])];
+const HEARTBEAT = [Buffer.from([0x02])];
+const request = (client: Buffer, ...body: string[]) => [client, Buffer.alloc(0), ...body.map((s) => Buffer.from(s))];
+
+/** The worker each `send-worker` request action goes to, ignoring heartbeats. */
+function dispatched(actions: QueueAction[]): { worker: string; frames: Buffer[] }[] {
+  return actions
+    .filter((a): a is Extract<QueueAction, { type: "send-worker" }> => a.type === "send-worker" && a.frames.length > 1)
+    .map((a) => ({ worker: a.worker.toString("hex"), frames: toBuffers(a.frames) }));
+}
+
+function heartbeatsTo(actions: QueueAction[]): string[] {
+  return actions
+    .filter((a): a is Extract<QueueAction, { type: "send-worker" }> => a.type === "send-worker" && a.frames.length === 1)
+    .map((a) => {
+      expect(toBuffers(a.frames)).toEqual(HEARTBEAT);
+      return a.worker.toString("hex");
+    });
+}
+
+function newQueue(now = 0): QueueState {
+  return new QueueState({ heartbeatInterval: 1000, liveness: 3 }, now);
+}
+
+describe("QueueState: dispatch", () => {
+  it("registers workers on READY and dispatches least recently used first", () => {
+    const q = newQueue();
+    expect(q.canAccept).toBe(false);
+    expect(q.workerMessage(W1, READY, 0)).toEqual([{ type: "worker-ready", worker: W1 }]);
+    q.workerMessage(W2, READY, 1);
+    q.workerMessage(W3, READY, 2);
+    expect(q.readyWorkers()).toEqual([W1, W2, W3]);
+
+    const a1 = q.clientRequest(request(C1, "r1"), 10);
+    expect(dispatched(a1)).toEqual([{ worker: W1.toString("hex"), frames: request(C1, "r1") }]);
+    const a2 = q.clientRequest(request(C2, "r2", "more"), 11);
+    expect(dispatched(a2)).toEqual([{ worker: W2.toString("hex"), frames: request(C2, "r2", "more") }]);
+    expect(q.readyWorkers()).toEqual([W3]);
+    expect(q.busyCount).toBe(2);
+
+    // W2 answers first, so it goes to the back of the list, behind W3.
+    expect(q.workerMessage(W2, request(C2, "re2", "x"), 20)).toEqual([{ type: "send-client", frames: request(C2, "re2", "x") }]);
+    expect(q.readyWorkers()).toEqual([W3, W2]);
+    expect(dispatched(q.clientRequest(request(C1, "r3"), 21))[0]!.worker).toBe(W3.toString("hex"));
+    expect(q.stats()).toMatchObject({ requests: 3, replies: 1, registrations: 3, dropped: 0 });
+  });
+
+  it("accepts client requests only while a worker is ready", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    expect(q.canAccept).toBe(true);
+    q.clientRequest(request(C1, "r1"), 1);
+    expect(q.canAccept).toBe(false);
+    // If one arrives anyway (a receive was already pending), it is dropped, never queued.
+    expect(q.clientRequest(request(C2, "r2"), 2)).toEqual([{ type: "drop", reason: "no-worker", worker: undefined, error: undefined }]);
+    q.workerMessage(W1, request(C1, "re1"), 3);
+    expect(q.canAccept).toBe(true);
+  });
+
+  it("a busy worker's heartbeat keeps it alive but never makes it ready (the ppqueue bug, §4.5)", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.clientRequest(request(C1, "r1"), 10);
+    for (let t = 100; t <= 5000; t += 500) {
+      expect(q.workerMessage(W1, HEARTBEAT, t)).toEqual([]);
+      q.tick(t);
+      expect(q.canAccept).toBe(false);
+      expect(q.readyWorkers()).toEqual([]);
+    }
+    expect(q.clientRequest(request(C2, "r2"), 5001)).toMatchObject([{ type: "drop", reason: "no-worker" }]);
+    expect(q.requestOf(W1)?.body.map(String)).toEqual(["r1"]);
+    expect(q.stats().workersExpired).toBe(0);
+  });
+
+  it("forwards multi-hop envelopes whole", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    const msg = [Buffer.from("hop1"), Buffer.from("hop2"), Buffer.alloc(0), Buffer.from("a"), Buffer.from("b")];
+    expect(dispatched(q.clientRequest(msg, 1))[0]!.frames).toEqual(msg);
+    expect(q.workerMessage(W1, msg, 2)).toEqual([{ type: "send-client", frames: msg }]);
+  });
+});
+
+describe("QueueState: heartbeats and expiry", () => {
+  it("heartbeats idle and busy workers every interval, and nobody when there are no workers", () => {
+    const q = newQueue();
+    expect(q.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(q.tick(1000)).toEqual([]);
+    q.workerMessage(W1, READY, 1500);
+    q.workerMessage(W2, READY, 1500);
+    q.clientRequest(request(C1, "r1"), 1600); // W1 busy
+    expect(q.nextWakeAt()).toBe(2000);
+    expect(heartbeatsTo(q.tick(2000)).sort()).toEqual([W1.toString("hex"), W2.toString("hex")]);
+    expect(q.nextWakeAt()).toBe(3000);
+    expect(q.tick(2999)).toEqual([]);
+    q.workerMessage(W1, HEARTBEAT, 2999);
+    q.workerMessage(W2, HEARTBEAT, 2999);
+    expect(heartbeatsTo(q.tick(3000))).toHaveLength(2);
+    expect(q.stats()).toMatchObject({ heartbeatsSent: 4, heartbeatsReceived: 2 });
+  });
+
+  it("expires an idle worker after exactly liveness × interval of silence", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W1, HEARTBEAT, 1000);
+    expect(q.ttl).toBe(3000);
+    expect(q.tick(3999).filter((a) => a.type === "worker-expired")).toEqual([]);
+    const actions = q.tick(4000);
+    expect(actions).toContainEqual({ type: "worker-expired", worker: W1, busy: false, silentFor: 3000 });
+    expect(actions.some((a) => a.type === "request-lost")).toBe(false);
+    expect(q.workerCount).toBe(0);
+    expect(q.canAccept).toBe(false);
+    // It is never sent anything again: no heartbeats, no work.
+    expect(q.tick(10_000)).toEqual([]);
+    expect(q.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("expires a busy worker and names the request it lost", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    q.clientRequest(request(C1, "lost", "frames"), 500);
+    q.workerMessage(W2, HEARTBEAT, 2500);
+    expect(q.nextWakeAt()).toBe(1000);
+    const actions = q.tick(3000);
+    expect(actions).toContainEqual({ type: "worker-expired", worker: W1, busy: true, silentFor: 3000 });
+    expect(actions).toContainEqual({
+      type: "request-lost",
+      worker: W1,
+      cause: "expired",
+      request: { client: [C1], body: [Buffer.from("lost"), Buffer.from("frames")], since: 500 },
+    });
+    expect(q.workerCount).toBe(1);
+    expect(q.stats()).toMatchObject({ workersExpired: 1, requestsLost: 1 });
+    // A late reply from the expired worker is dropped, not forwarded.
+    expect(q.workerMessage(W1, request(C1, "late"), 3100)).toMatchObject([{ type: "drop", reason: "unknown-worker" }]);
+  });
+
+  it("expires workers oldest first and keeps the next deadline exact", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 100);
+    q.workerMessage(W3, READY, 200);
+    q.workerMessage(W1, HEARTBEAT, 250);
+    expect(q.nextWakeAt()).toBe(1000); // heartbeat first
+    q.tick(1000);
+    expect(q.nextWakeAt()).toBe(2000);
+    q.tick(2000);
+    expect(q.nextWakeAt()).toBe(3000);
+    q.tick(3000);
+    expect(q.nextWakeAt()).toBe(3100); // W2's expiry comes before the next heartbeat
+    const expired = [...q.tick(3200), ...q.tick(3250)].filter((a) => a.type === "worker-expired").map((a) => (a as { worker: Buffer }).worker);
+    expect(expired).toEqual([W2, W3, W1]);
+  });
+
+  it("a READY from a worker holding a request means it restarted: the request is lost", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.clientRequest(request(C1, "r1"), 10);
+    const actions = q.workerMessage(W1, READY, 20);
+    expect(actions).toEqual([
+      { type: "request-lost", worker: W1, cause: "restarted", request: { client: [C1], body: [Buffer.from("r1")], since: 10 } },
+      { type: "worker-ready", worker: W1 },
+    ]);
+    expect(q.readyWorkers()).toEqual([W1]);
+    // A repeated READY from an idle worker changes nothing.
+    expect(q.workerMessage(W1, READY, 30)).toEqual([]);
+    expect(q.workerCount).toBe(1);
+  });
+
+  it("an expired worker that says READY again is registered afresh", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.tick(3000);
+    expect(q.workerCount).toBe(0);
+    expect(q.workerMessage(W1, HEARTBEAT, 3100)).toMatchObject([{ type: "drop", reason: "unknown-worker" }]);
+    expect(q.workerMessage(W1, READY, 3200)).toEqual([{ type: "worker-ready", worker: W1 }]);
+    expect(q.readyWorkers()).toEqual([W1]);
+  });
+
+  it("clear() reports every held request as lost on close", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    q.clientRequest(request(C1, "r1"), 10);
+    expect(q.clear()).toEqual([{ type: "request-lost", worker: W1, cause: "closed", request: { client: [C1], body: [Buffer.from("r1")], since: 10 } }]);
+    expect(q.workerCount).toBe(0);
+    expect(q.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("QueueState: bad input", () => {
+  it("drops and counts malformed backend traffic without disturbing registered workers", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    const drops = [
+      q.workerMessage(W1, [Buffer.from([0x07])], 1), // unknown command
+      q.workerMessage(W1, [Buffer.alloc(0)], 2), // empty message
+      q.workerMessage(W1, [Buffer.from("no"), Buffer.from("delimiter")], 3),
+      q.workerMessage(W2, HEARTBEAT, 4), // never said READY
+      q.workerMessage(W2, request(C1, "reply"), 5), // reply from an unknown worker
+      q.workerMessage(W1, request(C1, "reply"), 6), // reply from an idle worker
+      q.clientRequest([C1, Buffer.from("no delimiter")], 7),
+    ].map((actions) => {
+      expect(actions).toHaveLength(1);
+      return (actions[0] as Extract<QueueAction, { type: "drop" }>).reason;
+    });
+    expect(drops).toEqual(["unknown-command", "malformed-message", "malformed-message", "unknown-worker", "unknown-worker", "unexpected-reply", "malformed-request"]);
+    expect(q.stats().dropped).toBe(7);
+    expect(q.stats().drops).toEqual({
+      "malformed-request": 1,
+      "no-worker": 0,
+      "unknown-command": 1,
+      "malformed-message": 2,
+      "unknown-worker": 2,
+      "unexpected-reply": 1,
+    });
+    // Malformed messages do not count as signs of life; the unexpected reply (well-formed) does.
+    expect(q.readyWorkers()).toEqual([W1]);
+    expect(q.tick(3005).some((a) => a.type === "worker-expired")).toBe(false);
+    expect(q.tick(3006).some((a) => a.type === "worker-expired")).toBe(true);
+  });
+
+  it("rejects bad options", () => {
+    expect(() => new QueueState({ heartbeatInterval: 0 }, 0)).toThrow(/heartbeatInterval/);
+    expect(() => new QueueState({ liveness: 0 }, 0)).toThrow(/liveness/);
+  });
+});

@@ -1,0 +1,204 @@
+import { nextEvent } from "@zmq-reliable/core";
+import { reservePort, waitFor } from "@zmq-reliable/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
+import { closeAll, deferred, lazyRequest, track } from "./helpers.js";
+
+const HEARTBEAT = 50;
+const LIVENESS = 3;
+const TTL = HEARTBEAT * LIVENESS;
+
+afterEach(closeAll);
+
+async function startQueue(options: ParanoidPirateQueueOptions = {}): Promise<ParanoidPirateQueue> {
+  const queue = track(new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", heartbeatInterval: HEARTBEAT, liveness: LIVENESS, ...options }));
+  await queue.start();
+  return queue;
+}
+
+/** Starts a worker and waits until the queue has registered it; returns the worker and its id at the queue. */
+async function startWorker(queue: ParanoidPirateQueue, options: Partial<ParanoidPirateWorkerOptions> & Pick<ParanoidPirateWorkerOptions, "handler">): Promise<{ worker: ParanoidPirateWorker; id: Buffer }> {
+  const worker = track(new ParanoidPirateWorker({ endpoint: queue.backendEndpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, ...options }));
+  const ready = nextEvent(queue, "worker-ready", { timeout: 10_000 });
+  await worker.start();
+  const [{ worker: id }] = await ready;
+  return { worker, id };
+}
+
+describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
+  it("serves multi-frame requests and replies to REQ clients", async () => {
+    const queue = await startQueue();
+    await startWorker(queue, { handler: (body) => ["echo", ...body.map((f) => f.toString().toUpperCase())] });
+    const { reply, attempts } = await lazyRequest(queue.frontendEndpoint!, ["a", "b", ""]);
+    expect(reply).toEqual(["echo", "A", "B", ""]);
+    expect(attempts).toBe(1);
+    expect(queue.stats()).toMatchObject({ requests: 1, replies: 1, workers: 1, ready: 1, busy: 0, dropped: 0 });
+  });
+
+  it("dispatches to workers least recently used first", async () => {
+    const queue = await startQueue();
+    const order: string[] = [];
+    for (const name of ["w1", "w2", "w3"]) await startWorker(queue, { handler: () => name });
+    for (let i = 0; i < 6; i++) order.push((await lazyRequest(queue.frontendEndpoint!, [`r${i}`])).reply[0]!);
+    expect(order).toEqual(["w1", "w2", "w3", "w1", "w2", "w3"]);
+  });
+
+  it("leaves requests inside ZeroMQ while no worker is ready, then serves them", async () => {
+    const queue = await startQueue();
+    expect(queue.stats().accepting).toBe(false);
+    const pending = lazyRequest(queue.frontendEndpoint!, ["early"], { timeout: 10_000, attempts: 1 });
+    let readAtRegistration = -1;
+    queue.once("worker-ready", () => {
+      readAtRegistration = queue.stats().frontendReceived;
+    });
+    await startWorker(queue, { handler: (body) => body });
+    expect(readAtRegistration).toBe(0);
+    expect((await pending).reply).toEqual(["early"]);
+    expect(queue.stats().drops["no-worker"]).toBe(0);
+  });
+
+  it("keeps a worker whose request runs far longer than the expiry time (heartbeats both ways while busy)", async () => {
+    const queue = await startQueue();
+    const expired: unknown[] = [];
+    queue.on("worker-expired", (e) => expired.push(e));
+    const { worker } = await startWorker(queue, {
+      handler: async (body) => {
+        await new Promise((r) => setTimeout(r, TTL * 5));
+        return body;
+      },
+    });
+    const misses: unknown[] = [];
+    worker.on("heartbeat-miss", (e) => misses.push(e));
+    const before = queue.stats().heartbeatsReceived;
+    expect((await lazyRequest(queue.frontendEndpoint!, ["slow"], { timeout: 10_000 })).reply).toEqual(["slow"]);
+    expect(expired).toEqual([]);
+    expect(misses).toEqual([]);
+    // The worker heartbeated while its handler ran, and the queue heartbeated it back.
+    expect(queue.stats().heartbeatsReceived - before).toBeGreaterThanOrEqual(2);
+    expect(worker.stats().heartbeatsReceived).toBeGreaterThanOrEqual(2);
+  });
+
+  it("worker.close() finishes the request in hand and delivers its reply", async () => {
+    const queue = await startQueue();
+    const started = deferred();
+    const release = deferred();
+    const { worker } = await startWorker(queue, {
+      handler: async (body) => {
+        started.resolve();
+        await release.promise;
+        return ["done", ...body];
+      },
+    });
+    const reply = lazyRequest(queue.frontendEndpoint!, ["job"], { timeout: 10_000, attempts: 1 });
+    await started.promise;
+    const closed = worker.close();
+    let closeResolved = false;
+    void closed.then(() => {
+      closeResolved = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(closeResolved).toBe(false);
+    release.resolve();
+    expect((await reply).reply).toEqual(["done", "job"]);
+    await closed;
+    expect(worker.phase).toBe("closed");
+    expect(worker.stats()).toMatchObject({ replies: 1, busy: false });
+    // PPP has no goodbye: the queue expires the worker once it falls silent.
+    const [expiredEvent] = await nextEvent(queue, "worker-expired", { timeout: 5000 });
+    expect(expiredEvent.busy).toBe(false);
+  });
+
+  it("a handler error sends no reply; the client's retry is served by another worker", async () => {
+    const queue = await startQueue();
+    const { worker: bad } = await startWorker(queue, {
+      handler: () => {
+        throw new Error("broken worker");
+      },
+    });
+    await startWorker(queue, { handler: () => "good" });
+    const drops: string[] = [];
+    bad.on("drop", (e) => drops.push(e.reason));
+    const { reply, attempts } = await lazyRequest(queue.frontendEndpoint!, ["x"], { timeout: 300 });
+    expect(reply).toEqual(["good"]);
+    expect(attempts).toBe(2);
+    expect(drops).toEqual(["handler-error"]);
+  });
+
+  it("a worker started before its queue registers once the queue binds", async () => {
+    const port = await reservePort();
+    const endpoint = `tcp://127.0.0.1:${port}`;
+    const worker = track(new ParanoidPirateWorker({ endpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, handler: () => "late queue" }));
+    await worker.start();
+    const queue = track(new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: endpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS }));
+    const ready = nextEvent(queue, "worker-ready", { timeout: 10_000 });
+    await queue.start();
+    await ready;
+    expect((await lazyRequest(queue.frontendEndpoint!, ["hi"])).reply).toEqual(["late queue"]);
+  });
+
+  it("worker.close({ timeout }) abandons a request that does not finish", async () => {
+    const queue = await startQueue();
+    const started = deferred();
+    const { worker } = await startWorker(queue, {
+      handler: async () => {
+        started.resolve();
+        return new Promise<string>(() => {}); // never answers
+      },
+    });
+    void lazyRequest(queue.frontendEndpoint!, ["stuck"], { timeout: 200, attempts: 1 }).catch(() => {});
+    await started.promise;
+    const drops: string[] = [];
+    worker.on("drop", (e) => drops.push(e.reason));
+    await worker.close({ timeout: 50 });
+    expect(worker.phase).toBe("closed");
+    expect(drops).toEqual(["closing"]);
+    const [lost] = await nextEvent(queue, "request-lost", { timeout: 5000 });
+    expect(lost).toMatchObject({ cause: "expired" });
+  });
+
+  it("close() reports requests in flight as lost, and is idempotent", async () => {
+    const queue = await startQueue();
+    const started = deferred();
+    const release = deferred();
+    await startWorker(queue, {
+      handler: async () => {
+        started.resolve();
+        await release.promise;
+        return "too late";
+      },
+    });
+    const lost: RequestLostEvent[] = [];
+    queue.on("request-lost", (e) => lost.push(e));
+    void lazyRequest(queue.frontendEndpoint!, ["in flight"], { timeout: 200, attempts: 1 }).catch(() => {});
+    await started.promise;
+    await Promise.all([queue.close(), queue.close()]);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ cause: "closed" });
+    expect(lost[0]!.request.map(String)).toEqual(["in flight"]);
+    release.resolve();
+  });
+
+  it("start() rejects when an endpoint cannot be bound, and releases the other socket", async () => {
+    const first = await startQueue();
+    const clash = new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: first.backendEndpoint });
+    await expect(clash.start()).rejects.toThrow();
+    await clash.close();
+  });
+});
+
+describe("worker reconnects to a queue that restarts in-process", () => {
+  it("re-registers through back-off after the queue is replaced on the same port", async () => {
+    const port = await reservePort();
+    const backend = `tcp://127.0.0.1:${port}`;
+    const queue1 = await startQueue({ backend });
+    const { worker } = await startWorker(queue1, { handler: () => "again" });
+    await queue1.close();
+    const miss = nextEvent(worker, "heartbeat-miss", { timeout: 10_000 });
+    const queue2 = await startQueue({ backend });
+    const ready = nextEvent(queue2, "worker-ready", { timeout: 10_000 });
+    await miss;
+    await ready;
+    await waitFor(() => worker.stats().connects >= 2);
+    expect((await lazyRequest(queue2.frontendEndpoint!, ["x"])).reply).toEqual(["again"]);
+  });
+});
