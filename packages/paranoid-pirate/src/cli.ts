@@ -5,8 +5,8 @@
  * Prints one line to stdout once both sockets are bound:
  * `paranoid-pirate-queue ready frontend=<endpoint> backend=<endpoint>`,
  * and `paranoid-pirate-queue closed` after a clean shutdown on SIGINT/SIGTERM.
- * Warnings (expired workers, lost requests) go to stderr; `--verbose` adds
- * every message.
+ * Life-cycle lines (workers ready and expired, lost requests) go to
+ * stderr; `--verbose` adds a line per message.
  *
  * @module
  */
@@ -27,7 +27,8 @@ Options:
   --backend <endpoint>   endpoint to bind for workers (default ${PARANOID_PIRATE_DEFAULTS.backend})
   --heartbeat <ms>       heartbeat interval (default ${PARANOID_PIRATE_DEFAULTS.heartbeatInterval})
   --liveness <n>         silent intervals before a worker is expired (default ${PARANOID_PIRATE_DEFAULTS.liveness})
-  -v, --verbose          log every message to stderr
+  -v, --verbose          also log every message to stderr (workers coming and
+                         going and lost requests are always logged)
   -h, --help             show this help
 
 Prints "${NAME} ready frontend=<endpoint> backend=<endpoint>" once bound.
@@ -54,7 +55,7 @@ function stderrLogger(verbose: boolean): Logger {
     };
   return verbose
     ? { debug: line("DEBUG"), info: line("INFO"), warn: line("WARN"), error: line("ERROR") }
-    : { warn: line("WARN"), error: line("ERROR") };
+    : { info: line("INFO"), warn: line("WARN"), error: line("ERROR") };
 }
 
 async function main(): Promise<void> {
