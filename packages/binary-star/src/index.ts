@@ -1,1 +1,81 @@
-export {};
+/**
+ * `@zmq-reliable/binary-star`: the zguide's Binary Star pattern on zeromq v6.
+ * Two servers, a primary and a backup, watch each other through state
+ * messages; exactly one of them (the active) serves clients, and the other
+ * takes over when the active has gone silent and clients start asking it.
+ *
+ * - {@link BinaryStar}: the pair node (state exchange and state machine); an
+ *   `AdmissionHook` (from `@zmq-reliable/core`) any server can consult, e.g. a Majordomo broker.
+ * - {@link BinaryStarServer}: a node plus a client-facing ROUTER and a request handler.
+ * - {@link BinaryStarClient}: a client that follows the active server, with a
+ *   failover quicker than the reference's.
+ * - {@link transition}, {@link encodeState}, {@link decodeState}: the pure
+ *   state machine and wire codec.
+ *
+ * The `binary-star-server` command runs an echo server pair member.
+ *
+ * @packageDocumentation
+ */
+export {
+  BINARY_STAR_DEFAULTS,
+  type BinaryStarDefaults,
+  type BinaryStarEndpoints,
+  type BinaryStarRole,
+  type ClientTimings,
+  clientTimings,
+} from "./defaults.js";
+export {
+  BINARY_STAR_STATES,
+  type BinaryStarState,
+  STATE_CODES,
+  decodeState,
+  encodeState,
+} from "./protocol.js";
+export {
+  BINARY_STAR_EVENTS,
+  type BinaryStarCallback,
+  type BinaryStarEvent,
+  type BinaryStarFatalReason,
+  type FsmResult,
+  peerEvent,
+  transition,
+} from "./fsm.js";
+export {
+  BinaryStar,
+  type BinaryStarCurveOptions,
+  type BinaryStarEvents,
+  type BinaryStarOptions,
+  type BinaryStarStats,
+  type FatalEvent,
+  type PeerStateEvent,
+  type StateChangeEvent,
+  type StateDropEvent,
+} from "./node.js";
+export {
+  BinaryStarServer,
+  type BinaryStarHandler,
+  type BinaryStarServerEvents,
+  type BinaryStarServerOptions,
+  type BinaryStarServerStats,
+  type RequestDropEvent,
+  type RequestDropReason,
+  echoHandler,
+} from "./server.js";
+export {
+  type FailoverAction,
+  type FailoverReason,
+  FailoverPlan,
+  type FailoverTimings,
+  type PlanAction,
+  type SendAction,
+  type ServerIndex,
+} from "./failover.js";
+export {
+  BinaryStarClient,
+  type BinaryStarClientEvents,
+  type BinaryStarClientOptions,
+  type BinaryStarClientStats,
+  type FailoverEvent,
+  type RequestOptions,
+  type RetryEvent,
+} from "./client.js";

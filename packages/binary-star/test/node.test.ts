@@ -1,0 +1,206 @@
+import { ClosedError, InvalidOptionError, curveKeyPair, nextEvent } from "@zmq-reliable/core";
+import { waitFor } from "@zmq-reliable/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { BinaryStar, type BinaryStarOptions, type StateChangeEvent } from "../src/index.js";
+import { FakePeer, cleanup, closeAll, endpoints } from "./helpers.js";
+
+const HB = 50;
+
+afterEach(closeAll);
+
+function node(options: BinaryStarOptions): BinaryStar {
+  const n = new BinaryStar({ heartbeatInterval: HB, ...options });
+  cleanup.push(() => n.close());
+  return n;
+}
+
+async function pair(extra: Partial<BinaryStarOptions> = {}) {
+  const [pLocal, bLocal] = await endpoints(2);
+  const primary = node({ role: "primary", local: pLocal!, remote: bLocal!, ...extra });
+  const backup = node({ role: "backup", local: bLocal!, remote: pLocal!, ...extra });
+  return { primary, backup, pLocal: pLocal!, bLocal: bLocal! };
+}
+
+describe("BinaryStar node (real sockets)", () => {
+  it("pairs up: the primary becomes active, the backup passive, with events on both", async () => {
+    const { primary, backup } = await pair();
+    const changes: string[] = [];
+    primary.on("state-change", (e) => changes.push(`primary ${e.from}->${e.to} on ${e.event}`));
+    backup.on("state-change", (e) => changes.push(`backup ${e.from}->${e.to} on ${e.event}`));
+    const active = nextEvent(primary, "active", { timeout: 5000 });
+    const passive = nextEvent(backup, "passive", { timeout: 5000 });
+    await Promise.all([backup.start(), primary.start()]);
+    const [[a], [p]] = await Promise.all([active, passive]);
+    expect(a).toMatchObject({ from: "PRIMARY", to: "ACTIVE", event: "PEER_BACKUP", note: "connected to backup (passive), ready active" });
+    expect(p).toMatchObject({ from: "BACKUP", to: "PASSIVE", event: "PEER_ACTIVE" });
+    expect(changes).toEqual(["primary PRIMARY->ACTIVE on PEER_BACKUP", "backup BACKUP->PASSIVE on PEER_ACTIVE"]);
+    await waitFor(() => primary.peerState === "PASSIVE" && backup.peerState === "ACTIVE", { timeout: 5000 });
+    expect(primary.isActive).toBe(true);
+    expect(backup.isActive).toBe(false);
+    expect(primary.admit({ service: "echo" })).toBe(true);
+    expect(backup.admit({})).toBe(false);
+    expect(primary.stats()).toMatchObject({ role: "primary", state: "ACTIVE", peerState: "PASSIVE", peerAlive: true, fatal: undefined, admitted: 1, transitions: 1 });
+    expect(backup.stats()).toMatchObject({ role: "backup", state: "PASSIVE", peerState: "ACTIVE", rejected: 1, admitted: 0 });
+    expect(primary.stats().stateSent).toBeGreaterThan(0);
+    expect(backup.stats().stateReceived).toBeGreaterThan(0);
+  });
+
+  it("the passive takes over on a client vote once the active has been silent for two heartbeats", async () => {
+    const { primary, backup } = await pair();
+    await Promise.all([primary.start(), backup.start()]);
+    await waitFor(() => primary.state === "ACTIVE" && backup.state === "PASSIVE", { timeout: 5000 });
+    await primary.close();
+    const closedAt = performance.now();
+    // Votes before the expiry are rejected; silence alone changes nothing.
+    let firstAdmitted = 0;
+    await waitFor(
+      () => {
+        if (backup.admit({})) firstAdmitted = performance.now();
+        return firstAdmitted;
+      },
+      { timeout: 5000, interval: 5 },
+    );
+    const silence = firstAdmitted - closedAt;
+    expect(silence).toBeGreaterThanOrEqual(2 * HB - HB - 5); // last message at most one heartbeat before close
+    expect(backup.state).toBe("ACTIVE");
+    expect(backup.stats().rejected).toBeGreaterThan(0);
+  });
+
+  it("a restarted primary comes back passive when the backup is active", async () => {
+    const { primary, backup, pLocal, bLocal } = await pair();
+    await Promise.all([primary.start(), backup.start()]);
+    await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
+    await primary.close();
+    await waitFor(() => backup.admit({}), { timeout: 5000 });
+    const again = node({ role: "primary", local: pLocal, remote: bLocal });
+    const actives: StateChangeEvent[] = [];
+    again.on("active", (e) => actives.push(e));
+    const passive = nextEvent(again, "passive", { timeout: 5000 });
+    await again.start();
+    // Clients asking the restarted primary during its start-up expiry are refused.
+    expect(again.admit({})).toBe(false);
+    await passive;
+    expect(again.admit({})).toBe(false);
+    expect(actives).toEqual([]);
+    expect(backup.state).toBe("ACTIVE");
+  });
+
+  it("publishes byte-exact state messages and obeys a reference peer's", async () => {
+    const [local, remote] = await endpoints(2);
+    const primary = node({ role: "primary", local: local!, remote: remote! });
+    await primary.start();
+    const peer = await FakePeer.create(remote!, local!);
+    await waitFor(() => peer.heard.length > 0, { timeout: 5000 });
+    expect(peer.heard[0]!.map((f) => [...f])).toEqual([[0x31]]); // "1": PRIMARY, one frame, one byte
+    peer.say("BACKUP"); // what bstar.c's backup publishes: "2"
+    await waitFor(() => primary.state === "ACTIVE", { timeout: 5000 });
+    await waitFor(() => peer.heardDigits.includes("3"), { timeout: 5000 });
+    expect(new Set(peer.heardDigits)).toEqual(new Set(["1", "3"]));
+    expect(primary.endpoint).toBe(local);
+  });
+
+  it("ignores malformed state messages, which do not count as signs of life", async () => {
+    const [local, remote] = await endpoints(2);
+    const primary = node({ role: "primary", local: local!, remote: remote! });
+    const drops: string[] = [];
+    primary.on("drop", (e) => drops.push(`${e.reason}: ${e.error.code}`));
+    const startedAt = performance.now();
+    await primary.start();
+    const peer = await FakePeer.create(remote!, local!);
+    peer.say([Buffer.from("3\0")]);
+    await waitFor(() => primary.stats().malformed >= 3, { timeout: 5000 });
+    expect(primary.state).toBe("PRIMARY");
+    expect(primary.peerState).toBeUndefined();
+    expect(drops[0]).toBe("malformed: ERR_PROTOCOL");
+    // The garbage did not refresh the peer expiry: after two heartbeats from start, a vote wins.
+    await waitFor(() => primary.admit({}), { timeout: 5000 });
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(2 * HB - 1);
+    expect(primary.state).toBe("ACTIVE");
+  });
+
+  it("a primary alone waits two heartbeats from its start before a client vote makes it active", async () => {
+    const [local, remote] = await endpoints(2);
+    const primary = node({ role: "primary", local: local!, remote: remote! });
+    await primary.start();
+    const startedAt = performance.now();
+    expect(primary.admit({})).toBe(false);
+    await waitFor(() => primary.admit({}), { timeout: 5000 });
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(2 * HB - 5);
+  });
+
+  it("a lone backup never serves, however long clients vote", async () => {
+    const [local, remote] = await endpoints(2);
+    const backup = node({ role: "backup", local: local!, remote: remote! });
+    await backup.start();
+    const until = performance.now() + 8 * HB;
+    let admitted = 0;
+    let votes = 0;
+    while (performance.now() < until) {
+      votes++;
+      if (backup.admit({})) admitted++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(admitted).toBe(0);
+    expect(backup.stats()).toMatchObject({ state: "BACKUP", admitted: 0, rejected: votes, transitions: 0 });
+  });
+
+  it("stops on dual actives: fatal event, no more state messages, no more admissions", async () => {
+    const [local, remote] = await endpoints(2);
+    const primary = node({ role: "primary", local: local!, remote: remote! });
+    await primary.start();
+    const peer = await FakePeer.create(remote!, local!);
+    peer.say("BACKUP");
+    await waitFor(() => primary.state === "ACTIVE", { timeout: 5000 });
+    const fatal = nextEvent(primary, "fatal", { timeout: 5000 });
+    peer.say("ACTIVE");
+    const [event] = await fatal;
+    expect(event).toMatchObject({ reason: "dual-active", state: "ACTIVE", peerState: "ACTIVE" });
+    expect(primary.admit({})).toBe(false);
+    expect(primary.isActive).toBe(false);
+    expect(primary.stats().fatal).toBe("dual-active");
+    const heard = peer.heard.length;
+    const sent = primary.stats().stateSent;
+    await new Promise((r) => setTimeout(r, 4 * HB)); // asserting an absence: nothing may arrive
+    expect(primary.stats().stateSent).toBe(sent);
+    expect(peer.heard.length).toBeLessThanOrEqual(heard + 1); // at most one already in flight
+    await primary.close();
+  });
+
+  it("stops on dual passives", async () => {
+    const [local, remote] = await endpoints(2);
+    const backup = node({ role: "backup", local: local!, remote: remote! });
+    await backup.start();
+    const peer = await FakePeer.create(remote!, local!);
+    peer.say("ACTIVE");
+    await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
+    const fatal = nextEvent(backup, "fatal", { timeout: 5000 });
+    peer.say("PASSIVE");
+    expect((await fatal)[0]).toMatchObject({ reason: "dual-passive", state: "PASSIVE", peerState: "PASSIVE" });
+    expect(backup.admit({})).toBe(false);
+  });
+
+  it("pairs over CURVE", async () => {
+    const [pLocal, bLocal] = await endpoints(2);
+    const pk = curveKeyPair();
+    const bk = curveKeyPair();
+    const primary = node({ role: "primary", local: pLocal!, remote: bLocal!, curve: { ...pk, peerKey: bk.publicKey } });
+    const backup = node({ role: "backup", local: bLocal!, remote: pLocal!, curve: { ...bk, peerKey: pk.publicKey } });
+    await Promise.all([primary.start(), backup.start()]);
+    await waitFor(() => primary.state === "ACTIVE" && backup.state === "PASSIVE", { timeout: 5000 });
+  });
+
+  it("validates options and has an idempotent life cycle", async () => {
+    expect(() => new BinaryStar({ role: "master" as "primary", local: "tcp://127.0.0.1:*", remote: "tcp://127.0.0.1:1" })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStar({ role: "primary", local: "", remote: "tcp://127.0.0.1:1" })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStar({ role: "primary", local: "tcp://127.0.0.1:*", remote: "tcp://127.0.0.1:1", heartbeatInterval: 0 })).toThrow(InvalidOptionError);
+    const n = node({ role: "primary", local: "tcp://127.0.0.1:*", remote: "tcp://127.0.0.1:1" });
+    expect(n.admit({})).toBe(false); // not started
+    await n.start();
+    await n.start();
+    expect(n.endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(n.peerTimeout).toBe(2 * HB);
+    await Promise.all([n.close(), n.close()]);
+    expect(n.admit({})).toBe(false);
+    await expect(n.start()).rejects.toBeInstanceOf(ClosedError);
+  });
+});
