@@ -1,1 +1,90 @@
-export {};
+/**
+ * `@zmq-reliable/majordomo`: the Majordomo pattern (7/MDP 0.1 with 8/MMI
+ * service discovery) on zeromq v6: a broker, a client and a worker that
+ * speak the reference wire byte for byte, and follow the RFCs where the
+ * reference code does not.
+ *
+ * - {@link MajordomoBroker}: one ROUTER for clients and workers; heartbeats,
+ *   expiry, re-dispatch of requests whose worker vanished, request expiry,
+ *   MMI, an admission hook; also the `majordomo-broker` command.
+ * - {@link MajordomoClient}: `request(service, body)` with timeouts, retries
+ *   on fresh sockets, endpoint failover and many concurrent requests.
+ * - {@link MajordomoWorker}: an async handler behind READY, heartbeats and
+ *   reconnects with back-off.
+ * - The wire codec ({@link decode}, {@link encode}, …) and the broker's pure
+ *   bookkeeping ({@link BrokerState}) for tests and custom roles.
+ *
+ * @packageDocumentation
+ */
+export { MAJORDOMO_DEFAULTS } from "./defaults.js";
+export {
+  MAX_ADDRESS_BYTES,
+  MAX_SERVICE_NAME_BYTES,
+  MDPC_CLIENT,
+  MDPW_WORKER,
+  MMI_NOT_FOUND,
+  MMI_NOT_IMPLEMENTED,
+  MMI_OK,
+  MMI_PREFIX,
+  MMI_SERVICE,
+  MdpCommand,
+  type MdpCommandByte,
+  MdpProtocolError,
+  type MalformedReason,
+  type MdpSubprotocol,
+  type MdpMessage,
+  type MdpClientMessage,
+  type MdpReady,
+  type MdpRequest,
+  type MdpReply,
+  type MdpHeartbeat,
+  type MdpDisconnect,
+  type EncodeOptions,
+  decode,
+  decodeAfterDelimiter,
+  encode,
+  encodeClientMessage,
+  encodeDisconnect,
+  encodeHeartbeat,
+  encodeReady,
+  encodeWorkerReply,
+  isMmiService,
+} from "./protocol.js";
+export {
+  BrokerState,
+  type BrokerStateOptions,
+  type BrokerOutput,
+  type BrokerStateEvent,
+  type BrokerStats,
+  type DisconnectEvent,
+  type DropEvent,
+  type DropReason,
+  type ExpireEvent,
+  type ReadyEvent,
+  type RedispatchEvent,
+  type WorkerGoneReason,
+} from "./broker-state.js";
+export { MajordomoBroker, type MajordomoBrokerEvents, type MajordomoBrokerOptions } from "./broker.js";
+export {
+  MajordomoClient,
+  type ClientFailoverEvent,
+  type ClientRetryEvent,
+  type MajordomoClientEvents,
+  type MajordomoClientOptions,
+  type MajordomoClientStats,
+  type MajordomoRequestOptions,
+} from "./client.js";
+export {
+  MajordomoWorker,
+  type MajordomoHandler,
+  type MajordomoRequestContext,
+  type MajordomoWorkerEvents,
+  type MajordomoWorkerOptions,
+  type MajordomoWorkerStats,
+  type WorkerConnectEvent,
+  type WorkerDisconnectEvent,
+  type WorkerDisconnectReason,
+  type WorkerDropEvent,
+  type WorkerDropReason,
+  type WorkerHandlerErrorEvent,
+} from "./worker.js";

@@ -1,0 +1,37 @@
+/**
+ * Default values of every Majordomo role.
+ *
+ * @module
+ */
+
+/**
+ * Defaults of the Majordomo roles: the reference values of `mdbroker.c`,
+ * `mdcliapi.c` and `mdwrkapi.c` (protocols.md §5.6–§5.8), plus the bounds
+ * this implementation adds.
+ */
+export const MAJORDOMO_DEFAULTS = {
+  /** Broker bind endpoint (`mdbroker.c`). */
+  endpoint: "tcp://*:5555",
+  /** Milliseconds between heartbeats, broker and worker (`HEARTBEAT_INTERVAL`). */
+  heartbeatInterval: 2500,
+  /** Silent heartbeat intervals before a peer is considered dead (`HEARTBEAT_LIVENESS`). */
+  liveness: 3,
+  /** Client: milliseconds to wait for a reply per attempt (`mdcliapi.c`). */
+  timeout: 2500,
+  /** Client: attempts in total per request (`mdcliapi.c`: 3 means 3 sends). */
+  retries: 3,
+  /** Worker: first reconnect delay in ms (`mdwrkapi.c`). */
+  reconnect: 2500,
+  /** Worker: largest reconnect delay in ms; the delay doubles from `reconnect` up to this. */
+  reconnectMax: 32_000,
+  /**
+   * Broker: milliseconds a request may wait while its service has no worker
+   * (RFC 7 SHOULD; the reference waits forever). 7500 ms is the reference
+   * client's whole patience (3 attempts × 2500 ms).
+   */
+  requestExpiry: 7500,
+  /** Broker: workers a request may be handed to before it is dropped. */
+  maxAttempts: 3,
+  /** Client: REQ sockets open at most, i.e. requests outstanding at once. */
+  maxSockets: 256,
+} as const;

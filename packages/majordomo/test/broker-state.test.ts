@@ -1,0 +1,508 @@
+import type { AdmissionRequest, Frame } from "@zmq-reliable/core";
+import { EMPTY, Timer } from "@zmq-reliable/core";
+import { FakeClock } from "@zmq-reliable/core/testing";
+import { describe, expect, it } from "vitest";
+import type { BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
+import { BrokerState } from "../src/index.js";
+import { bufs, int, rng, show } from "./helpers.js";
+
+const HB = 100;
+const LIVENESS = 3;
+const TTL = HB * LIVENESS;
+const EXPIRY = 500;
+
+/** The broker state plus what its shell would do: one wake-up timer on a fake clock. */
+function harness(options: Partial<BrokerStateOptions> = {}) {
+  const clock = new FakeClock(1000);
+  const sent: Buffer[][] = [];
+  const events: BrokerStateEvent[] = [];
+  const state = new BrokerState(
+    { heartbeatInterval: HB, liveness: LIVENESS, requestExpiry: EXPIRY, maxAttempts: 3, ...options },
+    { send: (m) => sent.push(bufs(m)), event: (e) => events.push(e) },
+    clock.now(),
+  );
+  const timer = new Timer(clock, () => {
+    state.tick(clock.now());
+    timer.at(state.wakeAt);
+  });
+  timer.at(state.wakeAt);
+  return {
+    clock,
+    state,
+    events,
+    sent,
+    /** Feeds one ROUTER message, as the shell does. */
+    recv(...frames: Frame[]) {
+      state.handle(bufs(frames), clock.now());
+      if (state.wakeAt < timer.deadline) timer.at(state.wakeAt);
+    },
+    /** Returns and clears what was sent, rendered for assertions. */
+    take(): string[][] {
+      return sent.splice(0).map(show);
+    },
+    /** Returns and clears the events. */
+    takeEvents(): BrokerStateEvent[] {
+      return events.splice(0);
+    },
+  };
+}
+
+// Peers' messages as the broker's ROUTER receives them.
+const byte = (n: number) => Buffer.from([n]);
+const C = (id: string, service: string, ...body: Frame[]) => [id, EMPTY, "MDPC01", service, ...body];
+const READY = (id: string, service: string) => [id, EMPTY, "MDPW01", byte(1), service];
+const REPLY = (id: string, client: string, ...body: Frame[]) => [id, EMPTY, "MDPW01", byte(3), client, EMPTY, ...body];
+const HEARTBEAT = (id: string) => [id, EMPTY, "MDPW01", byte(4)];
+const DISCONNECT = (id: string) => [id, EMPTY, "MDPW01", byte(5)];
+// What the broker sends, rendered by show().
+const toWorker = (wid: string, cid: string, ...body: string[]) => [wid, "", "MDPW01", "0x02", cid, "", ...body];
+const toClient = (cid: string, service: string, ...body: string[]) => [cid, "", "MDPC01", service, ...body];
+const disconnect = (wid: string) => [wid, "", "MDPW01", "0x05"];
+const heartbeat = (wid: string) => [wid, "", "MDPW01", "0x04"];
+
+describe("BrokerState: dispatch", () => {
+  it("hands a request to a waiting worker and the reply to the client, byte for byte", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    expect(h.take()).toEqual([]); // no reply to READY
+    expect(h.takeEvents()).toEqual([{ type: "ready", worker: Buffer.from("W1").toString("hex"), service: "echo" }]);
+    h.recv(...C("C1", "echo", "hello", "world"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "hello", "world")]);
+    h.recv(...REPLY("W1", "C1", "HELLO", "WORLD"));
+    expect(h.take()).toEqual([toClient("C1", "echo", "HELLO", "WORLD")]);
+    expect(h.state.stats()).toMatchObject({ workers: 1, idleWorkers: 1, requests: 1, dispatched: 1, replies: 1, dropped: 0 });
+  });
+
+  it("queues requests until a worker registers, then serves them in order", () => {
+    const h = harness();
+    h.recv(...C("C1", "echo", "1"));
+    h.recv(...C("C2", "echo", "2"));
+    expect(h.take()).toEqual([]);
+    expect(h.state.stats().queuedRequests).toBe(2);
+    h.recv(...READY("W1", "echo"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "1")]);
+    h.recv(...REPLY("W1", "C1", "r1"));
+    expect(h.take()).toEqual([toClient("C1", "echo", "r1"), toWorker("W1", "C2", "2")]);
+    h.recv(...REPLY("W1", "C2", "r2"));
+    expect(h.take()).toEqual([toClient("C2", "echo", "r2")]);
+    expect(h.state.stats()).toMatchObject({ queuedRequests: 0, idleWorkers: 1 });
+  });
+
+  it("picks the worker that has waited longest, and keeps services apart", () => {
+    const h = harness();
+    h.recv(...READY("W1", "a"));
+    h.recv(...READY("W2", "a"));
+    h.recv(...READY("W3", "b"));
+    h.recv(...C("C1", "a", "x"));
+    h.recv(...C("C2", "a", "y"));
+    h.recv(...C("C3", "b", "z"));
+    h.recv(...C("C4", "a", "w"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "x"), toWorker("W2", "C2", "y"), toWorker("W3", "C3", "z")]);
+    h.recv(...REPLY("W2", "C2", "ok"));
+    expect(h.take()).toEqual([toClient("C2", "a", "ok"), toWorker("W2", "C4", "w")]);
+  });
+
+  it("passes empty and binary body frames through untouched", () => {
+    const h = harness();
+    h.recv(...READY("W1", "bin"));
+    h.recv("C1", EMPTY, "MDPC01", "bin", EMPTY, Buffer.from([0, 255]));
+    expect(h.take()).toEqual([["W1", "", "MDPW01", "0x02", "C1", "", "", "0x00ff"]]);
+  });
+});
+
+describe("BrokerState: 8/MMI", () => {
+  it("answers mmi.service with 200 or 404 and other mmi.* with 501", () => {
+    const h = harness();
+    h.recv(...C("C1", "mmi.service", "echo"));
+    expect(h.take()).toEqual([toClient("C1", "mmi.service", "404")]);
+    h.recv(...READY("W1", "echo"));
+    h.recv(...C("C1", "mmi.service", "echo"));
+    expect(h.take()).toEqual([toClient("C1", "mmi.service", "200")]);
+    h.recv(...C("C1", "mmi.service", "ignored", "echo")); // like mdbroker.c: the last frame names the service
+    expect(h.take()).toEqual([toClient("C1", "mmi.service", "200")]);
+    h.recv(...C("C1", "mmi.nope", "echo"));
+    expect(h.take()).toEqual([toClient("C1", "mmi.nope", "501")]);
+    h.recv(...DISCONNECT("W1"));
+    h.recv(...C("C1", "mmi.service", "echo"));
+    expect(h.take()).toEqual([toClient("C1", "mmi.service", "404")]);
+    expect(h.state.stats().mmi).toBe(5);
+  });
+
+  it("says 404 for a service that only has queued requests (unlike mdbroker.py)", () => {
+    const h = harness();
+    h.recv(...C("C1", "ghost", "x"));
+    h.recv(...C("C2", "mmi.service", "ghost"));
+    expect(h.take()).toEqual([toClient("C2", "mmi.service", "404")]);
+  });
+
+  it("refuses READY for an mmi.* service with DISCONNECT (RFC 8 MUST)", () => {
+    const h = harness();
+    h.recv(...READY("W1", "mmi.service"));
+    expect(h.take()).toEqual([disconnect("W1")]);
+    expect(h.takeEvents()).toMatchObject([{ type: "disconnect", reason: "mmi-service", disconnectSent: true }]);
+    expect(h.state.stats().workers).toBe(0);
+    h.recv(...C("C1", "mmi.service", "mmi.service"));
+    expect(h.take()).toEqual([toClient("C1", "mmi.service", "404")]);
+  });
+});
+
+describe("BrokerState: worker rules (RFC 7 where mdbroker.c differs)", () => {
+  it("disconnects and forgets a worker that sends READY twice", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W1", "echo"));
+    expect(h.take()).toEqual([disconnect("W1")]);
+    expect(h.state.stats().workers).toBe(0);
+    h.recv(...HEARTBEAT("W1")); // it is unknown now
+    expect(h.take()).toEqual([disconnect("W1")]);
+  });
+
+  it("disconnects a REPLY or HEARTBEAT from an unknown worker, and drops the reply", () => {
+    const h = harness();
+    h.recv(...REPLY("W9", "C1", "late"));
+    expect(h.take()).toEqual([disconnect("W9")]);
+    expect(h.takeEvents()).toMatchObject([
+      { type: "drop", reason: "unexpected-reply" },
+      { type: "disconnect", reason: "unknown-worker" },
+    ]);
+    h.recv(...HEARTBEAT("W9"));
+    expect(h.take()).toEqual([disconnect("W9")]);
+  });
+
+  it("sends nothing back to DISCONNECT, known or not", () => {
+    const h = harness();
+    h.recv(...DISCONNECT("W9"));
+    h.recv(...READY("W1", "echo"));
+    h.recv(...DISCONNECT("W1"));
+    expect(h.take()).toEqual([]);
+    expect(h.state.stats().workers).toBe(0);
+  });
+
+  it("disconnects a worker that sends REQUEST, an unknown command, or a REPLY with nothing in hand", () => {
+    const h = harness();
+    for (const [id, msg] of [
+      ["W1", ["W1", EMPTY, "MDPW01", byte(2), "C1", EMPTY, "x"]],
+      ["W2", ["W2", EMPTY, "MDPW01", byte(7)]],
+      ["W3", REPLY("W3", "C1", "x")],
+      ["W4", ["W4", EMPTY, "MDPW01"]],
+    ] as const) {
+      h.recv(...READY(id, "echo"));
+      h.recv(...msg);
+      expect(h.take()).toEqual([disconnect(id)]);
+    }
+    expect(h.state.stats()).toMatchObject({ workers: 0, disconnectsSent: 4 });
+  });
+
+  it("disconnects a worker whose REPLY names another client, and gives the request to another worker", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...C("C1", "echo", "x"));
+    h.take();
+    h.recv(...READY("W2", "echo"));
+    h.recv(...REPLY("W1", "C2", "wrong"));
+    expect(h.take()).toEqual([disconnect("W1"), toWorker("W2", "C1", "x")]);
+    h.recv(...REPLY("W2", "C1", "right"));
+    expect(h.take()).toEqual([toClient("C1", "echo", "right")]);
+  });
+
+  it("treats a malformed MDPW01 message as an invalid peer: DISCONNECT, forget, re-dispatch", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W2", "echo"));
+    h.recv(...C("C1", "echo", "x"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "x")]);
+    h.recv("W1", EMPTY, "MDPW01", byte(3), "C1", "not-empty", "x");
+    expect(h.take()).toEqual([disconnect("W1"), toWorker("W2", "C1", "x")]);
+    expect(h.state.stats()).toMatchObject({ malformed: 1, redispatched: 1, workers: 1 });
+  });
+});
+
+describe("BrokerState: malformed client traffic is dropped and counted, never fatal", () => {
+  const cases: [string, Frame[]][] = [
+    ["no delimiter", ["C1", "MDPC01", "echo", "x"]],
+    ["only the routing id", ["C1"]],
+    ["too few frames", ["C1", EMPTY, "MDPC01", "echo"]],
+    ["header only", ["C1", EMPTY, "MDPC01"]],
+    ["wrong header", ["C1", EMPTY, "MDPC02", "echo", "x"]],
+    ["0.2 client command", ["C1", EMPTY, "MDPC02", byte(1), "echo", "x"]],
+    ["empty service", ["C1", EMPTY, "MDPC01", EMPTY, "x"]],
+    ["oversized service", ["C1", EMPTY, "MDPC01", Buffer.alloc(4096, 0x61), "x"]],
+    ["non-UTF-8 service", ["C1", EMPTY, "MDPC01", Buffer.from([0xc3]), "x"]],
+  ];
+
+  it.each(cases)("%s", (_name, frames) => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.takeEvents();
+    h.recv(...frames);
+    expect(h.take()).toEqual([]);
+    expect(h.takeEvents()).toMatchObject([{ type: "drop", reason: "malformed" }]);
+    expect(h.state.stats()).toMatchObject({ malformed: 1, dropped: 1, workers: 1 });
+    // and a valid client is still served
+    h.recv(...C("C2", "echo", "ok"));
+    expect(h.take()).toEqual([toWorker("W1", "C2", "ok")]);
+  });
+});
+
+describe("BrokerState: heartbeats and expiry", () => {
+  it("heartbeats idle and busy workers every interval", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W2", "echo"));
+    h.recv(...C("C1", "echo", "x")); // W1 busy
+    h.take();
+    h.clock.advance(HB);
+    expect(h.take()).toEqual([heartbeat("W1"), heartbeat("W2")]);
+    h.recv(...HEARTBEAT("W1"));
+    h.recv(...HEARTBEAT("W2"));
+    h.clock.advance(HB);
+    expect(h.take()).toEqual([heartbeat("W1"), heartbeat("W2")]);
+  });
+
+  it("expires a silent worker after liveness × interval and tells it DISCONNECT", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W2", "echo"));
+    h.takeEvents();
+    for (let t = 0; t < 10; t++) {
+      h.clock.advance(HB / 2);
+      h.recv(...HEARTBEAT("W2")); // W2 stays alive, W1 is silent
+    }
+    // 500 ms passed: W1 (TTL 300) is gone, W2 is not
+    expect(h.state.stats()).toMatchObject({ workers: 1, expired: 1 });
+    expect(h.takeEvents()).toMatchObject([{ type: "expire", service: "echo", busy: false }]);
+    expect(h.take()).toContainEqual(disconnect("W1"));
+  });
+
+  it("expires at the TTL, not an interval later", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.clock.advance(TTL - 1);
+    expect(h.state.workerCount).toBe(1);
+    h.clock.advance(1);
+    expect(h.state.workerCount).toBe(0);
+  });
+
+  it("counts any command as a heartbeat", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    for (let i = 0; i < 10; i++) {
+      h.clock.advance(TTL - 10);
+      h.recv(...C("C1", "echo", String(i)));
+      h.recv(...REPLY("W1", "C1", String(i)));
+    }
+    expect(h.state.workerCount).toBe(1);
+  });
+});
+
+describe("BrokerState: no silent loss", () => {
+  it("re-dispatches the request of a busy worker that expires; its late reply is refused", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...C("C1", "echo", "job"));
+    h.take();
+    h.clock.advance(HB);
+    h.recv(...READY("W2", "echo"));
+    h.take();
+    h.takeEvents();
+    for (let t = 0; t < 6; t++) {
+      h.clock.advance(HB / 2);
+      h.recv(...HEARTBEAT("W2"));
+    }
+    const out = h.take();
+    expect(out).toContainEqual(toWorker("W2", "C1", "job"));
+    expect(h.takeEvents().map((e) => e.type)).toEqual(["expire", "redispatch"]);
+    h.recv(...REPLY("W1", "C1", "late")); // W1 wakes up
+    expect(h.take()).toEqual([disconnect("W1")]);
+    h.recv(...REPLY("W2", "C1", "done"));
+    expect(h.take()).toEqual([toClient("C1", "echo", "done")]); // exactly one reply
+  });
+
+  it("re-dispatches when a busy worker says DISCONNECT", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W2", "echo"));
+    h.recv(...C("C1", "echo", "job"));
+    h.take();
+    h.recv(...DISCONNECT("W1"));
+    expect(h.take()).toEqual([toWorker("W2", "C1", "job")]);
+  });
+
+  it("puts a re-dispatched request at the front of the queue", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...C("C1", "echo", "first"));
+    h.recv(...C("C2", "echo", "second"));
+    h.take();
+    h.recv(...DISCONNECT("W1"));
+    h.recv(...READY("W2", "echo"));
+    expect(h.take()).toEqual([toWorker("W2", "C1", "first")]);
+  });
+
+  it("drops a request after maxAttempts workers vanished with it", () => {
+    const h = harness({ maxAttempts: 2 });
+    h.recv(...C("C1", "echo", "poison"));
+    h.recv(...READY("W1", "echo"));
+    h.recv(...DISCONNECT("W1"));
+    h.recv(...READY("W2", "echo"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "poison"), toWorker("W2", "C1", "poison")]);
+    h.takeEvents();
+    h.recv(...DISCONNECT("W2"));
+    expect(h.takeEvents()).toMatchObject([
+      { type: "disconnect", reason: "disconnect" },
+      { type: "drop", reason: "max-attempts", service: "echo" },
+    ]);
+    h.recv(...READY("W3", "echo"));
+    expect(h.take()).toEqual([]);
+    expect(h.state.stats().drops["max-attempts"]).toBe(1);
+  });
+});
+
+describe("BrokerState: requests for services nobody serves", () => {
+  it("queues them and expires them after requestExpiry (RFC 7 SHOULD)", () => {
+    const h = harness();
+    h.recv(...C("C1", "ghost", "x"));
+    h.clock.advance(EXPIRY - 1);
+    expect(h.state.stats().queuedRequests).toBe(1);
+    h.clock.advance(1);
+    expect(h.state.stats()).toMatchObject({ queuedRequests: 0, services: 0 });
+    expect(h.takeEvents()).toMatchObject([{ type: "drop", reason: "request-expired", service: "ghost" }]);
+    expect(h.take()).toEqual([]);
+  });
+
+  it("wakes the shell early for an expiry shorter than the heartbeat", () => {
+    const h = harness({ requestExpiry: 10 });
+    h.clock.advance(HB / 2);
+    h.recv(...C("C1", "ghost", "x"));
+    expect(h.state.wakeAt).toBe(h.clock.now() + 10);
+    h.clock.advance(10);
+    expect(h.state.stats().queuedRequests).toBe(0);
+  });
+
+  it("serves a queued request when a worker comes in time", () => {
+    const h = harness({ liveness: 10 });
+    h.recv(...C("C1", "late", "x"));
+    h.clock.advance(EXPIRY - 50);
+    h.recv(...READY("W1", "late"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "x")]);
+    h.clock.advance(EXPIRY); // past the request's deadline: it is in hand, nothing expires it
+    h.recv(...REPLY("W1", "C1", "ok"));
+    expect(h.take()).toContainEqual(toClient("C1", "late", "ok"));
+    expect(h.state.stats().drops["request-expired"]).toBe(0);
+  });
+
+  it("does not expire requests waiting for busy workers, but starts the clock when the last worker leaves", () => {
+    const h = harness();
+    h.recv(...READY("W1", "slow"));
+    h.recv(...C("C1", "slow", "1"));
+    h.recv(...C("C2", "slow", "2")); // waits for W1
+    for (let t = 0; t < 20; t++) {
+      h.clock.advance(HB);
+      h.recv(...HEARTBEAT("W1"));
+    }
+    expect(h.state.stats().queuedRequests).toBe(1); // 2000 ms > requestExpiry, still queued
+    h.takeEvents();
+    h.recv(...DISCONNECT("W1")); // C1's request goes back to the queue too
+    expect(h.state.stats().queuedRequests).toBe(2);
+    h.clock.advance(EXPIRY);
+    expect(h.state.stats().queuedRequests).toBe(0);
+    expect(h.takeEvents().filter((e) => e.type === "drop")).toMatchObject([
+      { reason: "request-expired" },
+      { reason: "request-expired" },
+    ]);
+  });
+
+  it("bounds the queue with maxQueuedRequests", () => {
+    const h = harness({ maxQueuedRequests: 2 });
+    for (let i = 0; i < 3; i++) h.recv(...C(`C${i}`, "ghost", "x"));
+    expect(h.state.stats()).toMatchObject({ queuedRequests: 2, drops: { "queue-full": 1 } });
+  });
+});
+
+describe("BrokerState: admission hook", () => {
+  it("asks before serving each client request and drops refused ones silently", () => {
+    const asked: AdmissionRequest[] = [];
+    let allow = false;
+    const h = harness({ admission: { admit: (r) => (asked.push(r), allow) } });
+    h.recv(...READY("W1", "echo"));
+    h.recv(...C("C1", "echo", "x"));
+    h.recv(...C("C1", "mmi.service", "echo"));
+    expect(h.take()).toEqual([]);
+    expect(h.state.stats().drops["not-admitted"]).toBe(2);
+    allow = true;
+    h.recv(...C("C1", "echo", "y"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "y")]);
+    expect(asked).toEqual([{ service: "echo" }, { service: "mmi.service" }, { service: "echo" }]);
+  });
+});
+
+describe("BrokerState: shutdown", () => {
+  it("tells every worker DISCONNECT and reports every dropped request", () => {
+    const h = harness();
+    h.recv(...READY("W1", "a"));
+    h.recv(...READY("W2", "b"));
+    h.recv(...C("C1", "a", "busy"));
+    h.recv(...C("C2", "ghost", "queued"));
+    h.take();
+    h.takeEvents();
+    h.state.shutdown(h.clock.now());
+    expect(h.take()).toEqual([disconnect("W1"), disconnect("W2")]);
+    const drops = h.takeEvents().filter((e) => e.type === "drop");
+    expect(drops).toMatchObject([
+      { reason: "shutdown", service: "a" },
+      { reason: "shutdown", service: "ghost" },
+    ]);
+    expect(h.state.stats()).toMatchObject({ workers: 0, services: 0, queuedRequests: 0 });
+  });
+});
+
+describe("BrokerState: random traffic (property)", () => {
+  it("never throws, never answers a client twice for one request, keeps its counters consistent", () => {
+    const random = rng(42);
+    const h = harness({ maxAttempts: 2 });
+    const workers = ["W1", "W2", "W3", "W4"];
+    const clients = ["C1", "C2", "C3"];
+    const services = ["a", "b", "mmi.service", "mmi.x"];
+    let seq = 0;
+    const outstanding = new Map<string, number>(); // request id → replies seen
+    const inHand = new Map<string, [string, string]>(); // worker → [client, request id]
+    for (let step = 0; step < 20_000; step++) {
+      const r = random();
+      const w = workers[int(random, workers.length)]!;
+      const c = clients[int(random, clients.length)]!;
+      if (r < 0.25) {
+        const id = `r${seq++}`;
+        outstanding.set(id, 0);
+        h.recv(...C(c, services[int(random, 2)]!, id));
+      } else if (r < 0.35) h.recv(...READY(w, services[int(random, services.length)]!));
+      else if (r < 0.6) {
+        const held = inHand.get(w);
+        if (held) h.recv(...REPLY(w, held[0], held[1]));
+        else h.recv(...REPLY(w, c, "bogus"));
+      } else if (r < 0.75) h.recv(...HEARTBEAT(w));
+      else if (r < 0.8) h.recv(...DISCONNECT(w));
+      else if (r < 0.85) h.recv(...[w, EMPTY, "MDPW01", byte(int(random, 8))]);
+      else if (r < 0.88) h.recv(c, EMPTY, "MDPC01");
+      else h.clock.advance(int(random, 120));
+
+      for (const m of h.sent.splice(0)) {
+        const frames = show(m);
+        if (frames[2] === "MDPW01" && frames[3] === "0x02") inHand.set(frames[0]!, [frames[4]!, frames[6]!]);
+        if (frames[2] === "MDPW01" && frames[3] === "0x05") inHand.delete(frames[0]!);
+        if (frames[2] === "MDPC01" && !frames[3]!.startsWith("mmi.")) {
+          const id = frames[4]!;
+          expect(outstanding.get(id)).toBe(0);
+          outstanding.set(id, 1);
+        }
+      }
+      // a worker whose reply was forwarded is idle again
+      for (const [wid, [, id]] of inHand) if (outstanding.get(id) === 1) inHand.delete(wid);
+      const s = h.state.stats();
+      expect(s.idleWorkers).toBeLessThanOrEqual(s.workers);
+      expect(s.queuedRequests).toBeGreaterThanOrEqual(0);
+    }
+    const s = h.state.stats();
+    expect(s.replies).toBeGreaterThan(100);
+    expect(s.dropped).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,32 @@
+import type { Frame } from "@zmq-reliable/core";
+import { toBuffer } from "@zmq-reliable/core";
+
+/** Frames as Buffers, for byte-exact comparisons. */
+export function bufs(frames: readonly Frame[]): Buffer[] {
+  return frames.map(toBuffer);
+}
+
+/** Frames rendered for readable assertions: printable ASCII as text, else `0x..`. */
+export function show(frames: readonly Frame[]): string[] {
+  return frames.map((f) => {
+    const b = toBuffer(f);
+    return b.every((c) => c >= 0x20 && c < 0x7f) ? b.toString("latin1") : `0x${b.toString("hex")}`;
+  });
+}
+
+/** A small deterministic PRNG (mulberry32) for property tests. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random integer in [0, n). */
+export function int(random: () => number, n: number): number {
+  return Math.floor(random() * n);
+}
