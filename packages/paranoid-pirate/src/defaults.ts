@@ -16,21 +16,31 @@ export interface ReconnectOptions {
   jitter?: number;
 }
 
+/** The shape of {@link PARANOID_PIRATE_DEFAULTS}. */
+export interface ParanoidPirateDefaults {
+  /** Where the queue binds its frontend ROUTER (clients). */
+  readonly frontend: string;
+  /** Where the queue binds its backend ROUTER (workers). */
+  readonly backend: string;
+  /** Where a worker connects (the queue's backend). */
+  readonly endpoint: string;
+  /** Milliseconds between heartbeats, both directions (`HEARTBEAT_INTERVAL`). */
+  readonly heartbeatInterval: number;
+  /** Intervals of silence after which the peer is dead (`HEARTBEAT_LIVENESS`). */
+  readonly liveness: number;
+  /** The worker's reconnect back-off (`INTERVAL_INIT`, `INTERVAL_MAX`). */
+  readonly reconnect: Readonly<Required<ReconnectOptions>>;
+}
+
 /**
  * The reference values every option defaults to: endpoints 5555/5556,
  * 1000 ms heartbeats, liveness 3, reconnect back-off 1 s doubling to 32 s.
  */
-export const PARANOID_PIRATE_DEFAULTS = Object.freeze({
-  /** Where the queue binds its frontend ROUTER (clients). */
+export const PARANOID_PIRATE_DEFAULTS: ParanoidPirateDefaults = Object.freeze({
   frontend: "tcp://*:5555",
-  /** Where the queue binds its backend ROUTER (workers). */
   backend: "tcp://*:5556",
-  /** Where a worker connects (the queue's backend). */
   endpoint: "tcp://localhost:5556",
-  /** Milliseconds between heartbeats, both directions (`HEARTBEAT_INTERVAL`). */
   heartbeatInterval: 1000,
-  /** Intervals of silence after which the peer is dead (`HEARTBEAT_LIVENESS`). */
   liveness: 3,
-  /** The worker's reconnect back-off (`INTERVAL_INIT`, `INTERVAL_MAX`). */
   reconnect: Object.freeze({ initial: 1000, max: 32_000, factor: 2, jitter: 0 }),
 });

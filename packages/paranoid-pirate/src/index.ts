@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-export { PARANOID_PIRATE_DEFAULTS, type ReconnectOptions } from "./defaults.js";
+export { PARANOID_PIRATE_DEFAULTS, type ParanoidPirateDefaults, type ReconnectOptions } from "./defaults.js";
 export {
   decodeClientRequest,
   decodeEnvelope,

@@ -80,7 +80,7 @@ export function encodeHeartbeat(): Buffer[] {
  *
  * @param envelope - the client address stack (at least one frame for a routable message).
  * @param body - the content frames; at least one.
- * @throws {@link ProtocolError} when `body` is empty or an envelope frame is empty
+ * @throws `ProtocolError` (core) when `body` is empty or an envelope frame is empty
  *   (an empty frame there would be read as the delimiter).
  */
 export function encodeEnvelope(envelope: readonly Frame[], body: readonly Frame[]): Frame[] {
@@ -120,7 +120,7 @@ function frameLength(frame: Frame): number {
  *
  * @param frames - the message.
  * @param what - used in error messages.
- * @throws {@link ProtocolError} when there is no delimiter, no envelope or no body.
+ * @throws `ProtocolError` (core) when there is no delimiter, no envelope or no body.
  */
 export function decodeEnvelope(frames: readonly Buffer[], what = "message"): Envelope {
   const at = frames.findIndex((f) => f.length === 0);
@@ -147,7 +147,7 @@ export function isCommandShaped(frames: readonly Buffer[]): boolean {
  * anything else is a reply `[client id…, ∅, body…]`.
  *
  * @param frames - the message without the worker id.
- * @throws {@link ProtocolError} for an empty message, an unknown command or a malformed reply.
+ * @throws `ProtocolError` (core) for an empty message, an unknown command or a malformed reply.
  */
 export function decodeWorkerMessage(frames: readonly Buffer[]): WorkerMessage {
   if (frames.length === 0 || (frames.length === 1 && frames[0]!.length === 0)) {
@@ -169,7 +169,7 @@ export function decodeWorkerMessage(frames: readonly Buffer[]): WorkerMessage {
  * reference worker's 3-frame check.
  *
  * @param frames - the message.
- * @throws {@link ProtocolError} for an empty message, an unknown command or a malformed request.
+ * @throws `ProtocolError` (core) for an empty message, an unknown command or a malformed request.
  */
 export function decodeQueueMessage(frames: readonly Buffer[]): QueueMessage {
   if (frames.length === 0 || (frames.length === 1 && frames[0]!.length === 0)) {
@@ -188,7 +188,7 @@ export function decodeQueueMessage(frames: readonly Buffer[]): QueueMessage {
  * `[client id…, ∅, body…]` (a REQ client adds the delimiter).
  *
  * @param frames - the message including the ROUTER's client id.
- * @throws {@link ProtocolError} when the message has no delimiter or no body.
+ * @throws `ProtocolError` (core) when the message has no delimiter or no body.
  */
 export function decodeClientRequest(frames: readonly Buffer[]): Envelope {
   return decodeEnvelope(frames, "Client request");

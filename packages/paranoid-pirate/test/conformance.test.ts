@@ -3,7 +3,7 @@
  * raw zeromq sockets in place of the other side: raw DEALER workers against
  * ParanoidPirateQueue, and a raw ROUTER queue against ParanoidPirateWorker.
  */
-import { EMPTY, nextEvent } from "@zmq-reliable/core";
+import { createSocket, EMPTY, nextEvent } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -166,6 +166,21 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const req = await good.next((m) => m.length > 1);
     await good.send([req.frames[0]!, EMPTY, "yes"]);
     expect((await reply).reply).toEqual(["yes"]);
+  });
+
+  it("serves REQ clients with correlate/relaxed: the request-id frame travels in the envelope", async () => {
+    const queue = await startQueue();
+    const { dealer } = await readyDealer(queue);
+    const req = createSocket("request", { correlate: true, relaxed: true });
+    track(req);
+    req.connect(queue.frontendEndpoint!);
+    await req.send("correlated");
+    const { frames } = await dealer.next((m) => m.length > 1);
+    expect(frames).toHaveLength(4); // [client id, request id, ∅, body]
+    expect(frames[1]!.length).toBe(4);
+    expect(frames[2]).toEqual(EMPTY);
+    await dealer.send([frames[0]!, frames[1]!, EMPTY, "ok"]);
+    expect((await req.receive()).map(String)).toEqual(["ok"]);
   });
 
   it("drops client messages without an envelope delimiter", async () => {

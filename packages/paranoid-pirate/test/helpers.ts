@@ -3,7 +3,7 @@
  * package must not depend on @zmq-reliable/lazy-pirate), an inbox for raw
  * sockets, and a registry of things to close after each test.
  */
-import { Channel, createSocket, type Frame, isZmqError } from "@zmq-reliable/core";
+import { Channel, createSocket, type CurveClientOptions, type Frame, isZmqError } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import type * as zmq from "zeromq";
 
@@ -34,6 +34,8 @@ export interface LazyRequestOptions {
   attempts?: number;
   /** Called before each attempt (1-based). */
   onAttempt?: (attempt: number) => void;
+  /** CURVE client options for the REQ socket. */
+  curve?: CurveClientOptions;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function lazyRequest(endpoint: string, body: Frame[], options: Lazy
   const attempts = options.attempts ?? 10;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     options.onAttempt?.(attempt);
-    const req = createSocket("request", { linger: 0, receiveTimeout: timeout });
+    const req = createSocket("request", { linger: 0, receiveTimeout: timeout, curve: options.curve });
     try {
       req.connect(endpoint);
       await req.send(body);

@@ -1,4 +1,4 @@
-import { nextEvent } from "@zmq-reliable/core";
+import { curveKeyPair, nextEvent } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
@@ -176,6 +176,25 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(lost[0]).toMatchObject({ cause: "closed" });
     expect(lost[0]!.request.map(String)).toEqual(["in flight"]);
     release.resolve();
+  });
+
+  it("works end to end with CURVE on both sockets", async () => {
+    const server = curveKeyPair();
+    const workerKeys = curveKeyPair();
+    const clientKeys = curveKeyPair();
+    const queue = await startQueue({ curve: { secretKey: server.secretKey } });
+    await startWorker(queue, { handler: (body) => ["secret", ...body], curve: { serverKey: server.publicKey, ...workerKeys } });
+    const { reply } = await lazyRequest(queue.frontendEndpoint!, ["x"], { timeout: 5000, attempts: 1, curve: { serverKey: server.publicKey, ...clientKeys } });
+    expect(reply).toEqual(["secret", "x"]);
+  });
+
+  it("logs through the given logger only", async () => {
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+    const queue = await startQueue({ logger });
+    await startWorker(queue, { handler: (body) => body, logger });
+    expect(lines.some((l) => l.startsWith("[ppp-queue] ") && l.includes("ready"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("[ppp-worker] connected"))).toBe(true);
   });
 
   it("start() rejects when an endpoint cannot be bound, and releases the other socket", async () => {
