@@ -69,10 +69,10 @@ export interface BinaryStarClientOptions {
 
 /** Options of {@link BinaryStarClient.request}. */
 export interface RequestOptions {
-  /** Cancels the request: it rejects with {@link AbortError}. */
+  /** Cancels the request: it rejects with `AbortError`. */
   signal?: AbortSignal;
   /**
-   * Overall deadline in ms: the request rejects with {@link TimeoutError}
+   * Overall deadline in ms: the request rejects with `TimeoutError`
    * if no server answered by then. Default: none, the client alternates
    * between the servers until answered, as the reference does.
    */
@@ -231,7 +231,7 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
    * Opens the socket to the primary ahead of the first request. Optional:
    * {@link BinaryStarClient.request} opens it when needed.
    *
-   * @throws {@link ClosedError} after {@link BinaryStarClient.close}.
+   * @throws `ClosedError` after {@link BinaryStarClient.close}.
    */
   async start(): Promise<void> {
     if (this.closed) throw new ClosedError("BinaryStarClient is closed");
@@ -245,7 +245,7 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
    *
    * @param message - one frame or several.
    * @param options - abort signal and overall deadline.
-   * @throws {@link AbortError}, {@link TimeoutError}, {@link ClosedError}.
+   * @throws `AbortError`, `TimeoutError`, `ClosedError`.
    */
   request(message: Frame | readonly Frame[], options: RequestOptions = {}): Promise<Buffer[]> {
     if (this.closed) return Promise.reject(new ClosedError("BinaryStarClient is closed"));
@@ -278,7 +278,7 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
     return { ...this.counters, endpoint: this.endpoint };
   }
 
-  /** Rejects the pending and queued requests with {@link ClosedError} and closes every socket. Idempotent. */
+  /** Rejects the pending and queued requests with `ClosedError` and closes every socket. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import * as zmq from "zeromq";
 import {
   type AdmissionHook,
   type AdmissionRequest,
@@ -22,6 +23,7 @@ import {
   bindEphemeral,
   checkNumber,
   createSocket,
+  curveSocketOptions,
   systemClock,
   taggedLogger,
 } from "@zmq-reliable/core";
@@ -160,9 +162,12 @@ export interface BinaryStarStats {
 /**
  * One node of a Binary Star pair (protocols.md §10). It binds a PUB at
  * `local`, connects a SUB to the peer's PUB at `remote`, publishes its state
- * every `heartbeatInterval` ms (and at once whenever it changes), and runs the
- * reference state machine (`bstar.c`; see {@link transition}) on every state
- * message and every client request.
+ * every `heartbeatInterval` ms, and runs the reference state machine
+ * (`bstar.c`; see {@link transition}) on every state message and every client
+ * request. Beyond the reference, it also publishes its state at once whenever
+ * the state changes and whenever a subscriber (the peer) connects (the PUB is
+ * an XPUB, which sees subscriptions; the wire is unchanged), so the peer learns
+ * of changes without waiting for the next heartbeat.
  *
  * It implements core's {@link AdmissionHook}: a server calls
  * {@link BinaryStar.admit} for each client request and serves it only when
@@ -244,7 +249,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
    * heartbeats, so a PRIMARY waits that long for its peer before a client
    * vote can make it active (the `bstar.c` fix for the fail-back race).
    *
-   * @throws {@link ClosedError} after {@link BinaryStar.close}; zeromq errors
+   * @throws `ClosedError` after {@link BinaryStar.close}; zeromq errors
    *   (e.g. `EADDRINUSE`) when binding fails.
    */
   async start(): Promise<void> {
@@ -253,7 +258,12 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     this.phase = "starting";
     const { curve } = this.options;
     const onError = (error: Error) => this.log.warn?.(error.message);
-    const pub = new Channel(createSocket("publisher", { curve: curve && { secretKey: curve.secretKey } }), { name: "state pub", onError });
+    // An XPUB rather than a PUB (the same wire for the peer's SUB): it sees each
+    // new subscription, so a peer that (re)connects hears our state at once
+    // instead of up to one heartbeat later. That closes most of the window in
+    // which a restarted primary knows nothing of an active backup.
+    const xpub = new zmq.XPublisher({ linger: 0, verbosity: "allSubs", ...curveSocketOptions(curve && { secretKey: curve.secretKey }) });
+    const pub = new Channel(xpub, { name: "state pub", onError });
     const sub = new Channel(
       createSocket("subscriber", { curve: curve && { serverKey: curve.peerKey, publicKey: curve.publicKey, secretKey: curve.secretKey } }),
       { name: "state sub", onError },
@@ -275,6 +285,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     this.phase = "running";
     this.peerExpiry = this.clock.now() + this.peerTimeout;
     sub.listen((message) => this.onStateMessage(message));
+    pub.listen((message) => this.onSubscription(message));
     this.log.info?.(`started as ${this.current}: state on ${this.boundEndpoint}, peer at ${this.options.remote}, heartbeat ${this.heartbeatInterval} ms`);
     this.heartbeat();
   }
@@ -339,6 +350,12 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     if (!this.pub || this.pub.closed) return;
     this.pub.post(encodeState(this.current));
     this.counters.stateSent++;
+  }
+
+  private onSubscription(message: Buffer[]): void {
+    if (message[0]?.[0] !== 1 || this.phase !== "running" || this.fatalReason !== undefined) return;
+    this.log.debug?.("a subscriber joined: sending our state now");
+    this.publish();
   }
 
   private onStateMessage(message: Buffer[]): void {

@@ -42,7 +42,7 @@ export function encodeState(state: BinaryStarState): Buffer[] {
  *
  * @param message - the frames as received by the SUB socket.
  * @returns the peer's state.
- * @throws {@link ProtocolError} unless the message is exactly one frame
+ * @throws `ProtocolError` unless the message is exactly one frame
  *   holding one of the bytes `"1"`, `"2"`, `"3"`, `"4"`.
  */
 export function decodeState(message: readonly Buffer[]): BinaryStarState {

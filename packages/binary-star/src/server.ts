@@ -168,7 +168,7 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
   /**
    * Starts the node, then binds the frontend.
    *
-   * @throws {@link ClosedError} after {@link BinaryStarServer.close}; zeromq errors when binding fails.
+   * @throws `ClosedError` after {@link BinaryStarServer.close}; zeromq errors when binding fails.
    */
   async start(): Promise<void> {
     if (this.closing) throw new ClosedError("BinaryStarServer is closed");

@@ -99,6 +99,19 @@ describe("BinaryStar node (real sockets)", () => {
     expect(primary.endpoint).toBe(local);
   });
 
+  it("sends its state to a peer as soon as the peer subscribes, not a heartbeat later", async () => {
+    const [local, remote] = await endpoints(2);
+    const slow = node({ role: "backup", local: local!, remote: remote!, heartbeatInterval: 60_000 });
+    await slow.start(); // its first state message goes out now, to nobody
+    const peer = await FakePeer.create(remote!, local!);
+    await waitFor(() => peer.heard.length > 0, { timeout: 10_000 }); // far less than the 60 s heartbeat
+    expect(peer.heardDigits[0]).toBe("2");
+    peer.say("ACTIVE");
+    await waitFor(() => peer.heardDigits.includes("4"), { timeout: 10_000 }); // and on every change
+    expect(slow.stats().stateSent).toBeGreaterThanOrEqual(3); // start, subscription, change: no heartbeat yet
+    expect(slow.stats().stateSent).toBeLessThanOrEqual(4);
+  });
+
   it("ignores malformed state messages, which do not count as signs of life", async () => {
     const [local, remote] = await endpoints(2);
     const primary = node({ role: "primary", local: local!, remote: remote! });
