@@ -1,0 +1,117 @@
+/**
+ * {@link HaMajordomoBroker}: a Majordomo broker made highly available by a
+ * Binary Star node. Two of them, a primary and a backup, form a pair: only the
+ * active one serves clients; the passive one keeps its workers registered and
+ * takes over when the active dies and clients start asking it.
+ *
+ * The two patterns never import each other: the broker consults core's
+ * `AdmissionHook` before serving a client request, and the Binary Star node
+ * implements it.
+ *
+ * @module
+ */
+import { BinaryStar, type BinaryStarRole, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
+import { type Logger, TypedEmitter } from "@zmq-reliable/core";
+import { MajordomoBroker, type MajordomoBrokerOptions } from "@zmq-reliable/majordomo";
+
+/** Options of {@link HaMajordomoBroker}. */
+export interface HaMajordomoBrokerOptions {
+  /** `"primary"` (normally active) or `"backup"`. */
+  role: BinaryStarRole;
+  /** Where the Majordomo broker binds for clients and workers (one or several endpoints). */
+  frontend: string | readonly string[];
+  /** Where this node's Binary Star state PUB binds. */
+  local: string;
+  /** The peer's state PUB endpoint. */
+  remote: string;
+  /**
+   * Binary Star heartbeat in ms (the peer is presumed dead after two). Clients'
+   * timeouts should be about this long. Default 1000.
+   */
+  heartbeatInterval?: number;
+  /** Further Majordomo broker options (heartbeats with workers, expiry, CURVE, …). */
+  broker?: Omit<MajordomoBrokerOptions, "endpoint" | "admission">;
+  /** Logger for both halves. */
+  logger?: Logger;
+}
+
+/** Events of {@link HaMajordomoBroker}. */
+export type HaMajordomoBrokerEvents = {
+  /** This broker became active: it serves clients now. */
+  active: [StateChangeEvent];
+  /** This broker became passive: it drops client requests, keeps its workers. */
+  passive: [StateChangeEvent];
+  /** Any Binary Star state change. */
+  "state-change": [StateChangeEvent];
+  /** The pair broke (dual active or dual passive): close and restart this process. */
+  fatal: [FatalEvent];
+};
+
+/**
+ * One half of a highly available Majordomo broker pair.
+ *
+ * ```ts
+ * const primary = new HaMajordomoBroker({
+ *   role: "primary", frontend: "tcp://*:5555",
+ *   local: "tcp://*:5003", remote: "tcp://backup-host:5004",
+ * });
+ * await primary.start();
+ * // clients:  new MajordomoClient({ endpoint: [primaryEndpoint, backupEndpoint] })
+ * // workers:  new MajordomoWorker({ endpoint: [primaryEndpoint, backupEndpoint], brokers: "all", … })
+ * ```
+ */
+export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
+  /** The Binary Star node that decides whether this broker may serve. */
+  readonly node: BinaryStar;
+  /** The Majordomo broker. */
+  readonly broker: MajordomoBroker;
+
+  /** @param options - see {@link HaMajordomoBrokerOptions}. */
+  constructor(options: HaMajordomoBrokerOptions) {
+    super();
+    this.node = new BinaryStar({
+      role: options.role,
+      local: options.local,
+      remote: options.remote,
+      ...(options.heartbeatInterval !== undefined ? { heartbeatInterval: options.heartbeatInterval } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.broker = new MajordomoBroker({
+      ...options.broker,
+      endpoint: options.frontend,
+      admission: this.node,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.node.on("active", (e) => this.emit("active", e));
+    this.node.on("passive", (e) => this.emit("passive", e));
+    this.node.on("state-change", (e) => this.emit("state-change", e));
+    this.node.on("fatal", (e) => this.emit("fatal", e));
+  }
+
+  /** The Binary Star state: `"primary"`, `"backup"`, `"active"` or `"passive"`. */
+  get state(): string {
+    return this.node.state;
+  }
+
+  /** The broker's bound endpoints (real ports once started). */
+  get endpoints(): string[] {
+    return this.broker.endpoints;
+  }
+
+  /** Binds the broker, then starts the Binary Star node. */
+  async start(): Promise<void> {
+    await this.broker.start();
+    try {
+      await this.node.start();
+    } catch (err) {
+      await this.broker.close();
+      throw err;
+    }
+  }
+
+  /** Stops the node, then the broker (which tells its workers DISCONNECT). Idempotent. */
+  async close(): Promise<void> {
+    await this.node.close();
+    await this.broker.close();
+  }
+}
