@@ -24,14 +24,14 @@ async function main(): Promise<number> {
 
   const scenario = scenarios[options.scenario];
   const tally = new Tally();
-  let ctx: ScenarioContext | undefined;
-  const timeline = new Timeline(tally, options.json ? undefined : process.stdout, () => (ctx ? scenario.status(ctx) : ""));
+  // The status closure runs from the first tick on, after `ctx` is initialised.
+  const timeline = new Timeline(tally, options.json ? undefined : process.stdout, () => scenario.status(ctx));
   const cluster = new Cluster((event) => {
     const story = tally.add(event);
     if (story) timeline.event(story);
     notifyWaiters(event);
   });
-  ctx = {
+  const ctx: ScenarioContext = {
     cluster,
     tally,
     options,
