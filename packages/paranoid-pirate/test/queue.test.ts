@@ -1,4 +1,4 @@
-import { curveKeyPair, nextEvent } from "@zmq-reliable/core";
+import { curveKeyPair, isZmqError, nextEvent } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
@@ -211,12 +211,15 @@ describe("worker reconnects to a queue that restarts in-process", () => {
     const backend = `tcp://127.0.0.1:${port}`;
     const queue1 = await startQueue({ backend });
     const { worker } = await startWorker(queue1, { handler: () => "again" });
-    await queue1.close();
     const miss = nextEvent(worker, "heartbeat-miss", { timeout: 10_000 });
-    const queue2 = await startQueue({ backend });
-    const ready = nextEvent(queue2, "worker-ready", { timeout: 10_000 });
+    await queue1.close();
+    // libzmq releases a closed listener asynchronously: an immediate rebind can fail with EADDRINUSE.
+    const queue2 = await waitFor(() => startQueue({ backend }).catch((err: unknown) => {
+      if (isZmqError(err, "EADDRINUSE")) return undefined;
+      throw err;
+    }), { timeout: 5000, interval: 20 });
     await miss;
-    await ready;
+    await waitFor(() => queue2.stats().workers === 1, { timeout: 10_000 });
     await waitFor(() => worker.stats().connects >= 2);
     expect((await lazyRequest(queue2.frontendEndpoint!, ["x"])).reply).toEqual(["again"]);
   });
