@@ -19,6 +19,7 @@ import {
   checkNumber,
   closeSocket,
   createSocket,
+  curveSocketOptions,
   onAbort,
   systemClock,
   taggedLogger,
@@ -219,6 +220,7 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
     });
     const curve = options.curve;
     this.curve = Array.isArray(curve) ? [curve[0], curve[1]] : [curve as CurveClientOptions | undefined, curve as CurveClientOptions | undefined];
+    for (const c of this.curve) curveSocketOptions(c); // throws InvalidOptionError on a bad key now, not at the first send
     this.log = taggedLogger(options.logger, "bstar-client");
   }
 
@@ -391,7 +393,13 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
               }
             }
           } else {
-            send(action.server, action.vote, action.window);
+            try {
+              send(action.server, action.vote, action.window);
+            } catch (error) {
+              // The socket could not be created (e.g. out of file descriptors): fail this request.
+              finish(error as Error);
+              return;
+            }
           }
         }
         if (!job.done) timer.at(plan.wakeAt);

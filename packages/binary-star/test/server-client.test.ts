@@ -205,6 +205,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
   it("validates options", () => {
     expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1"] as unknown as [string, string] })).toThrow(InvalidOptionError);
     expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], voteInterval: 0 })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], curve: { serverKey: "short", publicKey: "x", secretKey: "y" } })).toThrow(InvalidOptionError);
     const c = new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"] });
     expect(c.timings).toEqual({ timeout: 1000, settleDelay: 2000, voteInterval: 250 });
     expect(new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], heartbeatInterval: 100 }).timings).toEqual({ timeout: 100, settleDelay: 200, voteInterval: 25 });
