@@ -72,14 +72,27 @@ describe("BinaryStar node (real sockets)", () => {
     await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
     await primary.close();
     await waitFor(() => backup.admit({}), { timeout: 5000 });
-    const again = node({ role: "primary", local: pLocal, remote: bLocal });
     const actives: StateChangeEvent[] = [];
-    again.on("active", (e) => actives.push(e));
-    const passive = nextEvent(again, "passive", { timeout: 5000 });
-    await again.start();
+    const passives: StateChangeEvent[] = [];
+    // libzmq releases a closed socket's listener asynchronously: retry the bind on EADDRINUSE.
+    const again = await waitFor(
+      async () => {
+        const n = node({ role: "primary", local: pLocal, remote: bLocal });
+        n.on("active", (e) => actives.push(e));
+        n.on("passive", (e) => passives.push(e));
+        try {
+          await n.start();
+          return n;
+        } catch (err) {
+          if ((err as { code?: string }).code === "EADDRINUSE") return undefined;
+          throw err;
+        }
+      },
+      { timeout: 5000, interval: 20 },
+    );
     // Clients asking the restarted primary during its start-up expiry are refused.
     expect(again.admit({})).toBe(false);
-    await passive;
+    await waitFor(() => passives.length === 1, { timeout: 5000 });
     expect(again.admit({})).toBe(false);
     expect(actives).toEqual([]);
     expect(backup.state).toBe("ACTIVE");
