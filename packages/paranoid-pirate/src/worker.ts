@@ -240,19 +240,22 @@ export class ParanoidPirateWorker extends TypedEmitter<ParanoidPirateWorkerEvent
   }
 
   private openSocket(attempt: number): void {
-    const channel = new Channel(createSocket("dealer", { curve: this.options.curve }), {
-      name: "ppp-worker",
-      onError: (error) => {
-        if (error.code === "ERR_CLOSED") return;
-        this.log.error?.(error.message);
-        this.emit("error", error);
-      },
-    });
+    let channel: Channel<zmq.Dealer> | undefined;
     try {
+      channel = new Channel(createSocket("dealer", { curve: this.options.curve }), {
+        name: "ppp-worker",
+        onError: (error) => {
+          if (error.code === "ERR_CLOSED") return;
+          this.log.error?.(error.message);
+          this.emit("error", error);
+        },
+      });
       channel.socket.connect(this.endpoint);
     } catch (err) {
+      // A bad endpoint or CURVE key: start() rejects with it. (On a reconnect the same
+      // settings already worked once; the state machine simply tries again later.)
       this.connectError = err;
-      void channel.close();
+      void channel?.close();
       this.log.error?.(`cannot connect to ${this.endpoint}: ${(err as Error).message}`);
       return;
     }

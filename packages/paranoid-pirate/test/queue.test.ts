@@ -197,6 +197,16 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(lines.some((l) => l.startsWith("[ppp-worker] connected"))).toBe(true);
   });
 
+  it("worker.start() rejects on an endpoint it cannot connect to, and leaves nothing behind", async () => {
+    const worker = new ParanoidPirateWorker({ endpoint: "nonsense://nowhere", handler: () => "x" });
+    const connects: unknown[] = [];
+    worker.on("connect", (e) => connects.push(e));
+    await expect(worker.start()).rejects.toThrow();
+    expect(worker.phase).toBe("closed");
+    expect(connects).toEqual([]);
+    await worker.close();
+  });
+
   it("start() rejects when an endpoint cannot be bound, and releases the other socket", async () => {
     const first = await startQueue();
     const clash = new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: first.backendEndpoint });
