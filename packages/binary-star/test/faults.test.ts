@@ -1,7 +1,7 @@
 /**
  * Fault tests: real `binary-star-server` processes (the built CLI), killed with SIGKILL and
  * restarted on the same ports, with a BinaryStarClient in this process sending steady traffic.
- * Heartbeat 100 ms, so the failover target is 500 ms; assertions allow 3x that for a loaded machine.
+ * Heartbeat 100 ms (failover target 500 ms) unless stated; assertions allow 3x the target for a loaded machine.
  */
 import { type ChildHandle, killAllChildren, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -51,7 +51,7 @@ function noFatal(...children: ChildHandle[]): void {
   for (const c of children) expect(c.lines.filter((l) => l.startsWith("fatal"))).toEqual([]);
 }
 
-describe("Binary Star faults (child processes, heartbeat 100 ms)", () => {
+describe("Binary Star faults (child processes; heartbeat 100 ms unless stated)", () => {
   it("kill the active under steady traffic: every request is answered, the gap stays within 3x the target", async () => {
     const layout = await pairLayout(HB);
     const { primary, backup } = await startPair(layout);
