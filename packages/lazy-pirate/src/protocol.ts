@@ -19,7 +19,7 @@ import { InvalidOptionError, ProtocolError, toBuffer } from "@zmq-reliable/core"
  * frames a REQ socket sends. The frames go on the wire exactly as given.
  *
  * @param message - one frame or a non-empty array of frames.
- * @throws {@link InvalidOptionError} when `message` has no frame at all: a
+ * @throws `InvalidOptionError` when `message` has no frame at all: a
  *   REQ socket cannot carry an empty request.
  */
 export function encodeRequest(message: Frame | readonly Frame[]): Buffer[] {
@@ -32,7 +32,7 @@ export function encodeRequest(message: Frame | readonly Frame[]): Buffer[] {
  * Converts what a server handler returned to the body frames of the reply.
  *
  * @param reply - one frame or a non-empty array of frames.
- * @throws {@link ProtocolError} when the reply has no frame, or is not a frame
+ * @throws `ProtocolError` when the reply has no frame, or is not a frame
  *   at all: a REQ peer cannot receive an empty reply.
  */
 export function encodeReply(reply: unknown): Buffer[] {
@@ -60,7 +60,7 @@ function describeValue(value: unknown): string {
  * no padding, no terminator (`lpclient.c` counts from 1, `lpclient.py` from 0).
  *
  * @param sequence - a non-negative safe integer.
- * @throws {@link InvalidOptionError} for anything else.
+ * @throws `InvalidOptionError` for anything else.
  */
 export function encodeSequence(sequence: number): Buffer {
   if (!Number.isSafeInteger(sequence) || sequence < 0) {
@@ -75,7 +75,7 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/;
  * Decodes a decimal ASCII sequence-number frame.
  *
  * @param frame - the frame, e.g. the only frame of a reference reply.
- * @throws {@link ProtocolError} when the frame is not a canonical decimal
+ * @throws `ProtocolError` when the frame is not a canonical decimal
  *   number (digits only, no sign, no leading zero, no whitespace) or is too large.
  */
 export function decodeSequence(frame: Frame): number {

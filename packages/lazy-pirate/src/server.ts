@@ -31,6 +31,7 @@ import {
 import { type FaultDecision, type FaultOptions, FaultPlan } from "./faults.js";
 import { checkInteger } from "./options.js";
 import { encodeReply } from "./protocol.js";
+import { closeReleasing } from "./release.js";
 
 /** What a {@link LazyPirateHandler} learns about the request besides its frames. */
 export interface HandlerContext {
@@ -238,8 +239,10 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
   private readonly log: Logger;
   private readonly queue = new Fifo<Job>();
   private readonly running = new Set<Job>();
+  private readonly sending = new Set<Promise<void>>();
   private channel: Channel<zmq.Router> | undefined;
   private boundEndpoint: string | undefined;
+  private listenEndpoint: string | undefined;
   private startPromise: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
   private isClosed = false;
@@ -323,6 +326,7 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
     this.channel = channel;
     try {
       this.boundEndpoint = await bindEphemeral(channel.socket, this.bindTo);
+      this.listenEndpoint = channel.socket.lastEndpoint ?? undefined;
     } catch (err) {
       await channel.close();
       this.channel = undefined;
@@ -339,8 +343,10 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
 
   /**
    * Stops serving: requests queued or being handled get no reply (their
-   * handlers' signals abort; results that come later are ignored), the socket
-   * closes (linger 0) and every timer is cancelled. Idempotent.
+   * handlers' signals abort; results that come later are ignored); replies
+   * already computed are handed to zeromq first; then the socket closes
+   * (linger 0) and every timer is cancelled. Resolves once the port is free
+   * again, so a new server can bind the same endpoint at once. Idempotent.
    */
   close(): Promise<void> {
     if (this.closePromise) return this.closePromise;
@@ -356,7 +362,10 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
       this.drop(job, reason);
     }
     await this.startPromise?.catch(() => {});
-    await this.channel?.close();
+    await Promise.all([...this.sending]); // replies already computed reach zeromq before the socket closes
+    // Resolve only once the port is free, so a server started on the same endpoint right after can bind it.
+    const channel = this.channel;
+    if (channel) await closeReleasing(channel.socket, this.listenEndpoint, () => channel.close());
   }
 
   private onChannelError(error: ZmqReliableError): void {
@@ -450,7 +459,12 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
     if (job.state === "done") return;
     this.end(job);
     this.counters.replied++;
-    this.channel!.post([...job.envelope, EMPTY, ...frames]);
+    // A ROUTER without `mandatory` never blocks a send (it drops for absent peers), so these settle at once.
+    const sending = this.channel!.send([...job.envelope, EMPTY, ...frames]).catch((error: Error) => {
+      this.log.warn?.(`request ${job.request}: reply not sent: ${error.message}`);
+    });
+    this.sending.add(sending);
+    void sending.finally(() => this.sending.delete(sending));
   }
 
   private onHandlerError(job: Job, error: unknown): void {
