@@ -1,6 +1,7 @@
 // Fault tests with real processes: the server is SIGKILLed (or crashes by fault
 // injection) and restarted on the same port while clients keep calling.
 // The fixtures import the *built* package: rebuild before running.
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { killAllChildren, reservePort, spawnNode, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import { client, closeAll, text } from "./helpers.js";
 
 const echoServer = fileURLToPath(new URL("./fixtures/echo-server.mjs", import.meta.url));
 const closingClient = fileURLToPath(new URL("./fixtures/closing-client.mjs", import.meta.url));
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
 
 afterEach(async () => {
   await closeAll();
@@ -98,5 +100,14 @@ describe("process exit", () => {
     expect(line.split(" ")[1]).toBe("ERR_CLOSED,ERR_CLOSED,ERR_CLOSED");
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(performance.timeOrigin + performance.now() - closedAt).toBeLessThan(2000);
+  });
+
+  it("the README quick start runs, shows a retry, and exits by itself", async () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const code = /```js\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(code).toContain("quickstart.mjs");
+    const child = spawnNode("--input-type=module", ["-e", code], { cwd: packageDir });
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.lines).toEqual(["no reply, retry 2/3", "hello world"]);
   });
 });
