@@ -154,8 +154,10 @@ export interface GiveUpEvent {
 export interface ClientDropEvent {
   /**
    * `"malformed"`: `validate` rejected it; `"stale"`: it reached a socket whose
-   * attempt was already over (normally impossible: abandoned sockets are
-   * closed at once, so libzmq discards late replies unseen).
+   * attempt was already over. Abandoned sockets are closed at once, so libzmq
+   * discards almost every late reply unseen; a reply that had already been
+   * read off the socket in the very instant its attempt timed out or was
+   * aborted is caught here instead, and never returned.
    */
   readonly reason: "malformed" | "stale";
   /** The call it arrived for, when known. */
@@ -202,7 +204,7 @@ export interface LazyPirateClientStats {
   aborted: number;
   /** Replies rejected by `validate`. */
   malformed: number;
-  /** Replies that arrived for an attempt already over (see {@link ClientDropEvent}). */
+  /** Replies that arrived for an attempt already over, and were thrown away (see {@link ClientDropEvent}). */
   staleDiscarded: number;
   /** REQ sockets opened so far. */
   socketsOpened: number;

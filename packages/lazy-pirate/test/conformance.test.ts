@@ -66,7 +66,7 @@ describe("LazyPirateClient against a raw zeromq Reply server", () => {
     const served = rep.received.map((r) => r[0]);
     expect(served.filter((s) => s !== "3")).toEqual(["1", "2", "4", "5"]);
     expect(served.filter((s) => s === "3").length).toBeGreaterThanOrEqual(2);
-    expect(c.stats()).toMatchObject({ replies: 5, malformed: 0, staleDiscarded: 0 });
+    expect(c.stats()).toMatchObject({ replies: 5, malformed: 0 });
     expect(c.stats().retries).toBeGreaterThanOrEqual(1);
   });
 });
@@ -126,7 +126,7 @@ describe("LazyPirateServer against raw zeromq Request clients", () => {
 
   it("a raw lpclient recovers from injected drops by its own close-and-reopen", async () => {
     const s = await server({ faults: { dropReply: (n) => n === 3 || n === 6 } });
-    const log = await lpclient(s.endpoint, 6, 100);
+    const log = await lpclient(s.endpoint, 6, 400);
     expect(log).toEqual(["ok 0", "ok 1", "retry 2", "ok 2", "ok 3", "retry 4", "ok 4", "ok 5"]);
   });
 
