@@ -1,4 +1,4 @@
-import { nextEvent } from "@zmq-reliable/core";
+import { curveKeyPair, nextEvent } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -34,6 +34,16 @@ describe("LazyPirateClient basics", () => {
     expect(c.stats().openSockets).toBe(1);
     expect(text(await c.request("x"))).toEqual(["x"]);
     expect(c.stats().socketsOpened).toBe(1);
+  });
+
+  it("speaks CURVE with a server that has the matching key, and gets nothing from one that does not", async () => {
+    const serverKeys = curveKeyPair();
+    const s = await server({ curve: { secretKey: serverKeys.secretKey } });
+    const c = client({ endpoint: s.endpoint, curve: { serverKey: serverKeys.publicKey, ...curveKeyPair() } });
+    expect(text(await c.request(["secret", "stuff"]))).toEqual(["secret", "stuff"]);
+    const wrong = client({ endpoint: s.endpoint, timeout: 100, retries: 2, curve: { serverKey: curveKeyPair().publicKey, ...curveKeyPair() } });
+    await expect(wrong.request("x")).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE", attempts: 2 });
+    expect(s.stats().received).toBe(1);
   });
 
   it("validates options and requests", async () => {
