@@ -92,7 +92,9 @@ export type DropReason =
   /** Queued requests thrown away because the broker closed. */
   | "shutdown"
   /** The socket could not send a message (reported by the broker shell). */
-  | "send-failed";
+  | "send-failed"
+  /** The broker failed on a message because of a bug (reported by the broker shell with an `error` event). */
+  | "internal-error";
 
 /** A worker registered (READY accepted). */
 export interface ReadyEvent {
@@ -261,6 +263,7 @@ function zeroDrops(): Record<DropReason, number> {
     "unexpected-reply": 0,
     shutdown: 0,
     "send-failed": 0,
+    "internal-error": 0,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   Channel,
   ClosedError,
   InvalidOptionError,
+  SocketError,
   Timer,
   TypedEmitter,
   bindEphemeral,
@@ -232,7 +233,15 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
 
   private onMessage(message: Buffer[]): void {
     if (this.log.debug) this.log.debug(`recv ${message.map((f) => describeFrame(f)).join(" | ")}`);
-    this.state.handle(message, this.clock.now());
+    try {
+      this.state.handle(message, this.clock.now());
+    } catch (err) {
+      // A bug, not bad input (BrokerState never throws for bad input): count it, report it, keep serving.
+      const error = new SocketError(`broker state failed on a message: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+      this.log.error?.(error.message);
+      this.state.recordDrop("internal-error", error.message);
+      this.emit("error", error);
+    }
     if (this.state.wakeAt < this.timer.deadline && this.closing === undefined) this.timer.at(this.state.wakeAt);
   }
 
