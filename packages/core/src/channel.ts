@@ -127,6 +127,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
         this.onError(new SocketError(`${this.name}: receive failed: ${(err as Error).message}`, (err as { code?: string }).code, { cause: err }));
         return;
       }
+      if (this.closing) return; // read just as close() began: nobody wants it now
       this.counters.received++;
       try {
         handler(message);

@@ -52,9 +52,9 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   /**
-   * Calls every listener of `event` synchronously. A listener that throws is
-   * isolated: the exception is re-thrown asynchronously so it surfaces as an
-   * uncaught exception instead of corrupting the emitter's caller.
+   * Calls every listener of `event` synchronously, in registration order. A
+   * listener that throws propagates to the emitting role, so listeners should
+   * not throw.
    *
    * @returns whether any listener was called.
    */
