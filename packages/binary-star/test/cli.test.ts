@@ -36,6 +36,8 @@ describe("binary-star-server CLI", () => {
     const client = new BinaryStarClient({ endpoints: [frontend!, remote!], heartbeatInterval: 50 });
     cleanup.push(() => client.close());
     expect((await client.request(["hello", "world"])).map(String)).toEqual(["hello", "world"]);
+    // The reply can overtake the state line on the child's stdout pipe: wait for the line.
+    await child.waitForLine(/^state /);
     expect(stateLines(child)).toEqual([expect.objectContaining({ from: "PRIMARY", to: "ACTIVE", event: "CLIENT_REQUEST" })]);
     await child.kill("SIGTERM");
     expect(await child.exited).toEqual({ code: 0, signal: null });
