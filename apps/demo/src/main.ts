@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { setTimeout as delay } from "node:timers/promises";
 import { Cluster } from "./cluster.js";
-import { parseOptions, seededRandom, USAGE, UsageError } from "./options.js";
+import { seededRandom } from "@zmq-reliable/core";
+import { parseOptions, USAGE, UsageError } from "./options.js";
 import type { ScenarioContext } from "./scenario.js";
 import { scenarios } from "./scenarios/index.js";
 import { notifyWaiters } from "./story-wait.js";

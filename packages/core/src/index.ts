@@ -22,5 +22,6 @@ export * from "./events.js";
 export * from "./frames.js";
 export * from "./heartbeat.js";
 export * from "./logger.js";
+export * from "./random.js";
 export * from "./socket.js";
 export * from "./zap.js";

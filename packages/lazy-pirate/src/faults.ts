@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { checkNumber, InvalidOptionError } from "@zmq-reliable/core";
+import { checkNumber, InvalidOptionError, seededRandom } from "@zmq-reliable/core";
 
 /** Fault injection options of {@link LazyPirateServer}. Every fault is off by default. */
 export interface FaultOptions {
@@ -53,22 +53,6 @@ export interface FaultDecision {
 }
 
 const NO_FAULT: FaultDecision = Object.freeze({ crash: false, dropReply: false, delay: 0 });
-
-/**
- * A small, fast, seedable generator (mulberry32) returning numbers in [0, 1).
- *
- * @param seed - any 32-bit integer.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkProbability(name: string, value: number | ((n: number) => unknown) | undefined): void {
   if (value === undefined || typeof value === "function") return;

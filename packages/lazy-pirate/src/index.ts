@@ -22,7 +22,9 @@ export {
   type RequestOptions,
   type RetryEvent,
 } from "./client.js";
-export { type FaultDecision, type FaultOptions, FaultPlan, seededRandom } from "./faults.js";
+export { type FaultDecision, type FaultOptions, FaultPlan } from "./faults.js";
+/** Re-exported from `@zmq-reliable/core` (seeds {@link FaultPlan}). */
+export { seededRandom } from "@zmq-reliable/core";
 export { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "./protocol.js";
 export {
   type FaultEvent,

@@ -2,7 +2,8 @@ import { Timer } from "@zmq-reliable/core";
 import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import { AttemptSchedule, EndpointRotation } from "../src/attempts.js";
-import { FaultPlan, seededRandom } from "../src/faults.js";
+import { seededRandom } from "@zmq-reliable/core";
+import { FaultPlan } from "../src/faults.js";
 import { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "../src/protocol.js";
 
 describe("protocol", () => {

@@ -1,5 +1,4 @@
-import type { Frame } from "@zmq-reliable/core";
-import { toBuffer } from "@zmq-reliable/core";
+import { type Frame, seededRandom, toBuffer } from "@zmq-reliable/core";
 
 /** Frames as Buffers, for byte-exact comparisons. */
 export function bufs(frames: readonly Frame[]): Buffer[] {
@@ -14,17 +13,8 @@ export function show(frames: readonly Frame[]): string[] {
   });
 }
 
-/** A small deterministic PRNG (mulberry32) for property tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32) for property tests: core's `seededRandom`. */
+export const rng = seededRandom;
 
 /** A random integer in [0, n). */
 export function int(random: () => number, n: number): number {

@@ -1,0 +1,23 @@
+/**
+ * Seeded randomness for deterministic fault injection, property tests and
+ * reproducible demos.
+ *
+ * @module
+ */
+
+/**
+ * A small, fast, seedable generator (mulberry32) returning numbers in [0, 1).
+ * The same seed always gives the same sequence.
+ *
+ * @param seed - any 32-bit integer.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
