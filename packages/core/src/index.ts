@@ -1,27 +1,32 @@
 /**
- * `@zmq-reliable/core`: the shared socket core of zmq-reliable. Socket
- * lifecycle with safe defaults, frames and envelopes, one receive loop and a
- * serialized send path per socket, clock and timers, back-off,
- * heartbeat/liveness tracking, typed errors and events, CURVE and ZAP, and the
- * admission hook that lets patterns compose.
+ * `@zmq-reliable/core`: the shared socket core of zmq-reliable. The machine
+ * contract every protocol state machine implements and the driver that runs
+ * one over sockets; socket lifecycle with safe defaults, one receive loop and
+ * a serialized send path per socket, frames and envelopes, clock and timers,
+ * back-off, heartbeat/liveness tracking, typed errors and events, CURVE and
+ * ZAP, and the admission hook that lets patterns compose.
  *
  * Test helpers (a fake clock, child-process control) live in
  * `@zmq-reliable/core/testing`.
  *
  * @packageDocumentation
  */
-export * from "./abort.js";
-export * from "./admission.js";
-export * from "./backoff.js";
-export * from "./channel.js";
-export * from "./clock.js";
-export * from "./collections.js";
-export * from "./curve.js";
-export * from "./errors.js";
-export * from "./events.js";
-export * from "./frames.js";
-export * from "./heartbeat.js";
-export * from "./logger.js";
-export * from "./random.js";
-export * from "./socket.js";
-export * from "./zap.js";
+export * from "./pure/abort.js";
+export * from "./pure/admission.js";
+export * from "./pure/backoff.js";
+export * from "./pure/clock.js";
+export * from "./pure/collections.js";
+export * from "./pure/errors.js";
+export * from "./pure/events.js";
+export * from "./pure/frames.js";
+export * from "./pure/heartbeat.js";
+export * from "./pure/logger.js";
+export * from "./pure/machine.js";
+export * from "./pure/random.js";
+export * from "./io/channel.js";
+export * from "./io/driver.js";
+export * from "./io/endpoints.js";
+export * from "./io/lifecycle.js";
+export * from "./io/socket.js";
+export * from "./security/curve.js";
+export * from "./security/zap.js";

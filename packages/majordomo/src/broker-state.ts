@@ -17,8 +17,8 @@
  */
 import type { AdmissionHook, Frame } from "@zmq-reliable/core";
 import { ALWAYS_ADMIT, EMPTY, ExpiryQueue, checkNumber } from "@zmq-reliable/core";
-import type { ListNode } from "./list.js";
-import { LinkedList } from "./list.js";
+import type { ListNode } from "@zmq-reliable/core";
+import { LinkedList } from "@zmq-reliable/core";
 import type { MalformedReason } from "./protocol.js";
 import {
   DISCONNECT_FRAME,

@@ -22,8 +22,8 @@ import {
 } from "@zmq-reliable/core";
 import type * as zmq from "zeromq";
 import { MAJORDOMO_DEFAULTS } from "./defaults.js";
-import type { ListNode } from "./list.js";
-import { LinkedList } from "./list.js";
+import type { ListNode } from "@zmq-reliable/core";
+import { LinkedList } from "@zmq-reliable/core";
 import { MDPC_FRAME, MMI_NOT_FOUND, MMI_OK, MMI_SERVICE, MdpProtocolError, decodeAfterDelimiter } from "./protocol.js";
 
 /** Options of {@link MajordomoClient}. */

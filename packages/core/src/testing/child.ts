@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { TimeoutError } from "../errors.js";
+import { TimeoutError } from "../pure/errors.js";
 
 /** How a child process ended. */
 export interface ChildExit {

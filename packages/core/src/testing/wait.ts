@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { TimeoutError } from "../errors.js";
+import { TimeoutError } from "../pure/errors.js";
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {

@@ -18,10 +18,18 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/**
+ * The longest delay Node's `setTimeout` takes (2^31 - 1 ms, about 24.8 days);
+ * a longer one would fire after 1 ms with a `TimeoutOverflowWarning`.
+ * {@link systemClock} clamps to it: a timer due later fires early, and a
+ * {@link Timer} or {@link Driver} re-arms it.
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /** The real clock: `performance.now()` and Node's timers. */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, Math.max(0, ms)),
+  setTimeout: (callback, ms) => setTimeout(callback, Math.min(MAX_TIMER_DELAY, Math.max(0, ms))),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
@@ -64,6 +72,7 @@ export class Timer {
     this.dueAt = at;
     this.handle = this.clock.setTimeout(() => {
       this.handle = undefined;
+      if (this.clock.now() < at) return this.at(at); // clamped by MAX_TIMER_DELAY: not due yet
       this.dueAt = Number.POSITIVE_INFINITY;
       this.callback();
     }, at - this.clock.now());

@@ -6,10 +6,10 @@
  * @module
  */
 import type * as zmq from "zeromq";
-import { Fifo } from "./collections.js";
-import type { ZmqReliableError } from "./errors.js";
-import { BackpressureError, ClosedError, fromSendError, isZmqError, SocketError } from "./errors.js";
-import type { Frame } from "./frames.js";
+import { Fifo } from "../pure/collections.js";
+import type { ZmqReliableError } from "../pure/errors.js";
+import { BackpressureError, ClosedError, fromSendError, isZmqError, SocketError } from "../pure/errors.js";
+import type { Frame } from "../pure/frames.js";
 
 /** A socket a {@link Channel} can drive: anything zeromq.js can send and/or receive on. */
 export type ChannelSocket = zmq.Socket & {
@@ -48,6 +48,29 @@ export interface ChannelStats {
   pendingSends: number;
 }
 
+/** Options of {@link Channel.close}. */
+export interface ChannelCloseOptions {
+  /**
+   * Milliseconds to wait for the sends already queued to be taken by zeromq
+   * before closing (0, the default: fail them at once with {@link ClosedError}).
+   * Sends still waiting when the time is up fail with {@link ClosedError}.
+   */
+  flush?: number;
+  /**
+   * The socket's linger on close, in ms: how long libzmq may keep trying to
+   * deliver what it already took (the library's default is 0).
+   */
+  linger?: number;
+  /**
+   * Resolve only once libzmq has closed the socket's listener (at most this
+   * many ms), so the bound port can be bound again at once. `socket.close()`
+   * returns before the I/O thread closes the listening descriptor; binding the
+   * same port right afterwards fails with `EADDRINUSE` about one time in eight
+   * without this. Default 0 (do not wait). Ignored for `inproc://`.
+   */
+  release?: number;
+}
+
 /** Default of {@link ChannelOptions.maxPendingSends}. */
 export const DEFAULT_MAX_PENDING_SENDS = 10_000;
 
@@ -74,6 +97,9 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
   private draining = false;
   private loop: Promise<void> | undefined;
   private closing = false;
+  private gate: (() => void) | undefined;
+  private pausedNow = false;
+  private flushed: (() => void) | undefined;
   private counters = { received: 0, sent: 0, sendErrors: 0 };
 
   /**
@@ -115,9 +141,35 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
     this.loop = this.receiveLoop(handler);
   }
 
+  /** Whether the receive loop is paused (see {@link Channel.pause}). */
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /**
+   * Stops taking messages off the socket after the one being read: they wait
+   * in zeromq's queue (and, once its high-water mark is reached, in the
+   * peers'), which is how a role applies back-pressure to its peers.
+   */
+  pause(): void {
+    this.pausedNow = true;
+  }
+
+  /** Takes messages off the socket again after {@link Channel.pause}. */
+  resume(): void {
+    this.pausedNow = false;
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.();
+  }
+
   private async receiveLoop(handler: (message: Buffer[]) => void): Promise<void> {
     const socket = this.socket as S & { receive(): Promise<Buffer[]> };
     while (!this.closing) {
+      if (this.pausedNow) {
+        await new Promise<void>((resolve) => (this.gate = resolve));
+        continue;
+      }
       let message: Buffer[];
       try {
         message = await socket.receive();
@@ -193,26 +245,70 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
       }
     }
     this.draining = false;
+    this.flushed?.();
   }
 
   /**
-   * Closes the socket (with its linger, 0 by default in this library), fails
-   * every queued send with {@link ClosedError} and waits for the receive loop
-   * to end. Idempotent.
+   * Closes the socket and waits for the receive loop to end. By default the
+   * socket closes at once (linger 0, as {@link createSocket} sets it) and every
+   * queued send fails with {@link ClosedError}; `options` can let queued sends
+   * go out first, linger, and wait until the bound port is free. Idempotent:
+   * a second call waits for the first.
+   *
+   * @param options - see {@link ChannelCloseOptions}.
    */
-  async close(): Promise<void> {
-    if (!this.closing) {
-      this.closing = true;
-      let item: PendingSend | undefined;
-      while ((item = this.queue.shift()) !== undefined) this.fail(item, new ClosedError(`${this.name} is closed`));
-      if (!this.socket.closed) {
-        try {
-          this.socket.close();
-        } catch {
-          // closed underneath us: nothing to release
-        }
+  close(options: ChannelCloseOptions = {}): Promise<void> {
+    this.closeP ??= this.shutdown(options);
+    return this.closeP;
+  }
+
+  private closeP: Promise<void> | undefined;
+
+  private async shutdown(options: ChannelCloseOptions): Promise<void> {
+    if (options.flush && this.pendingSends > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.flushed = resolve;
+        timer = setTimeout(resolve, options.flush);
+      });
+      clearTimeout(timer);
+      this.flushed = undefined;
+    }
+    this.closing = true;
+    this.resume();
+    let item: PendingSend | undefined;
+    while ((item = this.queue.shift()) !== undefined) this.fail(item, new ClosedError(`${this.name} is closed`));
+    const released = options.release ? this.whenReleased(options.release) : undefined;
+    if (!this.socket.closed) {
+      try {
+        if (options.linger !== undefined) this.socket.linger = options.linger;
+        this.socket.close();
+      } catch {
+        // closed underneath us: nothing to release
       }
     }
     await this.loop;
+    await released;
+  }
+
+  /** Resolves when libzmq reports the listener of the socket's last bound endpoint closed, or after `timeout` ms. */
+  private whenReleased(timeout: number): Promise<void> | undefined {
+    const endpoint = this.socket.lastEndpoint;
+    if (!endpoint || endpoint.startsWith("inproc://") || this.socket.closed) return undefined;
+    let events: zmq.Observer;
+    try {
+      events = this.socket.events; // must be taken before the socket closes
+    } catch {
+      return undefined; // no observer: close without waiting
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeout);
+      events.on("close", (event) => {
+        if (event.address === endpoint) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
   }
 }

@@ -67,3 +67,10 @@ export class Backoff {
     this.count = 0;
   }
 }
+
+/**
+ * The one shape of reconnect options on every connecting role
+ * (`reconnect: { initial, max }`, with `factor` and `jitter` where wanted):
+ * the delays of a {@link Backoff}.
+ */
+export type ReconnectOptions = Omit<BackoffOptions, "random">;

@@ -16,7 +16,8 @@ export type ErrorCode =
   | "ERR_BACKPRESSURE"
   | "ERR_UNREACHABLE"
   | "ERR_SOCKET"
-  | "ERR_INVALID_OPTION";
+  | "ERR_INVALID_OPTION"
+  | "ERR_NOT_STARTED";
 
 /** Base class of every error thrown or rejected by zmq-reliable. */
 export class ZmqReliableError extends Error {
@@ -145,6 +146,14 @@ export class InvalidOptionError extends ZmqReliableError {
   /** @param message - which option and why. */
   constructor(message: string) {
     super("ERR_INVALID_OPTION", message);
+  }
+}
+
+/** A role was asked for something only a started role has (a bound endpoint, say) before `start()` resolved. */
+export class NotStartedError extends ZmqReliableError {
+  /** @param message - what was asked for. */
+  constructor(message: string) {
+    super("ERR_NOT_STARTED", message);
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ProtocolError } from "./errors.js";
 
 /** One frame as an application may send it. Strings are encoded as UTF-8. */
 export type Frame = Buffer | string | Uint8Array;
@@ -49,6 +50,36 @@ export function framesToStrings(message: readonly Frame[]): string[] {
 export function isEmptyFrame(frame: Frame | undefined): boolean {
   if (frame === undefined) return false;
   return typeof frame === "string" ? frame.length === 0 : frame.byteLength === 0;
+}
+
+/**
+ * The one rule for turning a handler's result into reply frames, used by
+ * every server and worker: frames are sent as given (one frame is one
+ * frame), and an empty result (`[]` or `undefined`) is a reply with one empty
+ * frame. (A REQ client never delivers a reply with no body frame, so an empty
+ * body would leave its caller waiting for a timeout.)
+ *
+ * @param result - what the handler returned.
+ * @throws {@link ProtocolError} when `result` is neither a frame nor an array of frames.
+ */
+export function replyFrames(result: unknown): Frame[] {
+  if (result === undefined) return [EMPTY];
+  if (isFrame(result)) return [result];
+  if (Array.isArray(result)) {
+    if (result.length === 0) return [EMPTY];
+    for (const f of result) if (!isFrame(f)) throw new ProtocolError("A reply frame must be a Buffer, Uint8Array or string");
+    return result as Frame[];
+  }
+  throw new ProtocolError(`A handler must return a frame or an array of frames, got ${result === null ? "null" : typeof result}`);
+}
+
+/**
+ * Whether `value` is a {@link Frame}.
+ *
+ * @param value - anything.
+ */
+export function isFrame(value: unknown): value is Frame {
+  return typeof value === "string" || value instanceof Uint8Array;
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import * as zmq from "zeromq";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "../pure/errors.js";
 
 const Z85_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 const Z85_DECODE = new Int16Array(128).fill(-1);

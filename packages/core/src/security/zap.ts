@@ -6,13 +6,13 @@
  * @module
  */
 import * as zmq from "zeromq";
-import { Channel } from "./channel.js";
+import { Channel } from "../io/channel.js";
 import { z85Encode } from "./curve.js";
-import { ProtocolError, SocketError } from "./errors.js";
-import { isZmqError } from "./errors.js";
-import { TypedEmitter } from "./events.js";
-import type { Logger } from "./logger.js";
-import { taggedLogger } from "./logger.js";
+import { ProtocolError, SocketError } from "../pure/errors.js";
+import { isZmqError } from "../pure/errors.js";
+import { TypedEmitter } from "../pure/events.js";
+import type { Logger } from "../pure/logger.js";
+import { taggedLogger } from "../pure/logger.js";
 
 /** The endpoint libzmq sends ZAP requests to (fixed by RFC 27). */
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";

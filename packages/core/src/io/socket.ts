@@ -8,9 +8,9 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zmq from "zeromq";
-import type { CurveOptions } from "./curve.js";
-import { curveSocketOptions } from "./curve.js";
-import { InvalidOptionError } from "./errors.js";
+import type { CurveOptions } from "../security/curve.js";
+import { curveSocketOptions } from "../security/curve.js";
+import { InvalidOptionError } from "../pure/errors.js";
 
 const constructors: { [K in SocketType]: new (options: Record<string, unknown>) => SocketTypes[K] } = {
   router: zmq.Router,
