@@ -11,22 +11,23 @@
  *
  * @packageDocumentation
  */
-export * from "./pure/abort.js";
 export * from "./pure/admission.js";
 export * from "./pure/backoff.js";
 export * from "./pure/clock.js";
 export * from "./pure/collections.js";
 export * from "./pure/errors.js";
-export * from "./pure/events.js";
 export * from "./pure/frames.js";
 export * from "./pure/heartbeat.js";
 export * from "./pure/logger.js";
 export * from "./pure/machine.js";
 export * from "./pure/random.js";
+export * from "./io/abort.js";
 export * from "./io/channel.js";
 export * from "./io/driver.js";
 export * from "./io/endpoints.js";
+export * from "./io/events.js";
 export * from "./io/lifecycle.js";
 export * from "./io/socket.js";
+export * from "./io/system-clock.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";

@@ -15,7 +15,8 @@
  * @module
  */
 import type { Clock } from "../pure/clock.js";
-import { systemClock, Timer } from "../pure/clock.js";
+import { Timer } from "../pure/clock.js";
+import { systemClock } from "./system-clock.js";
 import { AbortError, ClosedError, SocketError, type ZmqReliableError } from "../pure/errors.js";
 import type { Frame } from "../pure/frames.js";
 import type { Machine, MessageInput, SendFailedInput } from "../pure/machine.js";
@@ -53,15 +54,13 @@ interface PendingCall {
   unlisten(): void;
 }
 
-type DriverAction = { readonly type: string; readonly [key: string]: unknown };
-
 /**
  * Runs one machine; see the module comment. `I` is the machine's input union
  * (it must accept {@link WakeInput}, {@link MessageInput}s for the attached
  * channels and, when calls can be aborted, {@link CancelInput}); `A` its
  * action union.
  */
-export class Driver<I extends { readonly type: string }, A extends DriverAction> {
+export class Driver<I extends { readonly type: string }, A extends { readonly type: string }> {
   /** The clock the machine is driven by. */
   readonly clock: Clock;
   private readonly timer: Timer;
@@ -196,20 +195,21 @@ export class Driver<I extends { readonly type: string }, A extends DriverAction>
   }
 
   private performOne(action: A): void {
-    switch (action.type) {
+    const a = action as unknown as { readonly type: string; readonly [key: string]: unknown };
+    switch (a.type) {
       case "send":
-        return this.send(action.channel as string, action.frames as Frame[]);
+        return this.send(a.channel as string, a.frames as Frame[]);
       case "emit":
-        return this.guard(() => this.options.emit?.(action.event as string, ...(action.args as unknown[])));
+        return this.guard(() => this.options.emit?.(a.event as string, ...(a.args as unknown[])));
       case "settle":
-        return this.settle(action);
+        return this.settle(a);
       default:
         if (this.options.perform) return this.guard(() => this.options.perform!(action));
-        this.options.onError?.(new SocketError(`no role performs the machine's ${JSON.stringify(action.type)} action`));
+        this.options.onError?.(new SocketError(`no role performs the machine's ${JSON.stringify(a.type)} action`));
     }
   }
 
-  private settle(action: A): void {
+  private settle(action: { readonly [key: string]: unknown }): void {
     const call = this.calls.get(action.call as number);
     if (!call) return; // aborted or closed already
     this.calls.delete(action.call as number);

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Clock } from "../pure/clock.js";
-import { systemClock } from "../pure/clock.js";
+import { systemClock } from "./system-clock.js";
 import { ClosedError, SocketError, ZmqReliableError } from "../pure/errors.js";
 
 /** Where a role is in its life. */

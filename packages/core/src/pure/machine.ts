@@ -24,9 +24,11 @@
  *
  * @module
  */
-import type { EventMap } from "./events.js";
 import type { ZmqReliableError } from "./errors.js";
 import type { Frame } from "./frames.js";
+
+/** A map from event name to the tuple of listener arguments (the events of a role). */
+export type EventMap = { [event: string]: unknown[] };
 
 /**
  * A protocol state machine. `I` is the union of inputs it accepts (always

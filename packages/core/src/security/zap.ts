@@ -10,7 +10,7 @@ import { Channel } from "../io/channel.js";
 import { z85Encode } from "./curve.js";
 import { ProtocolError, SocketError } from "../pure/errors.js";
 import { isZmqError } from "../pure/errors.js";
-import { TypedEmitter } from "../pure/events.js";
+import { TypedEmitter } from "../io/events.js";
 import type { Logger } from "../pure/logger.js";
 import { taggedLogger } from "../pure/logger.js";
 

@@ -5,10 +5,9 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import { AbortError, TimeoutError } from "./errors.js";
+import { AbortError, TimeoutError } from "../pure/errors.js";
 
-/** A map from event name to the tuple of listener arguments. */
-export type EventMap = { [event: string]: unknown[] };
+import type { EventMap } from "../pure/machine.js";
 
 /** A listener for event `K` of map `E`. */
 export type Listener<E extends EventMap, K extends keyof E> = (...args: E[K]) => void;

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type { Clock } from "./clock.js";
-import { systemClock } from "./clock.js";
-import { AbortError } from "./errors.js";
+import type { Clock } from "../pure/clock.js";
+import { systemClock } from "./system-clock.js";
+import { AbortError } from "../pure/errors.js";
 
 /**
  * Throws {@link AbortError} when `signal` is already aborted.
