@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { BinaryStar, type BinaryStarRole, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
+import { BinaryStar, type BinaryStarRole, type BinaryStarState, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
 import { type Logger, TypedEmitter } from "@zmq-reliable/core";
 import { MajordomoBroker, type MajordomoBrokerOptions } from "@zmq-reliable/majordomo";
 
@@ -88,8 +88,8 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
     this.node.on("fatal", (e) => this.emit("fatal", e));
   }
 
-  /** The Binary Star state: `"primary"`, `"backup"`, `"active"` or `"passive"`. */
-  get state(): string {
+  /** The Binary Star state: `"PRIMARY"`, `"BACKUP"`, `"ACTIVE"` or `"PASSIVE"`. */
+  get state(): BinaryStarState {
     return this.node.state;
   }
 
