@@ -123,11 +123,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
    * @throws `SocketError` naming the endpoint when binding or connecting fails; `ClosedError` after close.
    */
   start(): Promise<void> {
-    const cleanup = async () => {
-      this.bound = undefined;
-      await this.closeSockets();
-    };
-    return this.life.start(() => this.open(), cleanup);
+    return this.life.start(() => this.open(), () => this.closeSockets());
   }
 
   /**
@@ -176,22 +172,21 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   private async open(): Promise<void> {
     const { curve } = this.options;
     const onError = (error: Error) => this.log.warn?.(error.message);
-    // An XPUB rather than a PUB (the same wire for the peer's SUB): it sees each
-    // new subscription, so a peer that (re)connects hears our state at once
-    // instead of up to one heartbeat later. That closes most of the window in
-    // which a restarted primary knows nothing of an active backup.
+    // An XPUB, not a PUB (same wire): it sees each new subscription, so a peer that (re)connects hears our
+    // state at once, not a heartbeat later: a restarted primary learns of an active backup within a round trip.
     const xpub = new zmq.XPublisher({ linger: 0, verbosity: "allSubs", ...curveSocketOptions(curve && { secretKey: curve.secretKey }) });
     const subCurve = curve && { serverKey: curve.peerKey, publicKey: curve.publicKey, secretKey: curve.secretKey };
     this.pub = new Channel(xpub, { name: "bstar state publisher", onError });
     this.sub = new Channel(createSocket("subscriber", { curve: subCurve }), { name: "bstar state subscriber", onError });
-    this.bound = await bindEndpoint(this.pub.socket, this.options.bind, "binary star state publisher");
+    const bound = await bindEndpoint(this.pub.socket, this.options.bind, "binary star state publisher");
     this.sub.socket.subscribe();
     connectEndpoint(this.sub.socket, this.options.peer, "binary star state subscriber (peer)");
     if (this.life.closed) return; // closed while binding: close() tears down
+    this.bound = bound;
     this.driver.attach("state", this.pub);
     this.driver.attach("peer", this.sub);
     this.driver.feed({ type: "start" });
-    this.log.info?.(`started as ${this.state}: state on ${this.bound.endpoint}, peer at ${this.options.peer}, heartbeat ${this.heartbeatInterval} ms`);
+    this.log.info?.(`started as ${this.state}: state on ${bound.endpoint}, peer at ${this.options.peer}, heartbeat ${this.heartbeatInterval} ms`);
   }
 
   /** Closes and forgets both state sockets (after a failed start, a fatal error, or on close). */
