@@ -95,8 +95,8 @@ async function main(): Promise<void> {
   const server = new BinaryStarServer({
     role: args.role,
     frontend: args.frontend,
-    local: args.local,
-    remote: args.remote,
+    bind: args.local,
+    peer: args.remote,
     heartbeatInterval: args.heartbeat,
   });
   let exiting = false;

@@ -22,8 +22,8 @@ export interface BinaryStarEndpoints {
 export interface BinaryStarDefaults {
   /** `BSTAR_HEARTBEAT`: ms between state messages; the peer is presumed dead after two. */
   readonly heartbeatInterval: number;
-  /** How many heartbeats of silence make the peer presumed dead (2 in the reference). */
-  readonly peerLiveness: number;
+  /** How many heartbeats of silence make the peer presumed dead (2 in the reference): the failover timeout is `liveness × heartbeatInterval`. */
+  readonly liveness: number;
   /** Client: ms to wait for a reply before failing over (`REQUEST_TIMEOUT`, = one heartbeat). */
   readonly timeout: number;
   /** Client: the failover timeout the client must wait out (`SETTLE_DELAY`, = two heartbeats). */
@@ -43,7 +43,7 @@ export interface BinaryStarDefaults {
  */
 export const BINARY_STAR_DEFAULTS: BinaryStarDefaults = Object.freeze({
   heartbeatInterval: 1000,
-  peerLiveness: 2,
+  liveness: 2,
   timeout: 1000,
   settleDelay: 2000,
   voteInterval: 250,
@@ -75,7 +75,7 @@ export interface ClientTimings {
 export function clientTimings(heartbeatInterval: number): ClientTimings {
   return {
     timeout: heartbeatInterval,
-    settleDelay: BINARY_STAR_DEFAULTS.peerLiveness * heartbeatInterval,
+    settleDelay: BINARY_STAR_DEFAULTS.liveness * heartbeatInterval,
     voteInterval: Math.max(1, heartbeatInterval / 4),
   };
 }

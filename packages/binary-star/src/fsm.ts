@@ -1,5 +1,5 @@
 /**
- * The Binary Star finite-state machine, as a pure function. It follows the
+ * The Binary Star finite-state machine, declared as a table. It follows the
  * reactor version of the zguide (`bstar.c`, `s_execute_fsm`), whose complete
  * table is protocols.md §10.4, not the proof of concept `bstarsrv.c` (which
  * serves clients while still PRIMARY and can end with two active servers).
@@ -15,6 +15,9 @@
  * heartbeats. That, together with a client asking, is the only way a node
  * takes over on its own (the "client vote" of protocols.md §10.5). A BACKUP
  * never serves: it must first hear an ACTIVE primary and become PASSIVE.
+ *
+ * {@link BINARY_STAR_TABLE} is that table, cell by cell; {@link transition}
+ * only reads it.
  *
  * @module
  */
@@ -45,6 +48,31 @@ export type BinaryStarFatalReason = "dual-active" | "dual-passive";
  */
 export type BinaryStarCallback = "active" | "passive";
 
+/** One cell's outcome in {@link BINARY_STAR_TABLE}. */
+export interface BinaryStarRule {
+  /** The next state; absent means "stay". */
+  readonly to?: BinaryStarState;
+  /** For `CLIENT_REQUEST` only: serve the request (`true`) or drop it unanswered (`false`). */
+  readonly serve?: boolean;
+  /** The callbacks to run, in order. */
+  readonly callbacks: readonly BinaryStarCallback[];
+  /** The fatal error this event means, if any (the state does not change). */
+  readonly error?: BinaryStarFatalReason;
+  /** The reference's log text for this cell. */
+  readonly note?: string;
+}
+
+/** A cell that depends on the peer's liveness: one rule while it is heard, another once it has been silent for two heartbeats. */
+export interface BinaryStarVote {
+  /** `now < peerExpiry`: the peer was heard within two heartbeats. */
+  readonly peerAlive: BinaryStarRule;
+  /** `now >= peerExpiry`: the peer has been silent for two heartbeats. */
+  readonly peerExpired: BinaryStarRule;
+}
+
+/** One cell of {@link BINARY_STAR_TABLE}. */
+export type BinaryStarCell = BinaryStarRule | BinaryStarVote;
+
 /** What one step of the machine decided. */
 export interface FsmResult {
   /** The state after the event (unchanged on a fatal error). */
@@ -62,16 +90,65 @@ export interface FsmResult {
   note?: string;
 }
 
-const NONE: readonly BinaryStarCallback[] = [];
-const ACTIVE_CB: readonly BinaryStarCallback[] = ["active"];
-const PASSIVE_CB: readonly BinaryStarCallback[] = ["passive"];
+const STAY: BinaryStarRule = Object.freeze({ callbacks: Object.freeze([]) });
+const SERVE: BinaryStarRule = Object.freeze({ serve: true, callbacks: STAY.callbacks });
+const REJECT: BinaryStarRule = Object.freeze({ serve: false, callbacks: STAY.callbacks });
 
-function stay(state: BinaryStarState): FsmResult {
-  return { state, callbacks: NONE };
+/** A state change with its callback and the reference's note. */
+function go(to: BinaryStarState, callback: BinaryStarCallback, note: string, serve?: boolean): BinaryStarRule {
+  return Object.freeze({ to, callbacks: Object.freeze([callback]), note, ...(serve === undefined ? {} : { serve }) });
+}
+
+/** A fatal cell: the state stays, the node stops. */
+function fatal(error: BinaryStarFatalReason, note: string): BinaryStarRule {
+  return Object.freeze({ callbacks: STAY.callbacks, error, note });
 }
 
 /**
- * Runs one event through the machine. Pure: no clock, no I/O.
+ * The whole machine, protocols.md §10.4 cell by cell (state × event → next
+ * state, serve, callbacks, error). `CLIENT_REQUEST` cells of PRIMARY and
+ * PASSIVE depend on the peer's liveness ({@link BinaryStarVote}); the PRIMARY
+ * one waits out the peer expiry, in case this is a fail-back and the backup is
+ * currently active (`bstar.c` commit 16fd34f8).
+ */
+export const BINARY_STAR_TABLE: Readonly<Record<BinaryStarState, Readonly<Record<BinaryStarEvent, BinaryStarCell>>>> = Object.freeze({
+  // Waiting for the peer; a client vote after peer silence makes it active.
+  PRIMARY: Object.freeze({
+    PEER_PRIMARY: STAY,
+    PEER_BACKUP: go("ACTIVE", "active", "connected to backup (passive), ready active"),
+    PEER_ACTIVE: go("PASSIVE", "passive", "connected to backup (active), ready passive"),
+    PEER_PASSIVE: STAY,
+    CLIENT_REQUEST: { peerAlive: REJECT, peerExpired: go("ACTIVE", "active", "request from client, ready active", true) },
+  }),
+  // Waiting for an active primary; never serves.
+  BACKUP: Object.freeze({
+    PEER_PRIMARY: STAY,
+    PEER_BACKUP: STAY,
+    PEER_ACTIVE: go("PASSIVE", "passive", "connected to primary (active), ready passive"),
+    PEER_PASSIVE: STAY,
+    CLIENT_REQUEST: REJECT,
+  }),
+  // Serving; the only way out of ACTIVE is death.
+  ACTIVE: Object.freeze({
+    PEER_PRIMARY: STAY,
+    PEER_BACKUP: STAY,
+    PEER_ACTIVE: fatal("dual-active", "fatal error - dual actives, aborting"),
+    PEER_PASSIVE: STAY,
+    CLIENT_REQUEST: SERVE,
+  }),
+  // Standing by; takes over when the peer restarts or on a client vote after peer silence.
+  PASSIVE: Object.freeze({
+    PEER_PRIMARY: go("ACTIVE", "active", "primary (passive) is restarting, ready active"),
+    PEER_BACKUP: go("ACTIVE", "active", "backup (passive) is restarting, ready active"),
+    PEER_ACTIVE: STAY,
+    PEER_PASSIVE: fatal("dual-passive", "fatal error - dual passives, aborting"),
+    CLIENT_REQUEST: { peerAlive: REJECT, peerExpired: go("ACTIVE", "active", "failover successful, ready active", true) },
+  }),
+});
+
+/**
+ * Runs one event through the machine: looks its cell up in
+ * {@link BINARY_STAR_TABLE}. Pure: no clock, no I/O.
  *
  * @param state - the node's current state.
  * @param event - what happened.
@@ -82,63 +159,14 @@ function stay(state: BinaryStarState): FsmResult {
  *   error if any, and the callbacks to run.
  */
 export function transition(state: BinaryStarState, event: BinaryStarEvent, now: number, peerExpiry: number): FsmResult {
-  const expired = now >= peerExpiry;
-  switch (state) {
-    // Waiting for the peer; a client vote after peer silence makes it active.
-    case "PRIMARY":
-      switch (event) {
-        case "PEER_BACKUP":
-          return { state: "ACTIVE", callbacks: ACTIVE_CB, note: "connected to backup (passive), ready active" };
-        case "PEER_ACTIVE":
-          return { state: "PASSIVE", callbacks: PASSIVE_CB, note: "connected to backup (active), ready passive" };
-        case "CLIENT_REQUEST":
-          // bstar.c (commit 16fd34f8): wait out the peer expiry, in case this is a
-          // fail-back and the backup is currently active.
-          return expired
-            ? { state: "ACTIVE", serve: true, callbacks: ACTIVE_CB, note: "request from client, ready active" }
-            : { state, serve: false, callbacks: NONE };
-        default:
-          return stay(state);
-      }
-    // Waiting for an active primary; never serves.
-    case "BACKUP":
-      switch (event) {
-        case "PEER_ACTIVE":
-          return { state: "PASSIVE", callbacks: PASSIVE_CB, note: "connected to primary (active), ready passive" };
-        case "CLIENT_REQUEST":
-          return { state, serve: false, callbacks: NONE };
-        default:
-          return stay(state);
-      }
-    // Serving; the only way out of ACTIVE is death.
-    case "ACTIVE":
-      switch (event) {
-        case "PEER_ACTIVE":
-          return { state, callbacks: NONE, error: "dual-active", note: "fatal error - dual actives, aborting" };
-        case "CLIENT_REQUEST":
-          return { state, serve: true, callbacks: NONE };
-        default:
-          return stay(state);
-      }
-    // Standing by; takes over when the peer restarts or on a client vote after peer silence.
-    case "PASSIVE":
-      switch (event) {
-        case "PEER_PRIMARY":
-          return { state: "ACTIVE", callbacks: ACTIVE_CB, note: "primary (passive) is restarting, ready active" };
-        case "PEER_BACKUP":
-          return { state: "ACTIVE", callbacks: ACTIVE_CB, note: "backup (passive) is restarting, ready active" };
-        case "PEER_PASSIVE":
-          return { state, callbacks: NONE, error: "dual-passive", note: "fatal error - dual passives, aborting" };
-        case "CLIENT_REQUEST":
-          return expired
-            ? { state: "ACTIVE", serve: true, callbacks: ACTIVE_CB, note: "failover successful, ready active" }
-            : { state, serve: false, callbacks: NONE };
-        default:
-          return stay(state);
-      }
-    default:
-      return stay(state);
-  }
+  const cell = BINARY_STAR_TABLE[state]?.[event];
+  if (cell === undefined) return { state, callbacks: STAY.callbacks };
+  const rule = "peerAlive" in cell ? (now >= peerExpiry ? cell.peerExpired : cell.peerAlive) : cell;
+  const result: FsmResult = { state: rule.to ?? state, callbacks: rule.callbacks };
+  if (rule.serve !== undefined) result.serve = rule.serve;
+  if (rule.error !== undefined) result.error = rule.error;
+  if (rule.note !== undefined) result.note = rule.note;
+  return result;
 }
 
 /**

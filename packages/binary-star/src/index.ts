@@ -9,8 +9,9 @@
  * - {@link BinaryStarServer}: a node plus a client-facing ROUTER and a request handler.
  * - {@link BinaryStarClient}: a client that follows the active server, with a
  *   failover quicker than the reference's.
- * - {@link transition}, {@link encodeState}, {@link decodeState}: the pure
- *   state machine and wire codec.
+ * - {@link BINARY_STAR_TABLE} / {@link transition}, {@link NodeState},
+ *   {@link encodeState}, {@link decodeState}: the pure state table, the node's
+ *   machine (core's `Machine` contract) and the wire codec.
  *
  * The `binary-star-server` command runs an echo server pair member.
  *
@@ -33,24 +34,36 @@ export {
 } from "./protocol.js";
 export {
   BINARY_STAR_EVENTS,
+  BINARY_STAR_TABLE,
   type BinaryStarCallback,
+  type BinaryStarCell,
   type BinaryStarEvent,
   type BinaryStarFatalReason,
+  type BinaryStarRule,
+  type BinaryStarVote,
   type FsmResult,
   peerEvent,
   transition,
 } from "./fsm.js";
 export {
-  BinaryStar,
-  type BinaryStarCurveOptions,
+  type AdmitInput,
   type BinaryStarEvents,
-  type BinaryStarOptions,
   type BinaryStarStats,
   type FatalEvent,
+  type HaltAction,
+  type NodeAction,
+  type NodeInput,
+  NodeState,
+  type NodeStateOptions,
   type PeerStateEvent,
+  type StartInput,
   type StateChangeEvent,
   type StateDropEvent,
-} from "./node.js";
+  type StateSendAction,
+  type VerdictAction,
+} from "./node-state.js";
+export { type BinaryStarCurveOptions, type BinaryStarOptions } from "./options.js";
+export { BinaryStar } from "./node.js";
 export {
   BinaryStarServer,
   type BinaryStarHandler,

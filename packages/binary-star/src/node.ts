@@ -3,180 +3,40 @@
  * messages with its peer and answers, for every client request, whether this
  * node may serve it now. It owns no client-facing socket, so any server can
  * use it: {@link BinaryStarServer} does, and so can a Majordomo broker through
- * core's {@link AdmissionHook}.
+ * core's {@link AdmissionHook}. The rules are in {@link NodeState}; this role
+ * only owns the two state sockets and runs the machine with core's `Driver`.
  *
  * @module
  */
 import * as zmq from "zeromq";
-import {
-  type AdmissionHook,
-  type AdmissionRequest,
-  Channel,
-  type Clock,
-  type CurveServerOptions,
-  type Logger,
-  Timer,
-  TypedEmitter,
-  ClosedError,
-  InvalidOptionError,
-  ProtocolError,
-  bindEphemeral,
-  checkNumber,
-  createSocket,
-  curveSocketOptions,
-  systemClock,
-  taggedLogger,
-} from "@zmq-reliable/core";
+import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOptions, Logger } from "@zmq-reliable/core";
+import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedEmitter, bindEndpoint, checkNumber } from "@zmq-reliable/core";
+import { connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
-import { type BinaryStarEvent, type BinaryStarFatalReason, peerEvent, transition } from "./fsm.js";
-import { type BinaryStarState, decodeState, encodeState } from "./protocol.js";
+import type { BinaryStarEvents, BinaryStarStats, NodeAction, NodeInput } from "./node-state.js";
+import { NodeState, logNodeEvent } from "./node-state.js";
+import type { BinaryStarOptions } from "./options.js";
+import type { BinaryStarState } from "./protocol.js";
+
+export type { BinaryStarEvents, BinaryStarStats, FatalEvent, PeerStateEvent, StateChangeEvent, StateDropEvent } from "./node-state.js";
+export type { BinaryStarCurveOptions, BinaryStarOptions } from "./options.js";
 
 /**
- * CURVE for the state link. Each node has its own key pair: its PUB is a
- * CURVE server with `secretKey`; its SUB is a CURVE client of the peer's PUB,
- * using this key pair and the peer's public key. {@link BinaryStarServer}
- * also uses `secretKey` for its client-facing frontend, so clients need the
- * matching `publicKey`.
- */
-export interface BinaryStarCurveOptions extends CurveServerOptions {
-  /** This node's public key (Z85), the match of `secretKey`. */
-  publicKey: string;
-  /** The peer node's public key (Z85). */
-  peerKey: string;
-}
-
-/** Options of {@link BinaryStar}. */
-export interface BinaryStarOptions {
-  /** `"primary"` (normally active) or `"backup"` (normally passive): the start state. */
-  role: BinaryStarRole;
-  /** Where to bind this node's state PUB, e.g. `tcp://*:5003`. `tcp://127.0.0.1:*` picks a port (see {@link BinaryStar.endpoint}). */
-  local: string;
-  /** The peer's state PUB, which this node's SUB connects to, e.g. `tcp://localhost:5004`. */
-  remote: string;
-  /**
-   * Milliseconds between state messages. The peer is presumed dead after two
-   * intervals of silence (the "failover timeout"); both nodes must use the
-   * same value. Default 1000 (`BSTAR_HEARTBEAT`).
-   */
-  heartbeatInterval?: number;
-  /** CURVE for the state link; see {@link BinaryStarCurveOptions}. */
-  curve?: BinaryStarCurveOptions;
-  /** Where to log state changes and dropped state messages. */
-  logger?: Logger;
-  /** The clock; inject a fake one in tests. Default: the system clock. */
-  clock?: Clock;
-}
-
-/** Payload of {@link BinaryStarEvents} `state-change`, `active` and `passive`. */
-export interface StateChangeEvent {
-  /** The state before. */
-  from: BinaryStarState;
-  /** The state after. */
-  to: BinaryStarState;
-  /** The event that caused it. */
-  event: BinaryStarEvent;
-  /** The reference's log text for this transition. */
-  note: string;
-  /** Clock time of the change. */
-  at: number;
-}
-
-/** Payload of {@link BinaryStarEvents} `fatal`. */
-export interface FatalEvent {
-  /** What went wrong. */
-  reason: BinaryStarFatalReason;
-  /** This node's state when it happened. */
-  state: BinaryStarState;
-  /** The state the peer announced. */
-  peerState: BinaryStarState;
-  /** Clock time. */
-  at: number;
-}
-
-/** Payload of {@link BinaryStarEvents} `peer-state`. */
-export interface PeerStateEvent {
-  /** What the peer announced. */
-  state: BinaryStarState;
-  /** What it announced before, `undefined` on first contact. */
-  previous: BinaryStarState | undefined;
-  /** Clock time. */
-  at: number;
-}
-
-/** Payload of {@link BinaryStarEvents} `drop`: a state message that was ignored. */
-export interface StateDropEvent {
-  /** Why it was ignored. */
-  reason: "malformed";
-  /** The decoding error. */
-  error: ProtocolError;
-}
-
-/** Events of {@link BinaryStar}. */
-export type BinaryStarEvents = {
-  /** The state changed (every transition, including those below). */
-  "state-change": [StateChangeEvent];
-  /** The node became ACTIVE (from PRIMARY or PASSIVE): it now serves clients. */
-  active: [StateChangeEvent];
-  /** The node became PASSIVE (from PRIMARY or BACKUP): it now stands by. */
-  passive: [StateChangeEvent];
-  /**
-   * Dual actives or dual passives: the pair is broken. The node has stopped
-   * publishing and admits nothing from now on. The caller should `close()`
-   * and exit or restart the process (the reference aborts; the
-   * `binary-star-server` CLI exits with status 1), and an operator should
-   * find out why (usually a network split between the two nodes).
-   */
-  fatal: [FatalEvent];
-  /** The peer announced a different state than before (or its first one). */
-  "peer-state": [PeerStateEvent];
-  /** A malformed state message arrived and was ignored. */
-  drop: [StateDropEvent];
-};
-
-/** Counters and state of a {@link BinaryStar}, from {@link BinaryStar.stats}. */
-export interface BinaryStarStats {
-  /** The configured role. */
-  role: BinaryStarRole;
-  /** The current state. */
-  state: BinaryStarState;
-  /** The last state the peer announced, if it was ever heard. */
-  peerState: BinaryStarState | undefined;
-  /** Whether the peer was heard within the last two heartbeats (or the node started less than two heartbeats ago). */
-  peerAlive: boolean;
-  /** The fatal error that stopped the node, if any. */
-  fatal: BinaryStarFatalReason | undefined;
-  /** State messages published. */
-  stateSent: number;
-  /** Valid state messages received from the peer. */
-  stateReceived: number;
-  /** Malformed state messages ignored. */
-  malformed: number;
-  /** Client requests admitted (served). */
-  admitted: number;
-  /** Client requests rejected (to be dropped unanswered). */
-  rejected: number;
-  /** State changes so far. */
-  transitions: number;
-}
-
-/**
- * One node of a Binary Star pair (protocols.md §10). It binds a PUB at
- * `local`, connects a SUB to the peer's PUB at `remote`, publishes its state
- * every `heartbeatInterval` ms, and runs the reference state machine
- * (`bstar.c`; see {@link transition}) on every state message and every client
- * request. Beyond the reference, it also publishes its state at once whenever
- * the state changes and whenever a subscriber (the peer) connects (the PUB is
- * an XPUB, which sees subscriptions; the wire is unchanged), so the peer learns
- * of changes without waiting for the next heartbeat.
+ * One node of a Binary Star pair (protocols.md §10). It binds a PUB at `bind`,
+ * connects a SUB to the other node's PUB at `peer`, publishes its state every
+ * `heartbeatInterval` ms, and runs the reference state machine (`bstar.c`; see
+ * {@link NodeState}) on every state message and every client request. Beyond
+ * the reference, it publishes its state at once on every change and whenever a
+ * subscriber (the peer) connects (the PUB is an XPUB, which sees
+ * subscriptions; the wire is unchanged).
  *
  * It implements core's {@link AdmissionHook}: a server calls
- * {@link BinaryStar.admit} for each client request and serves it only when
- * that returns `true`; otherwise it drops the request unanswered, as the
- * reference does. The call itself is the "client vote" that lets a passive
- * node take over after its peer has been silent for two heartbeats.
+ * {@link BinaryStar.admit} for each client request and serves it only when that
+ * returns `true`, else drops it unanswered, as the reference does. The call is
+ * the "client vote" that lets a passive node take over after peer silence.
  *
  * ```ts
- * const node = new BinaryStar({ role: "primary", local: "tcp://*:5003", remote: "tcp://backup:5004" });
+ * const node = new BinaryStar({ role: "primary", bind: "tcp://*:5003", peer: "tcp://backup:5004" });
  * node.on("active", () => console.log("serving"));
  * node.on("fatal", async ({ reason }) => { await node.close(); process.exit(1); });
  * await node.start();
@@ -188,228 +48,168 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   readonly role: BinaryStarRole;
   /** Milliseconds between state messages. */
   readonly heartbeatInterval: number;
-  /** Milliseconds of peer silence after which a client vote may take over: two heartbeats. */
+  /** Heartbeats of silence after which the peer is presumed dead. */
+  readonly liveness: number;
+  /** Milliseconds of peer silence after which a client vote may take over: `liveness` heartbeats. */
   readonly peerTimeout: number;
   private readonly options: BinaryStarOptions;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly timer: Timer;
-  private current: BinaryStarState;
-  private peer: BinaryStarState | undefined;
-  private peerExpiry = Number.POSITIVE_INFINITY;
-  private pub: Channel | undefined;
-  private sub: Channel | undefined;
-  private boundEndpoint: string | undefined;
-  private phase: "new" | "starting" | "running" | "closed" = "new";
-  private fatalReason: BinaryStarFatalReason | undefined;
-  private closing: Promise<void> | undefined;
-  private counters = { stateSent: 0, stateReceived: 0, malformed: 0, admitted: 0, rejected: 0, transitions: 0 };
+  private readonly machine: NodeState;
+  private readonly driver: Driver<NodeInput, NodeAction>;
+  private readonly life: Lifecycle;
+  private pub: Channel<zmq.XPublisher> | undefined;
+  private sub: Channel<zmq.Subscriber> | undefined;
+  private bound: BoundEndpoint | undefined;
+  private halted: Promise<void> | undefined;
+  private verdict: boolean | undefined;
+  private notifying = 0;
+  private unvoted = 0;
 
   /** @param options - see {@link BinaryStarOptions}. */
   constructor(options: BinaryStarOptions) {
     super();
-    if (options.role !== "primary" && options.role !== "backup") {
-      throw new InvalidOptionError(`role must be "primary" or "backup", got ${String(options.role)}`);
-    }
-    if (typeof options.local !== "string" || !options.local) throw new InvalidOptionError("local endpoint is required");
-    if (typeof options.remote !== "string" || !options.remote) throw new InvalidOptionError("remote endpoint is required");
+    if (options.role !== "primary" && options.role !== "backup") throw new InvalidOptionError(`role must be "primary" or "backup", got ${String(options.role)}`);
+    if (typeof options.bind !== "string" || !options.bind) throw new InvalidOptionError("bind (this node's state endpoint) is required");
+    if (typeof options.peer !== "string" || !options.peer) throw new InvalidOptionError("peer (the other node's state endpoint) is required");
     this.options = options;
     this.role = options.role;
     this.heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? BINARY_STAR_DEFAULTS.heartbeatInterval, 1);
-    this.peerTimeout = BINARY_STAR_DEFAULTS.peerLiveness * this.heartbeatInterval;
+    this.liveness = checkNumber("liveness", options.liveness ?? BINARY_STAR_DEFAULTS.liveness, 1);
+    this.peerTimeout = this.liveness * this.heartbeatInterval;
     this.clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, `bstar ${this.role}`);
-    this.timer = new Timer(this.clock, () => this.heartbeat());
-    this.current = this.role === "primary" ? "PRIMARY" : "BACKUP";
+    this.life = new Lifecycle("BinaryStar", this.clock);
+    this.machine = new NodeState({ role: this.role, heartbeatInterval: this.heartbeatInterval, liveness: this.liveness });
+    this.driver = new Driver<NodeInput, NodeAction>(this.machine, {
+      clock: this.clock,
+      emit: (event, ...args) => this.notify(event as keyof BinaryStarEvents, args),
+      perform: (action) => this.perform(action),
+      onError: (error) => this.log.warn?.(error.message),
+    });
   }
 
   /** The current state. */
   get state(): BinaryStarState {
-    return this.current;
+    return this.machine.state;
   }
 
   /** The state the peer last announced, or `undefined` if it was never heard. */
   get peerState(): BinaryStarState | undefined {
-    return this.peer;
+    return this.machine.peerState;
   }
 
-  /** Whether this node serves clients right now: ACTIVE and not stopped by a fatal error. */
+  /** Whether this node serves clients right now: ACTIVE, started, not closed and not stopped by a fatal error. */
   get isActive(): boolean {
-    return this.current === "ACTIVE" && this.fatalReason === undefined && this.phase === "running";
-  }
-
-  /** The endpoint the state PUB is bound to (with the real port), once started. */
-  get endpoint(): string | undefined {
-    return this.boundEndpoint;
+    return this.machine.state === "ACTIVE" && this.machine.running && this.life.running;
   }
 
   /**
-   * Binds the state PUB, connects the SUB to the peer, publishes the start
-   * state and starts the heartbeat. The peer expiry starts at now + two
-   * heartbeats, so a PRIMARY waits that long for its peer before a client
-   * vote can make it active (the `bstar.c` fix for the fail-back race).
+   * The endpoint the state publisher is bound to, connectable (with the real port).
    *
-   * @throws `ClosedError` after {@link BinaryStar.close}; zeromq errors
-   *   (e.g. `EADDRINUSE`) when binding fails.
+   * @throws `NotStartedError` before {@link BinaryStar.start} has succeeded.
    */
-  async start(): Promise<void> {
-    if (this.phase === "closed") throw new ClosedError("BinaryStar is closed");
-    if (this.phase !== "new") return;
-    this.phase = "starting";
-    const { curve } = this.options;
-    const onError = (error: Error) => this.log.warn?.(error.message);
-    // An XPUB rather than a PUB (the same wire for the peer's SUB): it sees each
-    // new subscription, so a peer that (re)connects hears our state at once
-    // instead of up to one heartbeat later. That closes most of the window in
-    // which a restarted primary knows nothing of an active backup.
-    const xpub = new zmq.XPublisher({ linger: 0, verbosity: "allSubs", ...curveSocketOptions(curve && { secretKey: curve.secretKey }) });
-    const pub = new Channel(xpub, { name: "state pub", onError });
-    const sub = new Channel(
-      createSocket("subscriber", { curve: curve && { serverKey: curve.peerKey, publicKey: curve.publicKey, secretKey: curve.secretKey } }),
-      { name: "state sub", onError },
-    );
-    this.pub = pub;
-    this.sub = sub;
-    try {
-      this.boundEndpoint = await bindEphemeral(pub.socket, this.options.local);
-      sub.socket.subscribe();
-      sub.socket.connect(this.options.remote);
-    } catch (err) {
-      const closedMeanwhile = (this.phase as string) === "closed";
-      this.phase = "closed";
-      await Promise.all([pub.close(), sub.close()]);
-      if (closedMeanwhile) return;
-      throw err;
-    }
-    if ((this.phase as string) === "closed") return; // closed while binding
-    this.phase = "running";
-    this.peerExpiry = this.clock.now() + this.peerTimeout;
-    sub.listen((message) => this.onStateMessage(message));
-    pub.listen((message) => this.onSubscription(message));
-    this.log.info?.(`started as ${this.current}: state on ${this.boundEndpoint}, peer at ${this.options.remote}, heartbeat ${this.heartbeatInterval} ms`);
-    this.heartbeat();
+  get endpoint(): string {
+    if (!this.bound) throw new NotStartedError("BinaryStar.endpoint is known after start()");
+    return this.bound.endpoint;
   }
 
   /**
-   * The admission hook: feeds a `CLIENT_REQUEST` event ("a client vote") into
-   * the state machine and answers whether the request may be served now.
-   * ACTIVE serves; PRIMARY and PASSIVE become ACTIVE and serve if the peer
-   * has been silent for two heartbeats; otherwise, and always in BACKUP, the
-   * request must be dropped unanswered. Always `false` before
-   * {@link BinaryStar.start}, after {@link BinaryStar.close} and after a
-   * fatal error. Synchronous and cheap: call it once per request.
+   * Binds the state publisher, connects the SUB to the peer, publishes the
+   * start state and starts the heartbeat. A PRIMARY then waits `liveness`
+   * heartbeats for its peer before a client vote can make it active (the
+   * `bstar.c` fix for the fail-back race). Idempotent; retryable after a failure.
+   *
+   * @throws `SocketError` naming the endpoint when binding or connecting fails; `ClosedError` after close.
+   */
+  start(): Promise<void> {
+    return this.life.start(() => this.open(), () => this.closeSockets());
+  }
+
+  /**
+   * The admission hook: a client vote (`CLIENT_REQUEST`) into the state
+   * machine; answers whether the request may be served now (else drop it
+   * unanswered). ACTIVE serves; PRIMARY and PASSIVE take over and serve after
+   * `liveness` silent heartbeats; BACKUP never serves. Always `false` before
+   * start, after close, after a fatal error, and inside this node's own event
+   * listeners (no vote is cast then). Synchronous and cheap: once per request.
    *
    * @param _request - what is known of the request; a Binary Star node votes the same for every service.
    */
   admit(_request: AdmissionRequest = {}): boolean {
-    if (this.phase !== "running" || this.fatalReason !== undefined) {
-      this.counters.rejected++;
+    if (!this.life.running || this.notifying > 0) {
+      this.unvoted++;
       return false;
     }
-    const serve = this.apply("CLIENT_REQUEST") === true;
-    if (serve) this.counters.admitted++;
-    else this.counters.rejected++;
+    this.verdict = undefined;
+    this.driver.feed({ type: "admit" });
+    const serve = this.verdict === true;
+    this.verdict = undefined;
     return serve;
   }
 
   /** A snapshot of the state and counters. */
   stats(): BinaryStarStats {
-    return {
-      role: this.role,
-      state: this.current,
-      peerState: this.peer,
-      peerAlive: this.clock.now() < this.peerExpiry,
-      fatal: this.fatalReason,
-      ...this.counters,
-    };
+    const stats = this.machine.stats(this.clock.now());
+    stats.rejected += this.unvoted;
+    return stats;
   }
 
   /**
-   * Stops the heartbeat and closes both sockets. The peer presumes this node
-   * dead two heartbeats after its last state message, and takes over on the
-   * next client vote. Idempotent.
+   * Stops the heartbeat and closes both sockets; the peer takes over on a client
+   * vote after `liveness` silent heartbeats. Idempotent; `start()` then rejects.
+   *
+   * @param options - nothing is drained, so `timeout` has no effect.
    */
-  close(): Promise<void> {
-    this.phase = "closed";
-    this.closing ??= this.shutdown();
-    return this.closing;
+  close(options: CloseOptions = {}): Promise<void> {
+    const teardown = async () => {
+      this.driver.close();
+      await Promise.all([this.halted, this.closeSockets()]);
+    };
+    return this.life.close({ teardown }, options.timeout ?? 0);
   }
 
-  private async shutdown(): Promise<void> {
-    this.timer.cancel();
-    await Promise.all([this.pub?.close(), this.sub?.close()]);
+  private async open(): Promise<void> {
+    const { curve } = this.options;
+    const onError = (error: Error) => this.log.warn?.(error.message);
+    // An XPUB, not a PUB (same wire): it sees each new subscription, so a peer that (re)connects hears our
+    // state at once, not a heartbeat later: a restarted primary learns of an active backup within a round trip.
+    const xpub = new zmq.XPublisher({ linger: 0, verbosity: "allSubs", ...curveSocketOptions(curve && { secretKey: curve.secretKey }) });
+    const subCurve = curve && { serverKey: curve.peerKey, publicKey: curve.publicKey, secretKey: curve.secretKey };
+    this.pub = new Channel(xpub, { name: "bstar state publisher", onError });
+    this.sub = new Channel(createSocket("subscriber", { curve: subCurve }), { name: "bstar state subscriber", onError });
+    const bound = await bindEndpoint(this.pub.socket, this.options.bind, "binary star state publisher");
+    this.sub.socket.subscribe();
+    connectEndpoint(this.sub.socket, this.options.peer, "binary star state subscriber (peer)");
+    if (this.life.closed) return; // closed while binding: close() tears down
+    this.bound = bound;
+    this.driver.attach("state", this.pub);
+    this.driver.attach("peer", this.sub);
+    this.driver.feed({ type: "start" });
+    this.log.info?.(`started as ${this.state}: state on ${bound.endpoint}, peer at ${this.options.peer}, heartbeat ${this.heartbeatInterval} ms`);
   }
 
-  private heartbeat(): void {
-    if (this.phase !== "running" || this.fatalReason !== undefined) return;
-    this.publish();
-    this.timer.after(this.heartbeatInterval);
+  /** Closes and forgets both state sockets (after a failed start, a fatal error, or on close). */
+  private async closeSockets(): Promise<void> {
+    const { pub, sub } = this;
+    this.pub = this.sub = undefined;
+    this.driver.detach("state");
+    this.driver.detach("peer");
+    await Promise.all([pub?.close(), sub?.close()]);
   }
 
-  private publish(): void {
-    if (!this.pub || this.pub.closed) return;
-    this.pub.post(encodeState(this.current));
-    this.counters.stateSent++;
+  private perform(action: NodeAction): void {
+    if (action.type === "verdict") this.verdict = action.serve;
+    else if (action.type === "halt") this.halted = this.closeSockets(); // stop publishing at once, as the reference's reactor ends
   }
 
-  private onSubscription(message: Buffer[]): void {
-    if (message[0]?.[0] !== 1 || this.phase !== "running" || this.fatalReason !== undefined) return;
-    this.log.debug?.("a subscriber joined: sending our state now");
-    this.publish();
-  }
-
-  private onStateMessage(message: Buffer[]): void {
-    if (this.phase !== "running" || this.fatalReason !== undefined) return;
-    let state: BinaryStarState;
+  private notify<K extends keyof BinaryStarEvents>(event: K, args: unknown[]): void {
+    logNodeEvent(this.log, event, args[0]);
+    this.notifying++;
     try {
-      state = decodeState(message);
-    } catch (err) {
-      // Not trusted as a sign of life: it may not even come from the peer.
-      this.counters.malformed++;
-      this.log.warn?.(`ignored malformed state message: ${(err as Error).message}`);
-      this.emit("drop", { reason: "malformed", error: err as ProtocolError });
-      return;
+      this.emit(event, ...(args as BinaryStarEvents[K]));
+    } finally {
+      this.notifying--;
     }
-    const now = this.clock.now();
-    this.counters.stateReceived++;
-    this.peerExpiry = now + this.peerTimeout; // before the FSM, as bstar.c does
-    if (state !== this.peer) {
-      const previous = this.peer;
-      this.peer = state;
-      this.log.info?.(`peer is ${state}${previous ? ` (was ${previous})` : ""}`);
-      this.emit("peer-state", { state, previous, at: now });
-    }
-    this.apply(peerEvent(state));
-  }
-
-  /** Runs one event; returns `serve` for client requests. */
-  private apply(event: BinaryStarEvent): boolean | undefined {
-    const now = this.clock.now();
-    const from = this.current;
-    const result = transition(from, event, now, this.peerExpiry);
-    if (result.error) {
-      this.fail(result.error, now);
-      return false;
-    }
-    if (result.state !== from) {
-      this.current = result.state;
-      this.counters.transitions++;
-      const change: StateChangeEvent = { from, to: result.state, event, note: result.note ?? "", at: now };
-      this.log.info?.(`${from} -> ${result.state} on ${event}: ${change.note}`);
-      this.publish(); // tell the peer at once rather than at the next heartbeat
-      this.emit("state-change", change);
-      for (const callback of result.callbacks) this.emit(callback, change);
-    }
-    return result.serve;
-  }
-
-  private fail(reason: BinaryStarFatalReason, now: number): void {
-    if (this.fatalReason !== undefined) return;
-    this.fatalReason = reason;
-    this.timer.cancel();
-    this.log.error?.(`fatal error - ${reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
-    // Stop publishing at once, like the reference whose reactor ends here.
-    this.closing ??= this.shutdown();
-    this.emit("fatal", { reason, state: this.current, peerState: this.peer!, at: now });
   }
 }

@@ -22,7 +22,10 @@ export const BINARY_STAR_STATES: readonly BinaryStarState[] = ["PRIMARY", "BACKU
 /** The wire digit of each state: the reference's enum values 1 to 4. */
 export const STATE_CODES: Readonly<Record<BinaryStarState, number>> = { PRIMARY: 1, BACKUP: 2, ACTIVE: 3, PASSIVE: 4 };
 
-/** ASCII `'1'`: the byte for state code 0 + this offset. */
+/**
+ * ASCII `'0'` (0x30). State code N goes on the wire as the byte 0x30 + N:
+ * `'1'` (0x31) PRIMARY, `'2'` (0x32) BACKUP, `'3'` (0x33) ACTIVE, `'4'` (0x34) PASSIVE.
+ */
 const DIGIT_ZERO = 0x30;
 
 /**

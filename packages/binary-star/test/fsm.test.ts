@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BINARY_STAR_EVENTS,
   BINARY_STAR_STATES,
+  BINARY_STAR_TABLE,
   type BinaryStarEvent,
   type BinaryStarState,
   type FsmResult,
@@ -99,6 +100,21 @@ describe("Binary Star FSM: every cell of the bstar.c table (protocols.md §10.4)
   it("leaves the state unchanged on fatal errors", () => {
     expect(transition("ACTIVE", "PEER_ACTIVE", 0, 0)).toMatchObject({ state: "ACTIVE", error: "dual-active" });
     expect(transition("PASSIVE", "PEER_PASSIVE", 0, 0)).toMatchObject({ state: "PASSIVE", error: "dual-passive" });
+  });
+
+  it("is a declared table: every state x event cell exists, is frozen, and is what transition() returns", () => {
+    expect(Object.isFrozen(BINARY_STAR_TABLE)).toBe(true);
+    for (const state of BINARY_STAR_STATES) {
+      expect(Object.isFrozen(BINARY_STAR_TABLE[state])).toBe(true);
+      expect(Object.keys(BINARY_STAR_TABLE[state]).sort()).toEqual([...BINARY_STAR_EVENTS].sort());
+      for (const event of BINARY_STAR_EVENTS) {
+        const cell = BINARY_STAR_TABLE[state][event];
+        const rules = "peerAlive" in cell ? [[ALIVE, cell.peerAlive] as const, [EXPIRED, cell.peerExpired] as const] : [[ALIVE, cell] as const];
+        for (const [now, rule] of rules) {
+          expect(transition(state, event, now, EXPIRY)).toEqual({ state: rule.to ?? state, callbacks: rule.callbacks, serve: rule.serve, error: rule.error, note: rule.note });
+        }
+      }
+    }
   });
 
   it("maps peer states to events with the same number", () => {

@@ -1,7 +1,7 @@
-import { ClosedError, InvalidOptionError, curveKeyPair, nextEvent } from "@zmq-reliable/core";
+import { Channel, ClosedError, InvalidOptionError, NotStartedError, SocketError, createSocket, curveKeyPair, nextEvent } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { BinaryStar, type BinaryStarOptions, type StateChangeEvent } from "../src/index.js";
+import { BINARY_STAR_DEFAULTS, BinaryStar, type BinaryStarOptions, type StateChangeEvent } from "../src/index.js";
 import { FakePeer, cleanup, closeAll, endpoints } from "./helpers.js";
 
 const HB = 50;
@@ -16,8 +16,8 @@ function node(options: BinaryStarOptions): BinaryStar {
 
 async function pair(extra: Partial<BinaryStarOptions> = {}) {
   const [pLocal, bLocal] = await endpoints(2);
-  const primary = node({ role: "primary", local: pLocal!, remote: bLocal!, ...extra });
-  const backup = node({ role: "backup", local: bLocal!, remote: pLocal!, ...extra });
+  const primary = node({ role: "primary", bind: pLocal!, peer: bLocal!, ...extra });
+  const backup = node({ role: "backup", bind: bLocal!, peer: pLocal!, ...extra });
   return { primary, backup, pLocal: pLocal!, bLocal: bLocal! };
 }
 
@@ -74,17 +74,18 @@ describe("BinaryStar node (real sockets)", () => {
     await waitFor(() => backup.admit({}), { timeout: 5000 });
     const actives: StateChangeEvent[] = [];
     const passives: StateChangeEvent[] = [];
-    // libzmq releases a closed socket's listener asynchronously: retry the bind on EADDRINUSE.
-    const again = await waitFor(
+    // libzmq releases a closed socket's listener asynchronously: retry start() on EADDRINUSE
+    // (a node whose start failed can be started again).
+    const again = node({ role: "primary", bind: pLocal, peer: bLocal });
+    again.on("active", (e) => actives.push(e));
+    again.on("passive", (e) => passives.push(e));
+    await waitFor(
       async () => {
-        const n = node({ role: "primary", local: pLocal, remote: bLocal });
-        n.on("active", (e) => actives.push(e));
-        n.on("passive", (e) => passives.push(e));
         try {
-          await n.start();
-          return n;
+          await again.start();
+          return true;
         } catch (err) {
-          if ((err as { code?: string }).code === "EADDRINUSE") return undefined;
+          if (err instanceof SocketError && err.zmqCode === "EADDRINUSE") return false;
           throw err;
         }
       },
@@ -100,7 +101,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("publishes byte-exact state messages and obeys a reference peer's", async () => {
     const [local, remote] = await endpoints(2);
-    const primary = node({ role: "primary", local: local!, remote: remote! });
+    const primary = node({ role: "primary", bind: local!, peer: remote! });
     await primary.start();
     const peer = await FakePeer.create(remote!, local!);
     await waitFor(() => peer.heard.length > 0, { timeout: 5000 });
@@ -114,7 +115,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("sends its state to a peer as soon as the peer subscribes, not a heartbeat later", async () => {
     const [local, remote] = await endpoints(2);
-    const slow = node({ role: "backup", local: local!, remote: remote!, heartbeatInterval: 60_000 });
+    const slow = node({ role: "backup", bind: local!, peer: remote!, heartbeatInterval: 60_000 });
     await slow.start(); // its first state message goes out now, to nobody
     const peer = await FakePeer.create(remote!, local!);
     await waitFor(() => peer.heard.length > 0, { timeout: 10_000 }); // far less than the 60 s heartbeat
@@ -127,7 +128,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("ignores malformed state messages, which do not count as signs of life", async () => {
     const [local, remote] = await endpoints(2);
-    const primary = node({ role: "primary", local: local!, remote: remote! });
+    const primary = node({ role: "primary", bind: local!, peer: remote! });
     const drops: string[] = [];
     primary.on("drop", (e) => drops.push(`${e.reason}: ${e.error.code}`));
     const startedAt = performance.now();
@@ -146,7 +147,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("a primary alone waits two heartbeats from its start before a client vote makes it active", async () => {
     const [local, remote] = await endpoints(2);
-    const primary = node({ role: "primary", local: local!, remote: remote! });
+    const primary = node({ role: "primary", bind: local!, peer: remote! });
     await primary.start();
     const startedAt = performance.now();
     expect(primary.admit({})).toBe(false);
@@ -156,7 +157,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("a lone backup never serves, however long clients vote", async () => {
     const [local, remote] = await endpoints(2);
-    const backup = node({ role: "backup", local: local!, remote: remote! });
+    const backup = node({ role: "backup", bind: local!, peer: remote! });
     await backup.start();
     const until = performance.now() + 8 * HB;
     let admitted = 0;
@@ -172,7 +173,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("stops on dual actives: fatal event, no more state messages, no more admissions", async () => {
     const [local, remote] = await endpoints(2);
-    const primary = node({ role: "primary", local: local!, remote: remote! });
+    const primary = node({ role: "primary", bind: local!, peer: remote! });
     await primary.start();
     const peer = await FakePeer.create(remote!, local!);
     peer.say("BACKUP");
@@ -194,7 +195,7 @@ describe("BinaryStar node (real sockets)", () => {
 
   it("stops on dual passives", async () => {
     const [local, remote] = await endpoints(2);
-    const backup = node({ role: "backup", local: local!, remote: remote! });
+    const backup = node({ role: "backup", bind: local!, peer: remote! });
     await backup.start();
     const peer = await FakePeer.create(remote!, local!);
     peer.say("ACTIVE");
@@ -209,17 +210,21 @@ describe("BinaryStar node (real sockets)", () => {
     const [pLocal, bLocal] = await endpoints(2);
     const pk = curveKeyPair();
     const bk = curveKeyPair();
-    const primary = node({ role: "primary", local: pLocal!, remote: bLocal!, curve: { ...pk, peerKey: bk.publicKey } });
-    const backup = node({ role: "backup", local: bLocal!, remote: pLocal!, curve: { ...bk, peerKey: pk.publicKey } });
+    const primary = node({ role: "primary", bind: pLocal!, peer: bLocal!, curve: { ...pk, peerKey: bk.publicKey } });
+    const backup = node({ role: "backup", bind: bLocal!, peer: pLocal!, curve: { ...bk, peerKey: pk.publicKey } });
     await Promise.all([primary.start(), backup.start()]);
     await waitFor(() => primary.state === "ACTIVE" && backup.state === "PASSIVE", { timeout: 5000 });
   });
 
   it("validates options and has an idempotent life cycle", async () => {
-    expect(() => new BinaryStar({ role: "master" as "primary", local: "tcp://127.0.0.1:*", remote: "tcp://127.0.0.1:1" })).toThrow(InvalidOptionError);
-    expect(() => new BinaryStar({ role: "primary", local: "", remote: "tcp://127.0.0.1:1" })).toThrow(InvalidOptionError);
-    expect(() => new BinaryStar({ role: "primary", local: "tcp://127.0.0.1:*", remote: "tcp://127.0.0.1:1", heartbeatInterval: 0 })).toThrow(InvalidOptionError);
-    const n = node({ role: "primary", local: "tcp://127.0.0.1:*", remote: "tcp://127.0.0.1:1" });
+    expect(() => new BinaryStar({ role: "master" as "primary", bind: "tcp://127.0.0.1:*", peer: "tcp://127.0.0.1:1" })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStar({ role: "primary", bind: "", peer: "tcp://127.0.0.1:1" })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStar({ role: "primary", bind: "tcp://127.0.0.1:*", peer: "tcp://127.0.0.1:1", heartbeatInterval: 0 })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStar({ role: "primary", bind: "tcp://127.0.0.1:*", peer: "" })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStar({ role: "primary", bind: "tcp://127.0.0.1:*", peer: "tcp://127.0.0.1:1", liveness: 0 })).toThrow(InvalidOptionError);
+    expect(new BinaryStar({ role: "backup", bind: "tcp://127.0.0.1:*", peer: "tcp://127.0.0.1:1", liveness: 3 }).peerTimeout).toBe(3 * BINARY_STAR_DEFAULTS.heartbeatInterval);
+    const n = node({ role: "primary", bind: "tcp://127.0.0.1:*", peer: "tcp://127.0.0.1:1" });
+    expect(() => n.endpoint).toThrow(NotStartedError);
     expect(n.admit({})).toBe(false); // not started
     await n.start();
     await n.start();
@@ -228,5 +233,57 @@ describe("BinaryStar node (real sockets)", () => {
     await Promise.all([n.close(), n.close()]);
     expect(n.admit({})).toBe(false);
     await expect(n.start()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it("regression: a start() that failed (bind EADDRINUSE) can be retried once the port is free", async () => {
+    const [bind, peerEndpoint] = await endpoints(2);
+    const squatter = new Channel(createSocket("publisher"));
+    cleanup.push(() => squatter.close());
+    await squatter.socket.bind(bind!);
+    const n = node({ role: "primary", bind: bind!, peer: peerEndpoint! });
+    const error = await n.start().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(SocketError);
+    expect((error as SocketError).zmqCode).toBe("EADDRINUSE");
+    expect((error as SocketError).message).toContain(bind);
+    expect(() => n.endpoint).toThrow(NotStartedError);
+    expect(n.admit({})).toBe(false);
+    await squatter.close({ release: 2000 });
+    await n.start(); // before the fix: ClosedError, the node stayed closed for good
+    expect(n.endpoint).toBe(bind);
+    const peer = await FakePeer.create(peerEndpoint!, bind!);
+    await waitFor(() => peer.heardDigits.includes("1"), { timeout: 5000 });
+    peer.say("BACKUP");
+    await waitFor(() => n.state === "ACTIVE", { timeout: 5000 });
+    expect(n.admit({})).toBe(true);
+  });
+
+  it("rejects a connect failure with a SocketError naming the peer endpoint, and frees its bound port", async () => {
+    const [bind] = await endpoints(1);
+    const n = node({ role: "backup", bind: bind!, peer: "nonsense://peer" });
+    const error = await n.start().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(SocketError);
+    expect((error as SocketError).message).toContain("nonsense://peer");
+    expect(() => n.endpoint).toThrow(NotStartedError);
+    // The state publisher bound before the connect failed; it was closed, so the port can be bound again.
+    const other = node({ role: "primary", bind: bind!, peer: "tcp://127.0.0.1:1" });
+    await waitFor(
+      async () => {
+        try {
+          await other.start();
+          return true;
+        } catch (err) {
+          if (err instanceof SocketError && err.zmqCode === "EADDRINUSE") return false;
+          throw err;
+        }
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    expect(other.endpoint).toBe(bind);
   });
 });

@@ -30,8 +30,8 @@ function client(options: BinaryStarClientOptions): BinaryStarClient {
 async function layout() {
   const [pFront, bFront, pLocal, bLocal] = await endpoints(4);
   return {
-    primary: { role: "primary" as const, frontend: pFront!, local: pLocal!, remote: bLocal! },
-    backup: { role: "backup" as const, frontend: bFront!, local: bLocal!, remote: pLocal! },
+    primary: { role: "primary" as const, frontend: pFront!, bind: pLocal!, peer: bLocal! },
+    backup: { role: "backup" as const, frontend: bFront!, bind: bLocal!, peer: pLocal! },
     clientEndpoints: [pFront!, bFront!] as [string, string],
   };
 }

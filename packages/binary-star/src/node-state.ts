@@ -1,0 +1,361 @@
+/**
+ * The rules of one Binary Star node, as a machine on core's contract
+ * ({@link Machine}): the state machine of {@link transition} plus everything
+ * around it that is time and bookkeeping, with no socket and no timer. The
+ * {@link BinaryStar} role drives it with core's `Driver`.
+ *
+ * - Inputs: `start`; the peer's state messages (channel `"peer"`, raw frames,
+ *   decoded here); subscriptions seen by this node's state publisher (channel
+ *   `"state"`); client votes (`admit`); wake-ups for the heartbeat.
+ * - Actions: send this node's state on channel `"state"`; emit `state-change`,
+ *   `active`, `passive`, `peer-state`, `fatal`, `drop`; `verdict` (the answer
+ *   to a vote); `halt` (a fatal error: close the sockets).
+ *
+ * @module
+ */
+import type { EmitAction, Logger, Machine, MessageInput, ProtocolError, SendAction, WakeInput } from "@zmq-reliable/core";
+import type { BinaryStarRole } from "./defaults.js";
+import { type BinaryStarEvent, type BinaryStarFatalReason, peerEvent, transition } from "./fsm.js";
+import { type BinaryStarState, decodeState, encodeState } from "./protocol.js";
+
+/** Payload of {@link BinaryStarEvents} `state-change`, `active` and `passive`. */
+export interface StateChangeEvent {
+  /** The state before. */
+  from: BinaryStarState;
+  /** The state after. */
+  to: BinaryStarState;
+  /** The event that caused it. */
+  event: BinaryStarEvent;
+  /** The reference's log text for this transition. */
+  note: string;
+  /** Clock time of the change. */
+  at: number;
+}
+
+/** Payload of {@link BinaryStarEvents} `fatal`. */
+export interface FatalEvent {
+  /** What went wrong. */
+  reason: BinaryStarFatalReason;
+  /** This node's state when it happened. */
+  state: BinaryStarState;
+  /** The state the peer announced. */
+  peerState: BinaryStarState;
+  /** Clock time. */
+  at: number;
+}
+
+/** Payload of {@link BinaryStarEvents} `peer-state`. */
+export interface PeerStateEvent {
+  /** What the peer announced. */
+  state: BinaryStarState;
+  /** What it announced before, `undefined` on first contact. */
+  previous: BinaryStarState | undefined;
+  /** Clock time. */
+  at: number;
+}
+
+/** Payload of {@link BinaryStarEvents} `drop`: a state message that was ignored. */
+export interface StateDropEvent {
+  /** Why it was ignored. */
+  reason: "malformed";
+  /** The decoding error. */
+  error: ProtocolError;
+}
+
+/** Events of {@link BinaryStar}. */
+export type BinaryStarEvents = {
+  /** The state changed (every transition, including those below). */
+  "state-change": [StateChangeEvent];
+  /** The node became ACTIVE (from PRIMARY or PASSIVE): it now serves clients. */
+  active: [StateChangeEvent];
+  /** The node became PASSIVE (from PRIMARY or BACKUP): it now stands by. */
+  passive: [StateChangeEvent];
+  /**
+   * Dual actives or dual passives: the pair is broken. The node has stopped
+   * publishing and admits nothing from now on. The caller should `close()`
+   * and exit or restart the process (the reference aborts; the
+   * `binary-star-server` CLI exits with status 1), and an operator should
+   * find out why (usually a network split between the two nodes).
+   */
+  fatal: [FatalEvent];
+  /** The peer announced a different state than before (or its first one). */
+  "peer-state": [PeerStateEvent];
+  /** A malformed state message arrived and was ignored. */
+  drop: [StateDropEvent];
+};
+
+/** Counters and state of a {@link BinaryStar}, from {@link BinaryStar.stats}. */
+export interface BinaryStarStats {
+  /** The configured role. */
+  role: BinaryStarRole;
+  /** The current state. */
+  state: BinaryStarState;
+  /** The last state the peer announced, if it was ever heard. */
+  peerState: BinaryStarState | undefined;
+  /** Whether the peer was heard within the last `liveness` heartbeats (or the node started less than that ago). */
+  peerAlive: boolean;
+  /** The fatal error that stopped the node, if any. */
+  fatal: BinaryStarFatalReason | undefined;
+  /** State messages published. */
+  stateSent: number;
+  /** Valid state messages received from the peer. */
+  stateReceived: number;
+  /** Malformed state messages ignored. */
+  malformed: number;
+  /** Client requests admitted (served). */
+  admitted: number;
+  /** Client requests rejected (to be dropped unanswered). */
+  rejected: number;
+  /** State changes so far. */
+  transitions: number;
+}
+
+/** Starts the node: the heartbeat begins and the peer expiry is set to now + `liveness` heartbeats. */
+export interface StartInput {
+  /** Discriminant. */
+  readonly type: "start";
+}
+
+/** A client request asks to be served: the "client vote". The machine answers with a {@link VerdictAction}. */
+export interface AdmitInput {
+  /** Discriminant. */
+  readonly type: "admit";
+}
+
+/** The inputs of {@link NodeState}. */
+export type NodeInput =
+  | WakeInput
+  | StartInput
+  | AdmitInput
+  /** A state message from the peer (the SUB), raw. */
+  | MessageInput<Buffer[], "peer">
+  /** A (un)subscription seen by this node's state publisher (the XPUB), raw. */
+  | MessageInput<Buffer[], "state">;
+
+/** The answer to an {@link AdmitInput}: serve the request, or drop it unanswered. */
+export type VerdictAction = {
+  /** Discriminant. */
+  readonly type: "verdict";
+  /** Whether the request may be served now. */
+  readonly serve: boolean;
+};
+
+/** A fatal error stopped the node: close the state sockets now, as the reference's reactor ends. */
+export type HaltAction = {
+  /** Discriminant. */
+  readonly type: "halt";
+};
+
+/**
+ * Send this node's state to the peer: core's {@link SendAction} on channel
+ * `"state"`, as a type alias (core's `Driver` wants actions with an index
+ * signature, which an interface lacks).
+ */
+export type StateSendAction = { readonly [K in keyof SendAction<"state">]: SendAction<"state">[K] };
+
+/** The actions of {@link NodeState}. */
+export type NodeAction = StateSendAction | EmitAction<BinaryStarEvents> | VerdictAction | HaltAction;
+
+/** Options of {@link NodeState}. */
+export interface NodeStateOptions {
+  /** The configured role: the start state. */
+  role: BinaryStarRole;
+  /** Milliseconds between state messages. */
+  heartbeatInterval: number;
+  /** Heartbeats of silence after which the peer is presumed dead (2 in the reference). */
+  liveness: number;
+}
+
+/**
+ * One node's rules; see the module comment. Before `start` and after a fatal
+ * error it publishes nothing, ignores the peer and rejects every vote.
+ *
+ * ```ts
+ * const node = new NodeState({ role: "primary", heartbeatInterval: 1000, liveness: 2 });
+ * node.handle({ type: "start" }, 0);                                      // → send "1"
+ * node.handle({ type: "message", channel: "peer", message: [Buffer.from("2")] }, 10); // → send "3", emit state-change, active
+ * node.handle({ type: "admit" }, 20);                                     // → verdict serve: true
+ * ```
+ */
+export class NodeState implements Machine<NodeInput, NodeAction> {
+  /** The configured role. */
+  readonly role: BinaryStarRole;
+  /** Milliseconds between state messages. */
+  readonly heartbeatInterval: number;
+  /** Milliseconds of peer silence after which a client vote may take over: `liveness` heartbeats. */
+  readonly peerTimeout: number;
+  private current: BinaryStarState;
+  private peer: BinaryStarState | undefined;
+  private peerExpiry = Number.POSITIVE_INFINITY;
+  private nextBeat = Number.POSITIVE_INFINITY;
+  private phase: "idle" | "running" | "halted" = "idle";
+  private fatalReason: BinaryStarFatalReason | undefined;
+  private counters = { stateSent: 0, stateReceived: 0, malformed: 0, admitted: 0, rejected: 0, transitions: 0 };
+
+  /** @param options - see {@link NodeStateOptions}. */
+  constructor(options: NodeStateOptions) {
+    this.role = options.role;
+    this.heartbeatInterval = options.heartbeatInterval;
+    this.peerTimeout = options.liveness * options.heartbeatInterval;
+    this.current = options.role === "primary" ? "PRIMARY" : "BACKUP";
+  }
+
+  /** The current state. */
+  get state(): BinaryStarState {
+    return this.current;
+  }
+
+  /** The state the peer last announced, or `undefined` if it was never heard. */
+  get peerState(): BinaryStarState | undefined {
+    return this.peer;
+  }
+
+  /** The fatal error that stopped the node, if any. */
+  get fatal(): BinaryStarFatalReason | undefined {
+    return this.fatalReason;
+  }
+
+  /** Whether the node is started and not stopped by a fatal error. */
+  get running(): boolean {
+    return this.phase === "running";
+  }
+
+  /**
+   * A snapshot of the state and counters.
+   *
+   * @param now - the current clock time, for `peerAlive`.
+   */
+  stats(now: number): BinaryStarStats {
+    return {
+      role: this.role,
+      state: this.current,
+      peerState: this.peer,
+      peerAlive: now < this.peerExpiry,
+      fatal: this.fatalReason,
+      ...this.counters,
+    };
+  }
+
+  /**
+   * Feeds one input; see {@link NodeInput}.
+   *
+   * @param input - what happened.
+   * @param now - the current clock time.
+   */
+  handle(input: NodeInput, now: number): NodeAction[] {
+    switch (input.type) {
+      case "start":
+        if (this.phase !== "idle") return [];
+        this.phase = "running";
+        // bstar_start: the peer gets `liveness` heartbeats to show up before a vote can win.
+        this.peerExpiry = now + this.peerTimeout;
+        return [this.beat(now)];
+      case "wake":
+        return this.running && now >= this.nextBeat ? [this.beat(now)] : [];
+      case "admit":
+        return this.vote(now);
+      case "message":
+        if (!this.running) return [];
+        // An XPUB reports a subscription as one frame starting with byte 1: a
+        // peer (re)connected, so tell it our state now rather than a heartbeat later.
+        if (input.channel === "state") return input.message[0]?.[0] === 1 ? [this.sendState()] : [];
+        return this.onPeerMessage(input.message, now);
+      default:
+        return [];
+    }
+  }
+
+  /** The time of the next heartbeat while running, else `Infinity`. */
+  wakeAt(): number {
+    return this.running ? this.nextBeat : Number.POSITIVE_INFINITY;
+  }
+
+  private beat(now: number): NodeAction {
+    this.nextBeat = now + this.heartbeatInterval;
+    return this.sendState();
+  }
+
+  private sendState(): NodeAction {
+    this.counters.stateSent++;
+    return { type: "send", channel: "state", frames: encodeState(this.current) };
+  }
+
+  private vote(now: number): NodeAction[] {
+    if (!this.running) {
+      this.counters.rejected++;
+      return [{ type: "verdict", serve: false }];
+    }
+    const actions: NodeAction[] = [];
+    const serve = this.apply("CLIENT_REQUEST", now, actions) === true;
+    if (serve) this.counters.admitted++;
+    else this.counters.rejected++;
+    actions.push({ type: "verdict", serve });
+    return actions;
+  }
+
+  private onPeerMessage(message: Buffer[], now: number): NodeAction[] {
+    let state: BinaryStarState;
+    try {
+      state = decodeState(message);
+    } catch (err) {
+      // Not trusted as a sign of life: it may not even come from the peer.
+      this.counters.malformed++;
+      return [{ type: "emit", event: "drop", args: [{ reason: "malformed", error: err as ProtocolError }] }];
+    }
+    const actions: NodeAction[] = [];
+    this.counters.stateReceived++;
+    this.peerExpiry = now + this.peerTimeout; // before the FSM, as bstar.c does
+    if (state !== this.peer) {
+      const previous = this.peer;
+      this.peer = state;
+      actions.push({ type: "emit", event: "peer-state", args: [{ state, previous, at: now }] });
+    }
+    this.apply(peerEvent(state), now, actions);
+    return actions;
+  }
+
+  /** Runs one event through the table, appending the actions; returns `serve` for client requests. */
+  private apply(event: BinaryStarEvent, now: number, actions: NodeAction[]): boolean | undefined {
+    const from = this.current;
+    const result = transition(from, event, now, this.peerExpiry);
+    if (result.error) {
+      this.phase = "halted";
+      this.fatalReason = result.error;
+      actions.push({ type: "halt" });
+      actions.push({ type: "emit", event: "fatal", args: [{ reason: result.error, state: from, peerState: this.peer!, at: now }] });
+      return false;
+    }
+    if (result.state !== from) {
+      this.current = result.state;
+      this.counters.transitions++;
+      const change: StateChangeEvent = { from, to: result.state, event, note: result.note ?? "", at: now };
+      actions.push(this.sendState()); // tell the peer at once rather than at the next heartbeat
+      actions.push({ type: "emit", event: "state-change", args: [change] });
+      for (const callback of result.callbacks) actions.push({ type: "emit", event: callback, args: [change] });
+    }
+    return result.serve;
+  }
+}
+
+/**
+ * Logs one of the node's events the way the reference does (state changes and
+ * the peer's state at `info`, malformed state messages at `warn`, fatal errors
+ * at `error`), building no string for a level the logger lacks.
+ *
+ * @param log - where to log.
+ * @param event - the event's name.
+ * @param payload - its payload.
+ */
+export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload: unknown): void {
+  if (event === "state-change" && log.info) {
+    const e = payload as StateChangeEvent;
+    log.info(`${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
+  } else if (event === "peer-state" && log.info) {
+    const e = payload as PeerStateEvent;
+    log.info(`peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
+  } else if (event === "drop") {
+    log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
+  } else if (event === "fatal") {
+    log.error?.(`fatal error - ${(payload as FatalEvent).reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
+  }
+}
