@@ -71,8 +71,8 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
     super();
     this.node = new BinaryStar({
       role: options.role,
-      local: options.local,
-      remote: options.remote,
+      bind: options.local,
+      peer: options.remote,
       ...(options.heartbeatInterval !== undefined ? { heartbeatInterval: options.heartbeatInterval } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });

@@ -59,7 +59,6 @@ export {
   type StartInput,
   type StateChangeEvent,
   type StateDropEvent,
-  type StateSendAction,
   type VerdictAction,
 } from "./node-state.js";
 export { type BinaryStarCurveOptions, type BinaryStarOptions } from "./options.js";

@@ -146,15 +146,8 @@ export type HaltAction = {
   readonly type: "halt";
 };
 
-/**
- * Send this node's state to the peer: core's {@link SendAction} on channel
- * `"state"`, as a type alias (core's `Driver` wants actions with an index
- * signature, which an interface lacks).
- */
-export type StateSendAction = { readonly [K in keyof SendAction<"state">]: SendAction<"state">[K] };
-
-/** The actions of {@link NodeState}. */
-export type NodeAction = StateSendAction | EmitAction<BinaryStarEvents> | VerdictAction | HaltAction;
+/** The actions of {@link NodeState}: sending this node's state to the peer is core's {@link SendAction} on channel `"state"`. */
+export type NodeAction = SendAction<"state"> | EmitAction<BinaryStarEvents> | VerdictAction | HaltAction;
 
 /** Options of {@link NodeState}. */
 export interface NodeStateOptions {
