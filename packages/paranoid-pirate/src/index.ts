@@ -32,14 +32,28 @@ export {
   type WorkerMessage,
 } from "./protocol.js";
 export {
-  type InFlightRequest,
+  type ParanoidPirateQueueEvents,
   QUEUE_DROP_REASONS,
-  type QueueAction,
+  type QueueDropEvent,
   type QueueDropReason,
-  QueueState,
-  type QueueStateCounters,
-  type QueueStateOptions,
-} from "./queue-state.js";
+  type QueueStateEvents,
+  type RequestLostCause,
+  type RequestLostEvent,
+  type WorkerExpiredEvent,
+  type WorkerReadyEvent,
+} from "./queue-events.js";
+export {
+  type BackendMessage,
+  decodeBackendMessage,
+  decodeFrontendMessage,
+  type FrontendMessage,
+  type QueueAction,
+  type QueueChannel,
+  type QueueInput,
+  type QueueSendAction,
+} from "./queue-messages.js";
+export type { InFlightRequest } from "./queue-registry-state.js";
+export { QueueState, type QueueStateCounters, type QueueStateOptions } from "./queue-state.js";
 export {
   WORKER_DROP_REASONS,
   type WorkerAction,
@@ -50,16 +64,8 @@ export {
   type WorkerStateCounters,
   type WorkerStateOptions,
 } from "./worker-state.js";
-export {
-  ParanoidPirateQueue,
-  type ParanoidPirateQueueEvents,
-  type ParanoidPirateQueueOptions,
-  type ParanoidPirateQueueStats,
-  type QueueDropEvent,
-  type RequestLostEvent,
-  type WorkerExpiredEvent,
-  type WorkerReadyEvent,
-} from "./queue.js";
+export { ParanoidPirateQueue } from "./queue.js";
+export type { ParanoidPirateQueueOptions, ParanoidPirateQueueStats, QueueBindOptions, QueueEndpoints } from "./queue-options.js";
 export {
   type HeartbeatMissEvent,
   ParanoidPirateWorker,

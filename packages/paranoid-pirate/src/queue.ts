@@ -1,121 +1,34 @@
 /**
  * The Paranoid Pirate queue role: a frontend ROUTER for clients, a backend
- * ROUTER for workers, and {@link QueueState} deciding what goes where.
+ * ROUTER for workers, and {@link QueueState} deciding what goes where, run by
+ * core's `Driver`.
  *
  * @module
  */
 import {
-  bindEphemeral,
+  bindEndpoint,
   Channel,
-  ClosedError,
+  type CloseOptions,
   createSocket,
-  type CurveServerOptions,
-  describeFrame,
+  Driver,
+  Lifecycle,
   type Logger,
+  NotStartedError,
   systemClock,
   taggedLogger,
-  Timer,
   TypedEmitter,
   type ZmqReliableError,
 } from "@zmq-reliable/core";
 import type * as zmq from "zeromq";
 import { PARANOID_PIRATE_DEFAULTS } from "./defaults.js";
-import { GatedReceiver } from "./gated-receiver.js";
-import { type InFlightRequest, type QueueAction, type QueueDropReason, QueueState, type QueueStateCounters } from "./queue-state.js";
+import type { ParanoidPirateQueueEvents, QueueStateEvents } from "./queue-events.js";
+import { hex, logQueueEvent, trace } from "./queue-log.js";
+import { decodeBackendMessage, decodeFrontendMessage, type QueueAction, type QueueInput } from "./queue-messages.js";
+import type { ParanoidPirateQueueOptions, ParanoidPirateQueueStats, QueueEndpoints } from "./queue-options.js";
+import { QueueState } from "./queue-state.js";
 
-/** Options of {@link ParanoidPirateQueue}. */
-export interface ParanoidPirateQueueOptions {
-  /**
-   * Endpoint the frontend ROUTER (clients) binds. `tcp://127.0.0.1:*` picks a
-   * free port; read it back from {@link ParanoidPirateQueue.frontendEndpoint}.
-   * Default `tcp://*:5555`.
-   */
-  frontend?: string;
-  /** Endpoint the backend ROUTER (workers) binds. Default `tcp://*:5556`. */
-  backend?: string;
-  /** Milliseconds between heartbeats to each worker, idle or busy. Default 1000. */
-  heartbeatInterval?: number;
-  /** Intervals of silence after which a worker is expired. Default 3. */
-  liveness?: number;
-  /** CURVE key pair of the queue, applied to both ROUTERs (clients and workers then need its public key). */
-  curve?: CurveServerOptions;
-  /** Where to log; nothing is logged without one. */
-  logger?: Logger;
-}
-
-/** Payload of the queue's `worker-ready` event. */
-export interface WorkerReadyEvent {
-  /** The worker's routing id (binary for anonymous DEALERs). */
-  worker: Buffer;
-}
-
-/** Payload of the queue's `worker-expired` event. */
-export interface WorkerExpiredEvent {
-  /** The worker's routing id. */
-  worker: Buffer;
-  /** Whether it held a request; a `request-lost` event follows when it did. */
-  busy: boolean;
-  /** Milliseconds since it was last heard from. */
-  silentFor: number;
-}
-
-/** Payload of the queue's `request-lost` event. */
-export interface RequestLostEvent {
-  /** The worker that held the request. */
-  worker: Buffer;
-  /** The client's address stack (its frontend routing id first). */
-  client: Buffer[];
-  /** The request's content frames. */
-  request: Buffer[];
-  /** When the request was handed to the worker (`performance.now()` time). */
-  since: number;
-  /**
-   * Why it is lost: the worker `expired`; it said READY while holding it
-   * (`restarted`: a fresh start, or its handler failed and it gave the request
-   * up); or the queue `closed`.
-   */
-  cause: "expired" | "restarted" | "closed";
-}
-
-/** Payload of the queue's `drop` event. */
-export interface QueueDropEvent {
-  /** Why the message was dropped. */
-  reason: QueueDropReason;
-  /** The worker it came from, for backend traffic. */
-  worker?: Buffer;
-  /** The decoding error, when there was one. */
-  error?: ZmqReliableError;
-}
-
-/** Events of {@link ParanoidPirateQueue}. */
-export type ParanoidPirateQueueEvents = {
-  /** A worker sent READY and is on the ready list. */
-  "worker-ready": [WorkerReadyEvent];
-  /** A worker was silent for `liveness × heartbeatInterval` and is forgotten. */
-  "worker-expired": [WorkerExpiredEvent];
-  /** A worker died (or restarted) holding a request; the client's retry covers it. */
-  "request-lost": [RequestLostEvent];
-  /** A message was dropped. */
-  drop: [QueueDropEvent];
-  /** A socket failure nobody else could report. */
-  error: [ZmqReliableError];
-};
-
-/** Counters of {@link ParanoidPirateQueue}. */
-export interface ParanoidPirateQueueStats extends QueueStateCounters {
-  /** Registered workers, idle and busy. */
-  workers: number;
-  /** Workers ready for a request. */
-  ready: number;
-  /** Workers holding a request. */
-  busy: number;
-  /** Whether the frontend is being read (a worker is ready). */
-  accepting: boolean;
-  /** Messages read from the frontend. */
-  frontendReceived: number;
-  /** Messages read from the backend. */
-  backendReceived: number;
-}
+/** How long `close()` and a failed `start()` wait for libzmq to release a bound port. */
+const RELEASE_MS = 1000;
 
 /**
  * A Paranoid Pirate (6/PPP) queue. Clients (Lazy Pirate REQ clients) connect
@@ -131,10 +44,10 @@ export interface ParanoidPirateQueueStats extends QueueStateCounters {
  * `no-worker`, and the client's retry covers it.)
  *
  * ```ts
- * const queue = new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:5555", backend: "tcp://127.0.0.1:5556" });
+ * const queue = new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:5555", backend: "tcp://127.0.0.1:5556" } });
  * queue.on("request-lost", (e) => console.warn("lost request from", e.client[0]));
  * await queue.start();
- * // ...
+ * console.log(queue.endpoints.frontend);
  * await queue.close();
  * ```
  */
@@ -145,36 +58,53 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   readonly liveness: number;
   private readonly options: ParanoidPirateQueueOptions;
   private readonly log: Logger;
-  private readonly clock = systemClock;
   private readonly state: QueueState;
-  private readonly timer: Timer;
+  private readonly driver: Driver<QueueInput, QueueAction>;
+  private readonly life: Lifecycle;
   private frontend: Channel<zmq.Router> | undefined;
   private backend: Channel<zmq.Router> | undefined;
-  private receiver: GatedReceiver | undefined;
-  private frontendAddress: string | undefined;
-  private backendAddress: string | undefined;
-  private starting: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
+  private bound: QueueEndpoints | undefined;
+  private drained: (() => void) | undefined;
 
-  /** @param options - see {@link ParanoidPirateQueueOptions}; every field has a reference default. */
+  /**
+   * @param options - see {@link ParanoidPirateQueueOptions}; every field has a reference default.
+   * @throws `InvalidOptionError` (core) for a bad `heartbeatInterval` or `liveness`.
+   */
   constructor(options: ParanoidPirateQueueOptions = {}) {
     super();
     this.options = options;
+    const clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, "ppp-queue");
-    this.state = new QueueState({ heartbeatInterval: options.heartbeatInterval, liveness: options.liveness }, this.clock.now());
+    this.state = new QueueState({ heartbeatInterval: options.heartbeatInterval, liveness: options.liveness }, clock.now());
     this.heartbeatInterval = this.state.heartbeatInterval;
     this.liveness = this.state.liveness;
-    this.timer = new Timer(this.clock, () => this.onTimer());
+    this.life = new Lifecycle("ParanoidPirateQueue", clock);
+    this.driver = new Driver(this.state, {
+      clock,
+      emit: (event, payload) => this.report(event as keyof QueueStateEvents, payload),
+      perform: (action) => this.perform(action),
+      onError: (error) => this.fail(error),
+    });
   }
 
-  /** The endpoint clients connect to (wildcard hosts turned into 127.0.0.1), once started. */
+  /**
+   * The endpoints clients and workers connect to (wildcard hosts turned into 127.0.0.1).
+   *
+   * @throws `NotStartedError` (core) before `start()` has resolved.
+   */
+  get endpoints(): QueueEndpoints {
+    if (!this.bound) throw new NotStartedError("ParanoidPirateQueue.endpoints are known after start()");
+    return this.bound;
+  }
+
+  /** @deprecated Use `endpoints.frontend`. The frontend endpoint once started, `undefined` before. */
   get frontendEndpoint(): string | undefined {
-    return this.frontendAddress;
+    return this.bound?.frontend;
   }
 
-  /** The endpoint workers connect to, once started. */
+  /** @deprecated Use `endpoints.backend`. The backend endpoint once started, `undefined` before. */
   get backendEndpoint(): string | undefined {
-    return this.backendAddress;
+    return this.bound?.backend;
   }
 
   /** Routing ids of ready workers, least recently used first. */
@@ -184,136 +114,101 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
 
   /** A snapshot of the counters. */
   stats(): ParanoidPirateQueueStats {
+    const busy = this.state.busyCount;
     return {
       ...this.state.stats(),
       workers: this.state.workerCount,
       ready: this.state.readyCount,
-      busy: this.state.busyCount,
+      busy,
+      inFlight: busy,
       accepting: this.state.canAccept,
-      frontendReceived: this.receiver?.received ?? 0,
+      frontendReceived: this.frontend?.stats().received ?? 0,
       backendReceived: this.backend?.stats().received ?? 0,
     };
   }
 
   /**
-   * Binds both ROUTERs and starts serving. Rejects (and releases both
-   * sockets) when an endpoint cannot be bound. Calling it again returns the
-   * same promise.
+   * Binds both ROUTERs and starts serving. Idempotent: concurrent calls share
+   * one attempt, later calls resolve at once. When an endpoint cannot be bound
+   * it rejects with a `SocketError` (core) naming it, releases both sockets,
+   * and a later `start()` tries again.
+   *
+   * @throws `ClosedError` (core) after `close()`.
    */
   start(): Promise<void> {
-    this.starting ??= this.doStart();
-    return this.starting;
+    return this.life.start(
+      () => this.open(),
+      () => this.closeChannels(),
+    );
   }
 
-  private async doStart(): Promise<void> {
-    if (this.closing) throw new ClosedError("ParanoidPirateQueue is closed");
-    const onError = (error: ZmqReliableError) => {
-      this.log.error?.(error.message);
-      this.emit("error", error);
-    };
-    const curve = this.options.curve;
-    this.frontend = new Channel(createSocket("router", { curve }), { name: "ppp-queue frontend", onError });
-    this.backend = new Channel(createSocket("router", { curve }), { name: "ppp-queue backend", onError });
-    try {
-      this.frontendAddress = await bindEphemeral(this.frontend.socket, this.options.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend);
-      this.backendAddress = await bindEphemeral(this.backend.socket, this.options.backend ?? PARANOID_PIRATE_DEFAULTS.backend);
-    } catch (err) {
-      await Promise.all([this.frontend.close(), this.backend.close()]);
-      throw err;
-    }
-    if (this.closing) {
-      await Promise.all([this.frontend.close(), this.backend.close()]);
-      throw new ClosedError("ParanoidPirateQueue is closed");
-    }
-    this.log.info?.(`frontend ${this.frontendAddress}, backend ${this.backendAddress}`);
-    this.backend.listen((message) => this.onBackend(message));
-    this.receiver = new GatedReceiver(this.frontend.socket, (message) => this.onFrontend(message), {
-      name: "ppp-queue frontend",
-      isOpen: () => this.state.canAccept,
-      onError,
+  private async open(): Promise<void> {
+    const { curve, bind = {} } = this.options;
+    const onError = (error: ZmqReliableError) => this.fail(error);
+    const frontend = (this.frontend = new Channel(createSocket("router", { curve }), { name: "ppp-queue frontend", onError }));
+    const backend = (this.backend = new Channel(createSocket("router", { curve }), { name: "ppp-queue backend", onError }));
+    const f = await bindEndpoint(frontend.socket, bind.frontend ?? this.options.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend, "ppp-queue frontend");
+    const b = await bindEndpoint(backend.socket, bind.backend ?? this.options.backend ?? PARANOID_PIRATE_DEFAULTS.backend, "ppp-queue backend");
+    this.bound = { frontend: f.endpoint, backend: b.endpoint };
+    this.log.info?.(`frontend ${f.endpoint}, backend ${b.endpoint}`);
+    frontend.pause(); // read only while a worker is ready: the machine asks for `resume`
+    this.driver.attach("backend", backend, {
+      decode: (frames) => {
+        this.log.debug?.(`worker ${hex(frames[0]!)} → ${trace(frames.slice(1))}`);
+        return decodeBackendMessage(frames);
+      },
     });
-    this.receiver.start();
-    this.schedule();
+    this.driver.attach("frontend", frontend, {
+      decode: (frames) => {
+        this.log.debug?.(`client → ${trace(frames)}`);
+        return decodeFrontendMessage(frames);
+      },
+    });
   }
 
-  private onFrontend(message: Buffer[]): void {
-    if (this.closing) return;
-    this.log.debug?.(`client → ${message.map((f) => describeFrame(f)).join(" | ")}`);
-    this.perform(this.state.clientRequest(message, this.clock.now()));
+  private perform(action: QueueAction): void {
+    if (action.type === "pause") this.frontend?.pause();
+    else if (action.type === "resume") this.frontend?.resume();
+    else if (action.type === "drained") this.drained?.();
   }
 
-  private onBackend(message: Buffer[]): void {
-    if (this.closing) return;
-    const [worker, ...frames] = message;
-    if (this.log.debug) this.log.debug(`worker ${worker!.toString("hex")} → ${frames.map((f) => describeFrame(f)).join(" | ")}`);
-    this.perform(this.state.workerMessage(worker!, frames, this.clock.now()));
+  private report(event: keyof QueueStateEvents, payload: unknown): void {
+    logQueueEvent(this.log, event, payload);
+    (this.emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 
-  private onTimer(): void {
-    if (this.closing) return;
-    this.perform(this.state.tick(this.clock.now()));
-  }
-
-  private perform(actions: QueueAction[]): void {
-    for (const action of actions) {
-      switch (action.type) {
-        case "send-worker":
-          this.backend!.post([action.worker, ...action.frames]);
-          break;
-        case "send-client":
-          this.frontend!.post(action.frames);
-          break;
-        case "worker-ready":
-          this.log.info?.(`worker ${action.worker.toString("hex")} ready`);
-          this.emit("worker-ready", { worker: action.worker });
-          break;
-        case "worker-expired":
-          this.log.warn?.(`worker ${action.worker.toString("hex")} expired after ${Math.round(action.silentFor)} ms of silence${action.busy ? " holding a request" : ""}`);
-          this.emit("worker-expired", { worker: action.worker, busy: action.busy, silentFor: action.silentFor });
-          break;
-        case "request-lost":
-          this.emitLost(action.worker, action.request, action.cause);
-          break;
-        case "drop":
-          this.log.debug?.(`dropped (${action.reason})${action.worker ? ` from worker ${action.worker.toString("hex")}` : ""}${action.error ? `: ${action.error.message}` : ""}`);
-          this.emit("drop", { reason: action.reason, worker: action.worker, error: action.error });
-          break;
-      }
-    }
-    this.schedule();
-    this.receiver?.wake();
-  }
-
-  private emitLost(worker: Buffer, request: InFlightRequest, cause: RequestLostEvent["cause"]): void {
-    this.log.warn?.(`request from client ${request.client[0]?.toString("hex")} lost with worker ${worker.toString("hex")} (${cause})`);
-    this.emit("request-lost", { worker, client: request.client, request: request.body, since: request.since, cause });
-  }
-
-  private schedule(): void {
-    if (this.closing) return;
-    const next = this.state.nextWakeAt();
-    if (next < this.timer.deadline) this.timer.at(next);
+  private fail(error: ZmqReliableError): void {
+    this.log.error?.(error.message);
+    this.emit("error", error);
   }
 
   /**
-   * Stops serving: closes both sockets (requests in flight are lost; each
-   * emits `request-lost` with cause `closed`, and clients' retries cover
-   * them) and cancels every timer. Idempotent.
+   * Stops serving and closes both sockets and every timer. With `timeout`,
+   * first stops taking requests and waits up to that many ms for the workers
+   * to answer the ones they hold. Requests still held are lost: each emits
+   * `request-lost` with cause `closed`, and clients' retries cover them.
+   * Idempotent.
+   *
+   * @param options - `timeout`: ms to let workers answer what they hold; default 0.
    */
-  close(): Promise<void> {
-    this.closing ??= this.doClose();
-    return this.closing;
+  close(options: CloseOptions = {}): Promise<void> {
+    const drain = () =>
+      new Promise<void>((resolve) => {
+        this.drained = resolve;
+        this.driver.feed({ type: "drain" });
+      });
+    const teardown = async () => {
+      this.driver.feed({ type: "close" });
+      this.driver.close();
+      await this.closeChannels();
+      this.log.info?.("closed");
+    };
+    return this.life.close({ drain, teardown }, options.timeout ?? 0);
   }
 
-  private async doClose(): Promise<void> {
-    await this.starting?.catch(() => {});
-    this.timer.cancel();
-    for (const action of this.state.clear()) {
-      if (action.type === "request-lost") this.emitLost(action.worker, action.request, action.cause);
-    }
-    const receiving = this.receiver?.stop();
-    await Promise.all([this.frontend?.close(), this.backend?.close()]);
-    await receiving;
-    this.log.info?.("closed");
+  private async closeChannels(): Promise<void> {
+    this.driver.detach("frontend");
+    this.driver.detach("backend");
+    await Promise.all([this.frontend?.close({ release: RELEASE_MS }), this.backend?.close({ release: RELEASE_MS })]);
   }
 }

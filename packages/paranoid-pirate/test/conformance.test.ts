@@ -33,15 +33,15 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
   const INTERVAL = 50;
 
   async function startQueue(interval = INTERVAL): Promise<ParanoidPirateQueue> {
-    const queue = track(new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", heartbeatInterval: interval, liveness: 3 }));
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: interval, liveness: 3 }));
     await queue.start();
     return queue;
   }
 
   /** A raw worker that has said READY and been registered. */
   async function readyDealer(queue: ParanoidPirateQueue) {
-    const dealer = rawDealer(queue.backendEndpoint!);
-    const ready = nextEvent(queue, "worker-ready", { timeout: 5000 });
+    const dealer = rawDealer(queue.endpoints.backend);
+    const ready = nextEvent(queue, "ready", { timeout: 5000 });
     await dealer.send([READY]);
     const [{ worker }] = await ready;
     return { dealer, id: worker };
@@ -51,7 +51,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const queue = await startQueue();
     const { dealer, id } = await readyDealer(queue);
     expect(id.length).toBe(5); // a ROUTER-generated id
-    const reply = lazyRequest(queue.frontendEndpoint!, ["hello", "world"], { timeout: 5000, attempts: 1 });
+    const reply = lazyRequest(queue.endpoints.frontend, ["hello", "world"], { timeout: 5000, attempts: 1 });
     const { frames } = await dealer.next((m) => m.length > 1);
     expect(frames).toHaveLength(4);
     const [cid, delimiter, ...body] = frames;
@@ -73,9 +73,9 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     for (const { frames } of dealer.messages) expect(frames).toEqual([HEARTBEAT]);
 
     // Busy: the worker holds request 1 and keeps heartbeating; a second client's request must wait.
-    const r1 = lazyRequest(queue.frontendEndpoint!, ["r1"], { timeout: 10_000, attempts: 1 });
+    const r1 = lazyRequest(queue.endpoints.frontend, ["r1"], { timeout: 10_000, attempts: 1 });
     const req1 = await dealer.next((m) => m.length > 1);
-    const r2 = lazyRequest(queue.frontendEndpoint!, ["r2"], { timeout: 10_000, attempts: 1 });
+    const r2 = lazyRequest(queue.endpoints.frontend, ["r2"], { timeout: 10_000, attempts: 1 });
     const sentBefore = queue.stats().heartbeatsReceived;
     let hb = req1;
     for (let i = 0; i < 4; i++) hb = await dealer.next((m) => isCommand(m, 0x02), hb.index + 1);
@@ -96,7 +96,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const queue = await startQueue(interval);
     const silentAt = performance.now();
     const { dealer: silent, id } = await readyDealer(queue);
-    const [expired] = await nextEvent(queue, "worker-expired", { timeout: 5000 });
+    const [expired] = await nextEvent(queue, "expire", { timeout: 5000 });
     const elapsed = performance.now() - silentAt;
     expect(expired.worker).toEqual(id);
     expect(expired.busy).toBe(false);
@@ -108,7 +108,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const { dealer: other } = await readyDealer(queue);
     await other.next((m) => isCommand(m, 0x02)); // anything sent to `silent` before its expiry has landed by now
     const seen = silent.messages.length;
-    const reply = lazyRequest(queue.frontendEndpoint!, ["x"], { timeout: 5000, attempts: 1 });
+    const reply = lazyRequest(queue.endpoints.frontend, ["x"], { timeout: 5000, attempts: 1 });
     const req = await other.next((m) => m.length > 1);
     await other.send([req.frames[0]!, EMPTY, "from other"]);
     expect((await reply).reply).toEqual(["from other"]);
@@ -120,7 +120,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const queue = await startQueue();
     const { dealer, id } = await readyDealer(queue);
     const lost = nextEvent(queue, "request-lost", { timeout: 5000 });
-    void lazyRequest(queue.frontendEndpoint!, ["precious", "cargo"], { timeout: 5000, attempts: 1 }).catch(() => {});
+    void lazyRequest(queue.endpoints.frontend, ["precious", "cargo"], { timeout: 5000, attempts: 1 }).catch(() => {});
     const req = await dealer.next((m) => m.length > 1);
     const [event] = (await lost) as [RequestLostEvent];
     expect(event.worker).toEqual(id);
@@ -133,7 +133,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
   it("a READY from a worker holding a request reports the request lost and lists the worker again", async () => {
     const queue = await startQueue();
     const { dealer, id } = await readyDealer(queue);
-    void lazyRequest(queue.frontendEndpoint!, ["r"], { timeout: 5000, attempts: 1 }).catch(() => {});
+    void lazyRequest(queue.endpoints.frontend, ["r"], { timeout: 5000, attempts: 1 }).catch(() => {});
     await dealer.next((m) => m.length > 1);
     const lost = nextEvent(queue, "request-lost", { timeout: 5000 });
     await dealer.send([READY]);
@@ -147,7 +147,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const drops: QueueDropEvent[] = [];
     queue.on("drop", (e) => drops.push(e));
     const { dealer: good } = await readyDealer(queue);
-    const bad = rawDealer(queue.backendEndpoint!);
+    const bad = rawDealer(queue.endpoints.backend);
     await bad.send([Buffer.from([0x07])]); // unknown command byte
     await bad.send([EMPTY]); // empty message
     await bad.send([Buffer.from([0x01, 0x01])]); // not a one-byte command
@@ -162,7 +162,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     expect(queue.stats()).toMatchObject({ dropped: 7, workers: 1, ready: 1 });
     expect(queue.stats().drops).toMatchObject({ "unknown-command": 1, "malformed-message": 3, "unknown-worker": 2, "unexpected-reply": 1 });
 
-    const reply = lazyRequest(queue.frontendEndpoint!, ["still serving"], { timeout: 5000, attempts: 1 });
+    const reply = lazyRequest(queue.endpoints.frontend, ["still serving"], { timeout: 5000, attempts: 1 });
     const req = await good.next((m) => m.length > 1);
     await good.send([req.frames[0]!, EMPTY, "yes"]);
     expect((await reply).reply).toEqual(["yes"]);
@@ -173,7 +173,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const { dealer } = await readyDealer(queue);
     const req = createSocket("request", { correlate: true, relaxed: true });
     track(req);
-    req.connect(queue.frontendEndpoint!);
+    req.connect(queue.endpoints.frontend);
     await req.send("correlated");
     const { frames } = await dealer.next((m) => m.length > 1);
     expect(frames).toHaveLength(4); // [client id, request id, ∅, body]
@@ -186,7 +186,7 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
   it("drops client messages without an envelope delimiter", async () => {
     const queue = await startQueue();
     await readyDealer(queue);
-    const client = rawDealer(queue.frontendEndpoint!); // a DEALER adds no delimiter
+    const client = rawDealer(queue.endpoints.frontend); // a DEALER adds no delimiter
     const dropped = nextEvent(queue, "drop", { timeout: 5000 });
     await client.send(["no delimiter"]);
     expect((await dropped)[0].reason).toBe("malformed-request");

@@ -25,15 +25,15 @@ afterEach(async () => {
 });
 
 async function startQueue(): Promise<ParanoidPirateQueue> {
-  const queue = track(new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", heartbeatInterval: INTERVAL, liveness: LIVENESS }));
+  const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: INTERVAL, liveness: LIVENESS }));
   await queue.start();
   return queue;
 }
 
 /** Spawns a worker process and waits until `queue` has registered it; returns the child and its id at the queue. */
 async function spawnWorker(queue: ParanoidPirateQueue, name: string): Promise<{ child: ChildHandle; id: Buffer }> {
-  const ready = nextEvent(queue, "worker-ready", { timeout: 10_000 });
-  const child = spawnNode(WORKER, [queue.backendEndpoint!, name], { env: WORKER_ENV });
+  const ready = nextEvent(queue, "ready", { timeout: 10_000 });
+  const child = spawnNode(WORKER, [queue.endpoints.backend, name], { env: WORKER_ENV });
   const [{ worker }] = await ready;
   return { child, id: worker };
 }
@@ -44,11 +44,11 @@ describe("worker processes against an in-process queue", () => {
     const a = await spawnWorker(queue, "A");
     const b = await spawnWorker(queue, "B");
     const expired: { at: number; event: WorkerExpiredEvent }[] = [];
-    queue.on("worker-expired", (event) => expired.push({ at: performance.now(), event }));
+    queue.on("expire", (event) => expired.push({ at: performance.now(), event }));
     const lost = nextEvent(queue, "request-lost", { timeout: 10_000 });
 
     // LRU: the first request goes to A, which works on it for a while.
-    const reply = lazyRequest(queue.frontendEndpoint!, ["sleep:300", "job-1"], { timeout: 800, attempts: 5 });
+    const reply = lazyRequest(queue.endpoints.frontend, ["sleep:300", "job-1"], { timeout: 800, attempts: 5 });
     await a.child.waitForLine(/^request sleep:300 job-1$/);
     const killedAt = performance.now();
     await a.child.kill("SIGKILL");
@@ -71,7 +71,7 @@ describe("worker processes against an in-process queue", () => {
   it("a frozen worker (SIGSTOP) is expired within (liveness + 1) × interval; after SIGCONT it re-registers and serves", async () => {
     const queue = await startQueue();
     const { child, id } = await spawnWorker(queue, "F");
-    const expired = nextEvent(queue, "worker-expired", { timeout: 10_000 });
+    const expired = nextEvent(queue, "expire", { timeout: 10_000 });
     const stoppedAt = performance.now();
     child.stop();
     const [event] = await expired;
@@ -79,19 +79,19 @@ describe("worker processes against an in-process queue", () => {
     expect(performance.now() - stoppedAt).toBeLessThanOrEqual(EXPIRY_BOUND);
     expect(queue.stats().workers).toBe(0);
 
-    const back = nextEvent(queue, "worker-ready", { timeout: 10_000 });
+    const back = nextEvent(queue, "ready", { timeout: 10_000 });
     child.cont();
     const [again] = await back;
     expect(again.worker.equals(id)).toBe(false); // a fresh socket, so a fresh identity
     await child.waitForLine(/^heartbeat-miss /);
     await child.waitForLine(/^connect 2$/);
-    expect((await lazyRequest(queue.frontendEndpoint!, ["after thaw"], { timeout: 2000 })).reply).toEqual(["F", "after thaw"]);
+    expect((await lazyRequest(queue.endpoints.frontend, ["after thaw"], { timeout: 2000 })).reply).toEqual(["F", "after thaw"]);
   });
 
   it("a worker process exits by itself after close() (SIGTERM), finishing its request first", async () => {
     const queue = await startQueue();
     const { child } = await spawnWorker(queue, "T");
-    const reply = lazyRequest(queue.frontendEndpoint!, ["sleep:200", "last"], { timeout: 5000, attempts: 1 });
+    const reply = lazyRequest(queue.endpoints.frontend, ["sleep:200", "last"], { timeout: 5000, attempts: 1 });
     await child.waitForLine(/^request sleep:200 last$/);
     child.process.kill("SIGTERM");
     expect((await reply).reply).toEqual(["T", "sleep:200", "last"]);

@@ -1,6 +1,7 @@
-import { toBuffers } from "@zmq-reliable/core";
+import { Driver, toBuffers, WAKE } from "@zmq-reliable/core";
+import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
-import { type QueueAction, QueueState } from "../src/index.js";
+import { decodeBackendMessage, decodeFrontendMessage, type QueueAction, type QueueInput, QueueState, type QueueStateEvents } from "../src/index.js";
 
 const W1 = Buffer.from([0x00, 0, 0, 0, 1]);
 const W2 = Buffer.from([0x00, 0, 0, 0, 2]);
@@ -10,32 +11,58 @@ const C2 = Buffer.from([0x00, 2, 2, 2, 2]);
 const READY = [Buffer.from([0x01])];
 const HEARTBEAT = [Buffer.from([0x02])];
 const request = (client: Buffer, ...body: string[]) => [client, Buffer.alloc(0), ...body.map((s) => Buffer.from(s))];
+const PAUSE = { type: "pause", channel: "frontend" } as const;
+const RESUME = { type: "resume", channel: "frontend" } as const;
 
-/** The worker each `send-worker` request action goes to, ignoring heartbeats. */
+/** What the backend ROUTER received from `worker`, as the role feeds it. */
+const fromWorker = (worker: Buffer, frames: Buffer[]): QueueInput => ({ type: "message", channel: "backend", message: decodeBackendMessage([worker, ...frames]) });
+/** What the frontend ROUTER received, as the role feeds it. */
+const fromClient = (frames: Buffer[]): QueueInput => ({ type: "message", channel: "frontend", message: decodeFrontendMessage(frames) });
+
+/** The emit action of `event` with `payload`. */
+function emitted<K extends keyof QueueStateEvents>(event: K, payload: QueueStateEvents[K][0]): QueueAction {
+  return { type: "emit", event, args: [payload] } as QueueAction;
+}
+
+/** The payloads of every `event` emitted in `actions`. */
+function events<K extends keyof QueueStateEvents>(actions: QueueAction[], event: K): QueueStateEvents[K][0][] {
+  return actions.filter((a) => a.type === "emit" && a.event === event).map((a) => (a as unknown as { args: QueueStateEvents[K] }).args[0]);
+}
+
+type Send = Extract<QueueAction, { type: "send" }>;
+const backendSends = (actions: QueueAction[]): Send[] => actions.filter((a): a is Send => a.type === "send" && a.channel === "backend");
+
+/** The worker each request sent on the backend goes to, ignoring heartbeats. */
 function dispatched(actions: QueueAction[]): { worker: string; frames: Buffer[] }[] {
-  return actions
-    .filter((a): a is Extract<QueueAction, { type: "send-worker" }> => a.type === "send-worker" && a.frames.length > 1)
-    .map((a) => ({ worker: a.worker.toString("hex"), frames: toBuffers(a.frames) }));
+  return backendSends(actions)
+    .filter((a) => a.frames.length > 2)
+    .map((a) => ({ worker: toBuffers(a.frames[0]!)[0]!.toString("hex"), frames: toBuffers(a.frames.slice(1)) }));
 }
 
 function heartbeatsTo(actions: QueueAction[]): string[] {
-  return actions
-    .filter((a): a is Extract<QueueAction, { type: "send-worker" }> => a.type === "send-worker" && a.frames.length === 1)
+  return backendSends(actions)
+    .filter((a) => a.frames.length === 2)
     .map((a) => {
-      expect(toBuffers(a.frames)).toEqual(HEARTBEAT);
-      return a.worker.toString("hex");
+      expect(toBuffers(a.frames.slice(1))).toEqual(HEARTBEAT);
+      return toBuffers(a.frames[0]!)[0]!.toString("hex");
     });
 }
 
-function newQueue(now = 0): QueueState {
-  return new QueueState({ heartbeatInterval: 1000, liveness: 3 }, now);
+/** A QueueState with the old per-input methods spelled on top of the machine contract. */
+function newQueue(now = 0) {
+  const q = new QueueState({ heartbeatInterval: 1000, liveness: 3 }, now);
+  return Object.assign(q, {
+    workerMessage: (worker: Buffer, frames: Buffer[], t: number) => q.handle(fromWorker(worker, frames), t),
+    clientRequest: (frames: Buffer[], t: number) => q.handle(fromClient(frames), t),
+    tick: (t: number) => q.handle(WAKE, t),
+  });
 }
 
 describe("QueueState: dispatch", () => {
   it("registers workers on READY and dispatches least recently used first", () => {
     const q = newQueue();
     expect(q.canAccept).toBe(false);
-    expect(q.workerMessage(W1, READY, 0)).toEqual([{ type: "worker-ready", worker: W1 }]);
+    expect(q.workerMessage(W1, READY, 0)).toEqual([emitted("ready", { worker: W1 }), RESUME]);
     q.workerMessage(W2, READY, 1);
     q.workerMessage(W3, READY, 2);
     expect(q.readyWorkers()).toEqual([W1, W2, W3]);
@@ -48,7 +75,7 @@ describe("QueueState: dispatch", () => {
     expect(q.busyCount).toBe(2);
 
     // W2 answers first, so it goes to the back of the list, behind W3.
-    expect(q.workerMessage(W2, request(C2, "re2", "x"), 20)).toEqual([{ type: "send-client", frames: request(C2, "re2", "x") }]);
+    expect(q.workerMessage(W2, request(C2, "re2", "x"), 20)).toEqual([{ type: "send", channel: "frontend", frames: request(C2, "re2", "x") }]);
     expect(q.readyWorkers()).toEqual([W3, W2]);
     expect(dispatched(q.clientRequest(request(C1, "r3"), 21))[0]!.worker).toBe(W3.toString("hex"));
     expect(q.stats()).toMatchObject({ requests: 3, replies: 1, registrations: 3, dropped: 0 });
@@ -58,11 +85,13 @@ describe("QueueState: dispatch", () => {
     const q = newQueue();
     q.workerMessage(W1, READY, 0);
     expect(q.canAccept).toBe(true);
-    q.clientRequest(request(C1, "r1"), 1);
+    // The machine tells the role to stop reading the frontend when the last ready worker is taken…
+    expect(q.clientRequest(request(C1, "r1"), 1).at(-1)).toEqual(PAUSE);
     expect(q.canAccept).toBe(false);
     // If one arrives anyway (a receive was already pending), it is dropped, never queued.
-    expect(q.clientRequest(request(C2, "r2"), 2)).toEqual([{ type: "drop", reason: "no-worker", worker: undefined, error: undefined }]);
-    q.workerMessage(W1, request(C1, "re1"), 3);
+    expect(q.clientRequest(request(C2, "r2"), 2)).toEqual([emitted("drop", { reason: "no-worker", worker: undefined, error: undefined })]);
+    // …and to read it again when a worker is ready.
+    expect(q.workerMessage(W1, request(C1, "re1"), 3).at(-1)).toEqual(RESUME);
     expect(q.canAccept).toBe(true);
   });
 
@@ -76,7 +105,7 @@ describe("QueueState: dispatch", () => {
       expect(q.canAccept).toBe(false);
       expect(q.readyWorkers()).toEqual([]);
     }
-    expect(q.clientRequest(request(C2, "r2"), 5001)).toMatchObject([{ type: "drop", reason: "no-worker" }]);
+    expect(q.clientRequest(request(C2, "r2"), 5001)).toMatchObject([{ type: "emit", event: "drop", args: [{ reason: "no-worker" }] }]);
     expect(q.requestOf(W1)?.body.map(String)).toEqual(["r1"]);
     expect(q.stats().workersExpired).toBe(0);
   });
@@ -86,21 +115,21 @@ describe("QueueState: dispatch", () => {
     q.workerMessage(W1, READY, 0);
     const msg = [Buffer.from("hop1"), Buffer.from("hop2"), Buffer.alloc(0), Buffer.from("a"), Buffer.from("b")];
     expect(dispatched(q.clientRequest(msg, 1))[0]!.frames).toEqual(msg);
-    expect(q.workerMessage(W1, msg, 2)).toEqual([{ type: "send-client", frames: msg }]);
+    expect(q.workerMessage(W1, msg, 2)).toEqual([{ type: "send", channel: "frontend", frames: msg }, RESUME]);
   });
 });
 
 describe("QueueState: heartbeats and expiry", () => {
   it("heartbeats idle and busy workers every interval, and nobody when there are no workers", () => {
     const q = newQueue();
-    expect(q.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(q.wakeAt()).toBe(Number.POSITIVE_INFINITY);
     expect(q.tick(1000)).toEqual([]);
     q.workerMessage(W1, READY, 1500);
     q.workerMessage(W2, READY, 1500);
     q.clientRequest(request(C1, "r1"), 1600); // W1 busy
-    expect(q.nextWakeAt()).toBe(2000);
+    expect(q.wakeAt()).toBe(2000);
     expect(heartbeatsTo(q.tick(2000)).sort()).toEqual([W1.toString("hex"), W2.toString("hex")]);
-    expect(q.nextWakeAt()).toBe(3000);
+    expect(q.wakeAt()).toBe(3000);
     expect(q.tick(2999)).toEqual([]);
     q.workerMessage(W1, HEARTBEAT, 2999);
     q.workerMessage(W2, HEARTBEAT, 2999);
@@ -113,15 +142,15 @@ describe("QueueState: heartbeats and expiry", () => {
     q.workerMessage(W1, READY, 0);
     q.workerMessage(W1, HEARTBEAT, 1000);
     expect(q.ttl).toBe(3000);
-    expect(q.tick(3999).filter((a) => a.type === "worker-expired")).toEqual([]);
+    expect(events(q.tick(3999), "expire")).toEqual([]);
     const actions = q.tick(4000);
-    expect(actions).toContainEqual({ type: "worker-expired", worker: W1, busy: false, silentFor: 3000 });
-    expect(actions.some((a) => a.type === "request-lost")).toBe(false);
+    expect(actions).toContainEqual(emitted("expire", { worker: W1, busy: false, silentFor: 3000 }));
+    expect(events(actions, "request-lost")).toEqual([]);
     expect(q.workerCount).toBe(0);
     expect(q.canAccept).toBe(false);
     // It is never sent anything again: no heartbeats, no work.
     expect(q.tick(10_000)).toEqual([]);
-    expect(q.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(q.wakeAt()).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("expires a busy worker and names the request it lost", () => {
@@ -130,19 +159,22 @@ describe("QueueState: heartbeats and expiry", () => {
     q.workerMessage(W2, READY, 0);
     q.clientRequest(request(C1, "lost", "frames"), 500);
     q.workerMessage(W2, HEARTBEAT, 2500);
-    expect(q.nextWakeAt()).toBe(1000);
+    expect(q.wakeAt()).toBe(1000);
     const actions = q.tick(3000);
-    expect(actions).toContainEqual({ type: "worker-expired", worker: W1, busy: true, silentFor: 3000 });
-    expect(actions).toContainEqual({
-      type: "request-lost",
-      worker: W1,
-      cause: "expired",
-      request: { client: [C1], body: [Buffer.from("lost"), Buffer.from("frames")], since: 500 },
-    });
+    expect(actions).toContainEqual(emitted("expire", { worker: W1, busy: true, silentFor: 3000 }));
+    expect(actions).toContainEqual(
+      emitted("request-lost", {
+        worker: W1,
+        cause: "expired",
+        client: [C1],
+        request: [Buffer.from("lost"), Buffer.from("frames")],
+        since: 500,
+      }),
+    );
     expect(q.workerCount).toBe(1);
     expect(q.stats()).toMatchObject({ workersExpired: 1, requestsLost: 1 });
     // A late reply from the expired worker is dropped, not forwarded.
-    expect(q.workerMessage(W1, request(C1, "late"), 3100)).toMatchObject([{ type: "drop", reason: "unknown-worker" }]);
+    expect(q.workerMessage(W1, request(C1, "late"), 3100)).toMatchObject([{ type: "emit", event: "drop", args: [{ reason: "unknown-worker" }] }]);
   });
 
   it("expires workers oldest first and keeps the next deadline exact", () => {
@@ -151,14 +183,14 @@ describe("QueueState: heartbeats and expiry", () => {
     q.workerMessage(W2, READY, 100);
     q.workerMessage(W3, READY, 200);
     q.workerMessage(W1, HEARTBEAT, 250);
-    expect(q.nextWakeAt()).toBe(1000); // heartbeat first
+    expect(q.wakeAt()).toBe(1000); // heartbeat first
     q.tick(1000);
-    expect(q.nextWakeAt()).toBe(2000);
+    expect(q.wakeAt()).toBe(2000);
     q.tick(2000);
-    expect(q.nextWakeAt()).toBe(3000);
+    expect(q.wakeAt()).toBe(3000);
     q.tick(3000);
-    expect(q.nextWakeAt()).toBe(3100); // W2's expiry comes before the next heartbeat
-    const expired = [...q.tick(3200), ...q.tick(3250)].filter((a) => a.type === "worker-expired").map((a) => (a as { worker: Buffer }).worker);
+    expect(q.wakeAt()).toBe(3100); // W2's expiry comes before the next heartbeat
+    const expired = events([...q.tick(3200), ...q.tick(3250)], "expire").map((e) => e.worker);
     expect(expired).toEqual([W2, W3, W1]);
   });
 
@@ -168,8 +200,9 @@ describe("QueueState: heartbeats and expiry", () => {
     q.clientRequest(request(C1, "r1"), 10);
     const actions = q.workerMessage(W1, READY, 20);
     expect(actions).toEqual([
-      { type: "request-lost", worker: W1, cause: "restarted", request: { client: [C1], body: [Buffer.from("r1")], since: 10 } },
-      { type: "worker-ready", worker: W1 },
+      emitted("request-lost", { worker: W1, cause: "restarted", client: [C1], request: [Buffer.from("r1")], since: 10 }),
+      emitted("ready", { worker: W1 }),
+      RESUME,
     ]);
     expect(q.readyWorkers()).toEqual([W1]);
     // A repeated READY from an idle worker changes nothing.
@@ -182,19 +215,22 @@ describe("QueueState: heartbeats and expiry", () => {
     q.workerMessage(W1, READY, 0);
     q.tick(3000);
     expect(q.workerCount).toBe(0);
-    expect(q.workerMessage(W1, HEARTBEAT, 3100)).toMatchObject([{ type: "drop", reason: "unknown-worker" }]);
-    expect(q.workerMessage(W1, READY, 3200)).toEqual([{ type: "worker-ready", worker: W1 }]);
+    expect(q.workerMessage(W1, HEARTBEAT, 3100)).toMatchObject([{ type: "emit", event: "drop", args: [{ reason: "unknown-worker" }] }]);
+    expect(q.workerMessage(W1, READY, 3200)).toEqual([emitted("ready", { worker: W1 }), RESUME]);
     expect(q.readyWorkers()).toEqual([W1]);
   });
 
-  it("clear() reports every held request as lost on close", () => {
+  it("close reports every held request as lost", () => {
     const q = newQueue();
     q.workerMessage(W1, READY, 0);
     q.workerMessage(W2, READY, 0);
     q.clientRequest(request(C1, "r1"), 10);
-    expect(q.clear()).toEqual([{ type: "request-lost", worker: W1, cause: "closed", request: { client: [C1], body: [Buffer.from("r1")], since: 10 } }]);
+    expect(q.handle({ type: "close" }, 20)).toEqual([
+      emitted("request-lost", { worker: W1, cause: "closed", client: [C1], request: [Buffer.from("r1")], since: 10 }),
+      PAUSE,
+    ]);
     expect(q.workerCount).toBe(0);
-    expect(q.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(q.wakeAt()).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
@@ -212,7 +248,7 @@ describe("QueueState: bad input", () => {
       q.clientRequest([C1, Buffer.from("no delimiter")], 7),
     ].map((actions) => {
       expect(actions).toHaveLength(1);
-      return (actions[0] as Extract<QueueAction, { type: "drop" }>).reason;
+      return events(actions, "drop")[0]!.reason;
     });
     expect(drops).toEqual(["unknown-command", "malformed-message", "malformed-message", "unknown-worker", "unknown-worker", "unexpected-reply", "malformed-request"]);
     expect(q.stats().dropped).toBe(7);
@@ -226,12 +262,49 @@ describe("QueueState: bad input", () => {
     });
     // Malformed messages do not count as signs of life; the unexpected reply (well-formed) does.
     expect(q.readyWorkers()).toEqual([W1]);
-    expect(q.tick(3005).some((a) => a.type === "worker-expired")).toBe(false);
-    expect(q.tick(3006).some((a) => a.type === "worker-expired")).toBe(true);
+    expect(events(q.tick(3005), "expire")).toHaveLength(0);
+    expect(events(q.tick(3006), "expire")).toHaveLength(1);
   });
 
   it("rejects bad options", () => {
     expect(() => new QueueState({ heartbeatInterval: 0 }, 0)).toThrow(/heartbeatInterval/);
     expect(() => new QueueState({ liveness: 0 }, 0)).toThrow(/liveness/);
+  });
+});
+
+describe("QueueState: the machine contract", () => {
+  it("drain stops dispatching and reports `drained` once no worker holds a request", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    q.clientRequest(request(C1, "r1"), 10);
+    expect(q.handle({ type: "drain" }, 20)).toEqual([PAUSE]);
+    expect(q.canAccept).toBe(false);
+    // W2 is ready, but a request read while draining is not dispatched.
+    expect(q.clientRequest(request(C2, "r2"), 21)).toEqual([emitted("drop", { reason: "no-worker", worker: undefined, error: undefined })]);
+    expect(q.workerMessage(W1, request(C1, "re1"), 30)).toEqual([{ type: "send", channel: "frontend", frames: request(C1, "re1") }, { type: "drained" }]);
+    expect(q.workerMessage(W1, HEARTBEAT, 40)).toEqual([]); // reported once
+    expect(newQueue().handle({ type: "drain" }, 0)).toEqual([{ type: "drained" }]);
+  });
+
+  it("runs under core's Driver with a FakeClock: wakeAt() schedules heartbeats and expiry", () => {
+    const clock = new FakeClock(0);
+    const seen: string[] = [];
+    const errors: string[] = [];
+    const driver = new Driver(new QueueState({ heartbeatInterval: 100, liveness: 3 }, clock.now()), {
+      clock,
+      emit: (event, payload) => seen.push(`${clock.now()} ${event} ${JSON.stringify((payload as { silentFor?: number }).silentFor ?? null)}`),
+      perform: (action) => seen.push(`${clock.now()} ${action.type}`),
+      onError: (error) => errors.push(error.message), // no channels attached: sends fail here
+    });
+    clock.advance(50);
+    driver.feed(fromWorker(W1, READY));
+    clock.advance(100); // 150: one heartbeat, at 100 (the schedule started at 0)
+    clock.advance(199); // 349: two more, at 200 and 300; still alive
+    expect(seen).toEqual(["50 ready null", "50 resume"]);
+    clock.advance(1); // 350 = 50 + 3 × 100: expired
+    expect(seen).toEqual(["50 ready null", "50 resume", "350 expire 300", "350 pause"]);
+    expect(errors).toHaveLength(3); // the three heartbeats: no channel is attached, so each send fails here
+    driver.close();
   });
 });

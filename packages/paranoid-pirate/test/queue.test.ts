@@ -1,4 +1,4 @@
-import { curveKeyPair, isZmqError, nextEvent } from "@zmq-reliable/core";
+import { Channel, ClosedError, createSocket, curveKeyPair, isZmqError, nextEvent, NotStartedError, SocketError } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
@@ -11,15 +11,16 @@ const TTL = HEARTBEAT * LIVENESS;
 afterEach(closeAll);
 
 async function startQueue(options: ParanoidPirateQueueOptions = {}): Promise<ParanoidPirateQueue> {
-  const queue = track(new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", heartbeatInterval: HEARTBEAT, liveness: LIVENESS, ...options }));
+  const bind = { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", ...options.bind };
+  const queue = track(new ParanoidPirateQueue({ heartbeatInterval: HEARTBEAT, liveness: LIVENESS, ...options, bind }));
   await queue.start();
   return queue;
 }
 
 /** Starts a worker and waits until the queue has registered it; returns the worker and its id at the queue. */
 async function startWorker(queue: ParanoidPirateQueue, options: Partial<ParanoidPirateWorkerOptions> & Pick<ParanoidPirateWorkerOptions, "handler">): Promise<{ worker: ParanoidPirateWorker; id: Buffer }> {
-  const worker = track(new ParanoidPirateWorker({ endpoint: queue.backendEndpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, ...options }));
-  const ready = nextEvent(queue, "worker-ready", { timeout: 10_000 });
+  const worker = track(new ParanoidPirateWorker({ endpoint: queue.endpoints.backend, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, ...options }));
+  const ready = nextEvent(queue, "ready", { timeout: 10_000 });
   await worker.start();
   const [{ worker: id }] = await ready;
   return { worker, id };
@@ -29,7 +30,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
   it("serves multi-frame requests and replies to REQ clients", async () => {
     const queue = await startQueue();
     await startWorker(queue, { handler: (body) => ["echo", ...body.map((f) => f.toString().toUpperCase())] });
-    const { reply, attempts } = await lazyRequest(queue.frontendEndpoint!, ["a", "b", ""]);
+    const { reply, attempts } = await lazyRequest(queue.endpoints.frontend, ["a", "b", ""]);
     expect(reply).toEqual(["echo", "A", "B", ""]);
     expect(attempts).toBe(1);
     expect(queue.stats()).toMatchObject({ requests: 1, replies: 1, workers: 1, ready: 1, busy: 0, dropped: 0 });
@@ -39,16 +40,16 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     const queue = await startQueue();
     const order: string[] = [];
     for (const name of ["w1", "w2", "w3"]) await startWorker(queue, { handler: () => name });
-    for (let i = 0; i < 6; i++) order.push((await lazyRequest(queue.frontendEndpoint!, [`r${i}`])).reply[0]!);
+    for (let i = 0; i < 6; i++) order.push((await lazyRequest(queue.endpoints.frontend, [`r${i}`])).reply[0]!);
     expect(order).toEqual(["w1", "w2", "w3", "w1", "w2", "w3"]);
   });
 
   it("leaves requests inside ZeroMQ while no worker is ready, then serves them", async () => {
     const queue = await startQueue();
     expect(queue.stats().accepting).toBe(false);
-    const pending = lazyRequest(queue.frontendEndpoint!, ["early"], { timeout: 10_000, attempts: 1 });
+    const pending = lazyRequest(queue.endpoints.frontend, ["early"], { timeout: 10_000, attempts: 1 });
     let readAtRegistration = -1;
-    queue.once("worker-ready", () => {
+    queue.once("ready", () => {
       readAtRegistration = queue.stats().frontendReceived;
     });
     await startWorker(queue, { handler: (body) => body });
@@ -60,7 +61,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
   it("keeps a worker whose request runs far longer than the expiry time (heartbeats both ways while busy)", async () => {
     const queue = await startQueue();
     const expired: unknown[] = [];
-    queue.on("worker-expired", (e) => expired.push(e));
+    queue.on("expire", (e) => expired.push(e));
     const { worker } = await startWorker(queue, {
       handler: async (body) => {
         await new Promise((r) => setTimeout(r, TTL * 5));
@@ -70,7 +71,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     const misses: unknown[] = [];
     worker.on("heartbeat-miss", (e) => misses.push(e));
     const before = queue.stats().heartbeatsReceived;
-    expect((await lazyRequest(queue.frontendEndpoint!, ["slow"], { timeout: 10_000 })).reply).toEqual(["slow"]);
+    expect((await lazyRequest(queue.endpoints.frontend, ["slow"], { timeout: 10_000 })).reply).toEqual(["slow"]);
     expect(expired).toEqual([]);
     expect(misses).toEqual([]);
     // The worker heartbeated while its handler ran, and the queue heartbeated it back.
@@ -89,7 +90,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
         return ["done", ...body];
       },
     });
-    const reply = lazyRequest(queue.frontendEndpoint!, ["job"], { timeout: 10_000, attempts: 1 });
+    const reply = lazyRequest(queue.endpoints.frontend, ["job"], { timeout: 10_000, attempts: 1 });
     await started.promise;
     const closed = worker.close();
     let closeResolved = false;
@@ -104,7 +105,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(worker.phase).toBe("closed");
     expect(worker.stats()).toMatchObject({ replies: 1, busy: false });
     // PPP has no goodbye: the queue expires the worker once it falls silent.
-    const [expiredEvent] = await nextEvent(queue, "worker-expired", { timeout: 5000 });
+    const [expiredEvent] = await nextEvent(queue, "expire", { timeout: 5000 });
     expect(expiredEvent.busy).toBe(false);
   });
 
@@ -118,7 +119,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     await startWorker(queue, { handler: () => "good" });
     const drops: string[] = [];
     bad.on("drop", (e) => drops.push(e.reason));
-    const { reply, attempts } = await lazyRequest(queue.frontendEndpoint!, ["x"], { timeout: 300 });
+    const { reply, attempts } = await lazyRequest(queue.endpoints.frontend, ["x"], { timeout: 300 });
     expect(reply).toEqual(["good"]);
     expect(attempts).toBe(2);
     expect(drops).toEqual(["handler-error"]);
@@ -129,11 +130,11 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     const endpoint = `tcp://127.0.0.1:${port}`;
     const worker = track(new ParanoidPirateWorker({ endpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, handler: () => "late queue" }));
     await worker.start();
-    const queue = track(new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: endpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS }));
-    const ready = nextEvent(queue, "worker-ready", { timeout: 10_000 });
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: endpoint }, heartbeatInterval: HEARTBEAT, liveness: LIVENESS }));
+    const ready = nextEvent(queue, "ready", { timeout: 10_000 });
     await queue.start();
     await ready;
-    expect((await lazyRequest(queue.frontendEndpoint!, ["hi"])).reply).toEqual(["late queue"]);
+    expect((await lazyRequest(queue.endpoints.frontend, ["hi"])).reply).toEqual(["late queue"]);
   });
 
   it("worker.close({ timeout }) abandons a request that does not finish", async () => {
@@ -145,7 +146,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
         return new Promise<string>(() => {}); // never answers
       },
     });
-    void lazyRequest(queue.frontendEndpoint!, ["stuck"], { timeout: 200, attempts: 1 }).catch(() => {});
+    void lazyRequest(queue.endpoints.frontend, ["stuck"], { timeout: 200, attempts: 1 }).catch(() => {});
     await started.promise;
     const drops: string[] = [];
     worker.on("drop", (e) => drops.push(e.reason));
@@ -169,7 +170,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     });
     const lost: RequestLostEvent[] = [];
     queue.on("request-lost", (e) => lost.push(e));
-    void lazyRequest(queue.frontendEndpoint!, ["in flight"], { timeout: 200, attempts: 1 }).catch(() => {});
+    void lazyRequest(queue.endpoints.frontend, ["in flight"], { timeout: 200, attempts: 1 }).catch(() => {});
     await started.promise;
     await Promise.all([queue.close(), queue.close()]);
     expect(lost).toHaveLength(1);
@@ -184,7 +185,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     const clientKeys = curveKeyPair();
     const queue = await startQueue({ curve: { secretKey: server.secretKey } });
     await startWorker(queue, { handler: (body) => ["secret", ...body], curve: { serverKey: server.publicKey, ...workerKeys } });
-    const { reply } = await lazyRequest(queue.frontendEndpoint!, ["x"], { timeout: 5000, attempts: 1, curve: { serverKey: server.publicKey, ...clientKeys } });
+    const { reply } = await lazyRequest(queue.endpoints.frontend, ["x"], { timeout: 5000, attempts: 1, curve: { serverKey: server.publicKey, ...clientKeys } });
     expect(reply).toEqual(["secret", "x"]);
   });
 
@@ -207,11 +208,98 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     await worker.close();
   });
 
-  it("start() rejects when an endpoint cannot be bound, and releases the other socket", async () => {
+  it("start() rejects with a SocketError naming the endpoint it cannot bind, and releases the other socket", async () => {
     const first = await startQueue();
-    const clash = new ParanoidPirateQueue({ frontend: "tcp://127.0.0.1:*", backend: first.backendEndpoint });
-    await expect(clash.start()).rejects.toThrow();
+    const clash = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: first.endpoints.backend } }));
+    const error = await clash.start().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(SocketError);
+    expect(error).toMatchObject({ code: "ERR_SOCKET", zmqCode: "EADDRINUSE" });
+    expect((error as Error).message).toContain(first.endpoints.backend);
+    expect((error as Error).message).toMatch(/Address already in use/);
+    expect(() => clash.endpoints).toThrow(NotStartedError);
     await clash.close();
+  });
+
+  it("start() after a failed start() binds afresh once the endpoint is free, and the first attempt left nothing bound (regression)", async () => {
+    // Before: the rejected promise of the first start() was kept, so every later start() failed the same way.
+    const frontend = `tcp://127.0.0.1:${await reservePort()}`;
+    const blocker = new Channel(createSocket("router"));
+    track(blocker);
+    await blocker.socket.bind("tcp://127.0.0.1:*");
+    const backend = blocker.socket.lastEndpoint!;
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend, backend }, heartbeatInterval: HEARTBEAT, liveness: LIVENESS }));
+    await expect(queue.start()).rejects.toMatchObject({ code: "ERR_SOCKET", zmqCode: "EADDRINUSE" });
+    // The frontend the first attempt bound was released: anyone can bind it now.
+    const probe = new Channel(createSocket("router"));
+    await probe.socket.bind(frontend);
+    await probe.close({ release: 1000 });
+    await blocker.close({ release: 1000 });
+
+    await queue.start();
+    expect(queue.endpoints).toEqual({ frontend, backend });
+    await startWorker(queue, { handler: (body) => ["second start", ...body] });
+    expect((await lazyRequest(queue.endpoints.frontend, ["x"])).reply).toEqual(["second start", "x"]);
+    expect(queue.stats()).toMatchObject({ workers: 1, requests: 1, replies: 1 });
+  });
+
+  it("endpoints throw NotStartedError before start(); start() is idempotent and rejects after close()", async () => {
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" } }));
+    expect(() => queue.endpoints).toThrow(NotStartedError);
+    await Promise.all([queue.start(), queue.start()]);
+    const endpoints = queue.endpoints;
+    expect(endpoints.frontend).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(endpoints.backend).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    await queue.start();
+    expect(queue.endpoints).toEqual(endpoints);
+    await queue.close();
+    await expect(queue.start()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it("close({ timeout }) stops taking requests and lets workers answer the ones they hold", async () => {
+    const queue = await startQueue();
+    const started = deferred();
+    const release = deferred();
+    await startWorker(queue, {
+      handler: async (body) => {
+        started.resolve();
+        await release.promise;
+        return ["finished", ...body];
+      },
+    });
+    const lost: RequestLostEvent[] = [];
+    queue.on("request-lost", (e) => lost.push(e));
+    const reply = lazyRequest(queue.endpoints.frontend, ["held"], { timeout: 10_000, attempts: 1 });
+    await started.promise;
+    const closed = queue.close({ timeout: 10_000 });
+    await waitFor(() => !queue.stats().accepting);
+    release.resolve();
+    expect((await reply).reply).toEqual(["finished", "held"]);
+    await closed;
+    expect(lost).toEqual([]);
+    expect(queue.stats()).toMatchObject({ requests: 1, replies: 1, requestsLost: 0 });
+  });
+
+  it("close({ timeout }) reports what is still held when the time is up as lost", async () => {
+    const queue = await startQueue();
+    const started = deferred();
+    const release = deferred();
+    await startWorker(queue, {
+      handler: async () => {
+        started.resolve();
+        await release.promise; // not within the close timeout
+        return "too late";
+      },
+    });
+    const lost: RequestLostEvent[] = [];
+    queue.on("request-lost", (e) => lost.push(e));
+    void lazyRequest(queue.endpoints.frontend, ["stuck"], { timeout: 200, attempts: 1 }).catch(() => {});
+    await started.promise;
+    await queue.close({ timeout: 30 });
+    expect(lost.map((e) => e.cause)).toEqual(["closed"]);
+    release.resolve();
   });
 });
 
@@ -219,18 +307,18 @@ describe("worker reconnects to a queue that restarts in-process", () => {
   it("re-registers through back-off after the queue is replaced on the same port", async () => {
     const port = await reservePort();
     const backend = `tcp://127.0.0.1:${port}`;
-    const queue1 = await startQueue({ backend });
+    const queue1 = await startQueue({ bind: { backend } });
     const { worker } = await startWorker(queue1, { handler: () => "again" });
     const miss = nextEvent(worker, "heartbeat-miss", { timeout: 10_000 });
     await queue1.close();
     // libzmq releases a closed listener asynchronously: an immediate rebind can fail with EADDRINUSE.
-    const queue2 = await waitFor(() => startQueue({ backend }).catch((err: unknown) => {
+    const queue2 = await waitFor(() => startQueue({ bind: { backend } }).catch((err: unknown) => {
       if (isZmqError(err, "EADDRINUSE")) return undefined;
       throw err;
     }), { timeout: 5000, interval: 20 });
     await miss;
     await waitFor(() => queue2.stats().workers === 1, { timeout: 10_000 });
     await waitFor(() => worker.stats().connects >= 2);
-    expect((await lazyRequest(queue2.frontendEndpoint!, ["x"])).reply).toEqual(["again"]);
+    expect((await lazyRequest(queue2.endpoints.frontend, ["x"])).reply).toEqual(["again"]);
   });
 });
