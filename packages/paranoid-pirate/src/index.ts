@@ -50,7 +50,6 @@ export {
   type QueueAction,
   type QueueChannel,
   type QueueInput,
-  type QueueSendAction,
 } from "./queue-messages.js";
 export type { InFlightRequest } from "./queue-registry-state.js";
 export { QueueState, type QueueStateCounters, type QueueStateOptions } from "./queue-state.js";

@@ -56,16 +56,9 @@ export type QueueInput =
       readonly type: "close";
     };
 
-/**
- * Core's `SendAction` as a type literal: core's `Driver` constrains actions
- * to an index-signature shape, which interfaces (such as `SendAction`) do not
- * satisfy, while mapped types do.
- */
-export type QueueSendAction = { [K in keyof SendAction<QueueChannel>]: SendAction<QueueChannel>[K] };
-
 /** What the role must do, in order. `send` on `"backend"` has the worker id first; `emit` carries a {@link QueueStateEvents} event. */
 export type QueueAction =
-  | QueueSendAction
+  | SendAction<QueueChannel>
   | EmitAction<QueueStateEvents>
   | {
       /** Stop reading the frontend (no worker is ready) or read it again. */

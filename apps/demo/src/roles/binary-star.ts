@@ -7,8 +7,8 @@ export async function bstarServer(name: string, args: RoleArgs): Promise<void> {
   const server = new BinaryStarServer({
     role: args.role === "backup" ? "backup" : "primary",
     frontend: args.frontend!,
-    local: args.local!,
-    remote: args.remote!,
+    bind: args.local!,
+    peer: args.remote!,
     heartbeatInterval: num(args, "heartbeat", 250),
     handler: (message) => handler(message),
   });
