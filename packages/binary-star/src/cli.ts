@@ -94,9 +94,8 @@ async function main(): Promise<void> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const server = new BinaryStarServer({
     role: args.role,
-    frontend: args.frontend,
-    local: args.local,
-    remote: args.remote,
+    bind: { frontend: args.frontend, state: args.local },
+    peer: args.remote,
     heartbeatInterval: args.heartbeat,
   });
   let exiting = false;
