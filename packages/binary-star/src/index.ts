@@ -51,8 +51,8 @@ export {
   type StateChangeEvent,
   type StateDropEvent,
 } from "./node.js";
+export { BinaryStarServer } from "./server.js";
 export {
-  BinaryStarServer,
   type BinaryStarHandler,
   type BinaryStarServerEvents,
   type BinaryStarServerOptions,
@@ -60,7 +60,7 @@ export {
   type RequestDropEvent,
   type RequestDropReason,
   echoHandler,
-} from "./server.js";
+} from "./server-options.js";
 export {
   type FailoverAction,
   type FailoverReason,
