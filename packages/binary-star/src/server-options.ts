@@ -33,7 +33,12 @@ export interface BinaryStarServerOptions extends Pick<BinaryStarOptions, "role" 
    * `state`, this node's state PUB (e.g. `tcp://*:5003`). `tcp://127.0.0.1:*` picks a port
    * (see {@link BinaryStarServer.endpoints}).
    */
-  bind: { frontend: string; state: string };
+  bind: {
+    /** The client-facing ROUTER. */
+    frontend: string;
+    /** This node's state PUB. */
+    state: string;
+  };
   /** The other node's state endpoint, which this node's SUB connects to, e.g. `tcp://backup:5004`. */
   peer: string;
   /** The request handler. Default {@link echoHandler}. */

@@ -85,7 +85,12 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
    *
    * @throws `NotStartedError` before {@link BinaryStarServer.start} resolved.
    */
-  get endpoints(): { frontend: string; state: string } {
+  get endpoints(): {
+    /** The frontend, for clients. */
+    frontend: string;
+    /** The state PUB, for the peer. */
+    state: string;
+  } {
     const state = this.node.endpoint;
     if (!state || !this.life.running) throw new NotStartedError("BinaryStarServer.endpoints are known after start()");
     return { frontend: this.server.endpoint, state };

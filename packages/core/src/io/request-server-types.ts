@@ -35,13 +35,16 @@ export type HandlerResult = Frame | readonly Frame[] | undefined | void;
  */
 export type RequestHandler = (body: Buffer[], context: RequestContext) => HandlerResult | Promise<HandlerResult>;
 
-/** What {@link RequestHooks.reply} decides for a reply that is ready. */
+/** What {@link RequestHooks.reply} decides for a reply that is ready: drop it, delay it, or (`undefined`) send it now. */
 export type ReplyDecision<R extends string> =
-  /** Drop the reply with this reason. */
-  | { readonly drop: R }
-  /** Send it this many ms later (the slot stays taken meanwhile). */
-  | { readonly delay: number }
-  /** Send it now. */
+  | {
+      /** Drop the reply with this reason. */
+      readonly drop: R;
+    }
+  | {
+      /** Send it this many ms later (the slot stays taken meanwhile). */
+      readonly delay: number;
+    }
   | undefined;
 
 /**

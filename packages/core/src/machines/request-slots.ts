@@ -20,26 +20,43 @@ export type SlotDropReason =
   /** The server closed before it was answered. */
   | "closed";
 
+/** A request input of {@link RequestSlots}; see {@link SlotInput}. */
+export interface SlotRequestInput {
+  /** `"arrive"`: run it, queue it or drop it; `"result"`: its handler returned (the deadline stops, the slot stays taken); `"finish"`: it was answered or dropped by the server (the slot is free). */
+  readonly type: "arrive" | "result" | "finish";
+  /** The request's number. */
+  readonly request: number;
+}
+
+/** A command of {@link RequestSlots}; see {@link SlotInput}. */
+export interface SlotCommandInput {
+  /** `"drain"`: stop taking new requests (those running or queued go on); `"close"`: drop every request left. */
+  readonly type: "drain" | "close";
+}
+
 /** Inputs of {@link RequestSlots}. */
-export type SlotInput =
-  | WakeInput
-  /** A request arrived: run it, queue it or drop it. */
-  | { readonly type: "arrive"; readonly request: number }
-  /** Its handler returned: the deadline no longer applies, but the slot stays taken until `finish`. */
-  | { readonly type: "result"; readonly request: number }
-  /** It was answered or dropped by the server: its slot is free. */
-  | { readonly type: "finish"; readonly request: number }
-  /** Stop taking new requests; those running or queued go on. */
-  | { readonly type: "drain" }
-  /** Drop every request left. */
-  | { readonly type: "close" };
+export type SlotInput = WakeInput | SlotRequestInput | SlotCommandInput;
+
+/** Run the request's handler now. */
+export type SlotRunAction = {
+  /** Discriminant. */
+  readonly type: "run";
+  /** The request's number. */
+  readonly request: number;
+};
+
+/** Drop the request unanswered; its slot (if it had one) is already free. */
+export type SlotDropAction = {
+  /** Discriminant. */
+  readonly type: "drop";
+  /** The request's number. */
+  readonly request: number;
+  /** Why. */
+  readonly reason: SlotDropReason;
+};
 
 /** Actions of {@link RequestSlots}. */
-export type SlotAction =
-  /** Run the request's handler now. */
-  | { readonly type: "run"; readonly request: number }
-  /** Drop the request unanswered; its slot (if it had one) is already free. */
-  | { readonly type: "drop"; readonly request: number; readonly reason: SlotDropReason };
+export type SlotAction = SlotRunAction | SlotDropAction;
 
 /** Options of {@link RequestSlots}. */
 export interface RequestSlotsOptions {
