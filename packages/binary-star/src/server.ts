@@ -54,7 +54,7 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
   private makeServer(): RequestServer {
     const o = this.options;
     const server = new RequestServer({
-      bind: o.bind?.frontend,
+      bind: o.bind.frontend,
       handler: o.handler ?? echoHandler,
       concurrency: o.concurrency,
       maxQueued: o.maxQueued,
