@@ -94,8 +94,7 @@ async function main(): Promise<void> {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const server = new BinaryStarServer({
     role: args.role,
-    frontend: args.frontend,
-    bind: args.local,
+    bind: { frontend: args.frontend, state: args.local },
     peer: args.remote,
     heartbeatInterval: args.heartbeat,
   });

@@ -63,8 +63,8 @@ export {
 } from "./node-state.js";
 export { type BinaryStarCurveOptions, type BinaryStarOptions } from "./options.js";
 export { BinaryStar } from "./node.js";
+export { BinaryStarServer } from "./server.js";
 export {
-  BinaryStarServer,
   type BinaryStarHandler,
   type BinaryStarServerEvents,
   type BinaryStarServerOptions,
@@ -72,7 +72,7 @@ export {
   type RequestDropEvent,
   type RequestDropReason,
   echoHandler,
-} from "./server.js";
+} from "./server-options.js";
 export {
   type FailoverAction,
   type FailoverReason,

@@ -1,4 +1,4 @@
-import { AbortError, ClosedError, InvalidOptionError, TimeoutError, createSocket, curveKeyPair } from "@zmq-reliable/core";
+import { AbortError, Channel, ClosedError, InvalidOptionError, NotStartedError, TimeoutError, createSocket, curveKeyPair } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -30,8 +30,8 @@ function client(options: BinaryStarClientOptions): BinaryStarClient {
 async function layout() {
   const [pFront, bFront, pLocal, bLocal] = await endpoints(4);
   return {
-    primary: { role: "primary" as const, frontend: pFront!, bind: pLocal!, peer: bLocal! },
-    backup: { role: "backup" as const, frontend: bFront!, bind: bLocal!, peer: pLocal! },
+    primary: { role: "primary" as const, bind: { frontend: pFront!, state: pLocal! }, peer: bLocal! },
+    backup: { role: "backup" as const, bind: { frontend: bFront!, state: bLocal! }, peer: pLocal! },
     clientEndpoints: [pFront!, bFront!] as [string, string],
   };
 }
@@ -78,7 +78,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     await req.send("anyone?");
     await expect(req.receive()).rejects.toMatchObject({ code: "EAGAIN" });
     expect(backup.stats()).toMatchObject({ requests: 1, replies: 0, rejected: 1 });
-    expect(drops).toEqual([{ reason: "rejected", state: "PASSIVE", error: undefined }]);
+    expect(drops).toEqual([{ reason: "rejected", request: 1, state: "PASSIVE" }]);
   });
 
   it("drops requests without an envelope delimiter and requests whose handler fails", async () => {
@@ -209,5 +209,71 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     const c = new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"] });
     expect(c.timings).toEqual({ timeout: 1000, settleDelay: 2000, voteInterval: 250 });
     expect(new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], heartbeatInterval: 100 }).timings).toEqual({ timeout: 100, settleDelay: 200, voteInterval: 25 });
+  });
+});
+
+describe("BinaryStarServer: empty replies, bind errors, close", () => {
+  function rawReq(endpoint: string) {
+    const req = createSocket("request", { receiveTimeout: 5000 });
+    cleanup.push(() => req.close());
+    req.connect(endpoint);
+    return req;
+  }
+
+  it("a handler that returns [] or nothing replies with one empty frame (it used to send [identity, ∅], which a REQ never delivers)", async () => {
+    let n = 0;
+    const { primary, clientEndpoints } = await runningPair({ handler: () => (++n % 2 === 1 ? [] : undefined) });
+    const req = rawReq(clientEndpoints[0]);
+    await req.send("x");
+    expect(await req.receive()).toEqual([Buffer.alloc(0)]);
+    const c = client({ endpoints: clientEndpoints, timeout: 2000 });
+    expect(await c.request("y")).toEqual([Buffer.alloc(0)]);
+    expect(await c.request("z")).toEqual([Buffer.alloc(0)]);
+    expect(primary.stats()).toMatchObject({ replies: 3, dropped: 0, handlerErrors: 0 });
+  });
+
+  it("a bind failure rejects with a SocketError naming the endpoint, for the frontend and for the state socket; start() can then be retried", async () => {
+    const l = await layout();
+    const taken = new Channel(createSocket("router"));
+    await taken.socket.bind(l.primary.bind.frontend);
+    const primary = server(l.primary);
+    expect(() => primary.endpoint).toThrow(NotStartedError);
+    await expect(primary.start()).rejects.toMatchObject({ code: "ERR_SOCKET", zmqCode: "EADDRINUSE", message: expect.stringContaining(l.primary.bind.frontend) });
+    await taken.close({ release: 1000 });
+    await primary.start();
+    expect(primary.endpoints).toEqual({ frontend: l.primary.bind.frontend, state: l.primary.bind.state });
+
+    const takenState = createSocket("publisher");
+    cleanup.push(() => takenState.close());
+    await takenState.bind(l.backup.bind.state);
+    const backup = server(l.backup);
+    await expect(backup.start()).rejects.toMatchObject({ code: "ERR_SOCKET", zmqCode: "EADDRINUSE", message: expect.stringContaining(l.backup.bind.state) });
+  });
+
+  it("close({ timeout }) answers requests in progress, drops those arriving meanwhile, then aborts what is left", async () => {
+    const signals = new Map<string, AbortSignal>();
+    const { primary, clientEndpoints } = await runningPair({
+      handler: async (body, { signal }) => {
+        signals.set(String(body[0]), signal);
+        if (String(body[0]) === "hang") return new Promise<never>(() => {});
+        await new Promise((r) => setTimeout(r, 3 * HB));
+        return body;
+      },
+    });
+    const [quick, hang, late] = [rawReq(clientEndpoints[0]), rawReq(clientEndpoints[0]), rawReq(clientEndpoints[0])];
+    await quick.send("quick");
+    await hang.send("hang");
+    await waitFor(() => signals.size === 2, { timeout: 5000 });
+    const drops: RequestDropEvent[] = [];
+    primary.on("drop", (e) => drops.push(e));
+    const closing = primary.close({ timeout: 10 * HB });
+    await late.send("late");
+    expect((await quick.receive()).map(String)).toEqual(["quick"]);
+    await closing;
+    expect(signals.get("quick")!.aborted).toBe(false);
+    expect(signals.get("hang")!.reason).toMatchObject({ code: "ERR_CLOSED" });
+    expect(signals.has("late")).toBe(false);
+    expect(drops.map((d) => d.reason)).toEqual(["closed", "closed"]);
+    expect(primary.stats()).toMatchObject({ requests: 3, replies: 1, dropped: 2, inFlight: 0 });
   });
 });

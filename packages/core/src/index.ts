@@ -29,5 +29,8 @@ export * from "./io/events.js";
 export * from "./io/lifecycle.js";
 export * from "./io/socket.js";
 export * from "./io/system-clock.js";
+export * from "./io/request-server.js";
+export * from "./io/request-server-types.js";
+export * from "./machines/request-slots.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";

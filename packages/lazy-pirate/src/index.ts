@@ -33,10 +33,10 @@ export {
   type HandlerTimeoutEvent,
   LAZY_PIRATE_SERVER_DEFAULTS,
   type LazyPirateHandler,
-  LazyPirateServer,
   type LazyPirateServerEvents,
   type LazyPirateServerOptions,
   type LazyPirateServerStats,
   type ServerDropEvent,
   type ServerDropReason,
-} from "./server.js";
+} from "./server-options.js";
+export { LazyPirateServer } from "./server.js";

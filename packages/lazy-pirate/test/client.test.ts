@@ -43,7 +43,7 @@ describe("LazyPirateClient basics", () => {
     expect(text(await c.request(["secret", "stuff"]))).toEqual(["secret", "stuff"]);
     const wrong = client({ endpoint: s.endpoint, timeout: 100, retries: 2, curve: { serverKey: curveKeyPair().publicKey, ...curveKeyPair() } });
     await expect(wrong.request("x")).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE", attempts: 2 });
-    expect(s.stats().received).toBe(1);
+    expect(s.stats().requests).toBe(1);
   });
 
   it("validates options and requests", async () => {
@@ -117,7 +117,7 @@ describe("LazyPirateClient retries", () => {
     expect(text(await c.request("once"))).toEqual(["once"]);
     expect((await retried)[0]).toMatchObject({ attempt: 2, endpoint: s.endpoint, previous: s.endpoint });
     expect(c.stats()).toMatchObject({ replies: 1, retries: 1, timeouts: 1 });
-    expect(s.stats()).toMatchObject({ received: 2, replied: 1, dropped: 1 });
+    expect(s.stats()).toMatchObject({ requests: 2, replies: 1, dropped: 1 });
   });
 
   it("a slow server's stale answer is discarded: the caller only ever gets the answer to its current attempt", async () => {
@@ -126,7 +126,7 @@ describe("LazyPirateClient retries", () => {
     const c = client({ endpoint: s.endpoint, timeout: 100, retries: 10 });
     const seen = [Number(text(await c.request("first"))[0]!.slice("reply-".length))];
     expect(seen[0]).toBeGreaterThanOrEqual(2); // never the stale reply-1
-    await waitFor(() => s.stats().replied === s.stats().received); // the stale reply-1 has now been sent, to a closed socket
+    await waitFor(() => s.stats().replies === s.stats().requests); // the stale reply-1 has now been sent, to a closed socket
     for (let i = 0; i < 3; i++) seen.push(Number(text(await c.request("later"))[0]!.slice("reply-".length)));
     // Each call got the answer to its own last attempt: numbers only go up, reply-1 never shows up.
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
@@ -156,7 +156,7 @@ describe("LazyPirateClient failover", () => {
     const failovers: string[] = [];
     c.on("failover", (e) => failovers.push(`${e.from} -> ${e.to}`));
     for (let i = 0; i < 5; i++) expect(text(await c.request(String(i)))).toEqual(["from-second"]);
-    expect(s.stats().replied).toBe(5);
+    expect(s.stats().replies).toBe(5);
     // Sticky (default): only the first request pays the timeout; later ones go straight to the live server.
     expect(failovers).toEqual([`${dead} -> ${s.endpoint}`]);
     expect(c.stats()).toMatchObject({ replies: 5, failovers: 1, timeouts: 1 });
@@ -278,7 +278,7 @@ describe("LazyPirateClient concurrency, abort and close", () => {
     expect(c.stats()).toMatchObject({ aborted: 2, replies: 3, queued: 0, inFlight: 0 });
     // An already aborted signal rejects without sending.
     await expect(c.request("x", { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "ERR_ABORTED" });
-    expect(s.stats().received).toBe(4);
+    expect(s.stats().requests).toBe(4);
   });
 
   it("close() rejects pending calls with ClosedError, later calls too, and is idempotent", async () => {

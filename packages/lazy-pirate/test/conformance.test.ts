@@ -121,7 +121,7 @@ describe("LazyPirateServer against raw zeromq Request clients", () => {
     const s = await server();
     const log = await lpclient(s.endpoint, 10, 2500);
     expect(log).toEqual(Array.from({ length: 10 }, (_, i) => `ok ${i}`));
-    expect(s.stats()).toMatchObject({ received: 10, replied: 10 });
+    expect(s.stats()).toMatchObject({ requests: 10, replies: 10 });
   });
 
   it("a raw lpclient recovers from injected drops by its own close-and-reopen", async () => {

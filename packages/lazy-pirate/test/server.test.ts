@@ -15,7 +15,8 @@ function rawReq(endpoint: string, receiveTimeout = 5000): zmq.Request {
 }
 
 describe("LazyPirateServer basics", () => {
-  it("binds an ephemeral endpoint and reports it", async () => {
+  it("binds an ephemeral endpoint and reports it; before start() the endpoint getter throws NotStartedError", async () => {
+    expect(() => new LazyPirateServer({ handler: (f) => f }).endpoint).toThrow(expect.objectContaining({ code: "ERR_NOT_STARTED" }));
     const s = await server();
     expect(s.endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     expect(LAZY_PIRATE_SERVER_DEFAULTS).toMatchObject({ concurrency: 16, handlerTimeout: 10_000 });
@@ -23,7 +24,7 @@ describe("LazyPirateServer basics", () => {
 
   it("binds ipc and inproc too", async () => {
     for (const transport of ["ipc", "inproc"]) {
-      const s = await server({ endpoint: transport });
+      const s = await server({ bind: transport });
       expect(s.endpoint.startsWith(`${transport}://`)).toBe(true);
       const req = rawReq(s.endpoint);
       await req.send("x");
@@ -45,10 +46,12 @@ describe("LazyPirateServer basics", () => {
   it("start() twice is one bind; a taken endpoint fails with SocketError; start after close fails", async () => {
     const s = await server();
     await s.start();
-    const clash = track(new LazyPirateServer({ endpoint: s.endpoint, handler: (f) => f }));
-    await expect(clash.start()).rejects.toMatchObject({ code: "ERR_SOCKET", zmqCode: "EADDRINUSE" });
+    const clash = track(new LazyPirateServer({ bind: s.endpoint, handler: (f) => f }));
+    await expect(clash.start()).rejects.toMatchObject({ code: "ERR_SOCKET", zmqCode: "EADDRINUSE", message: expect.stringContaining(s.endpoint) });
     await s.close();
     await expect(s.start()).rejects.toMatchObject({ code: "ERR_CLOSED" });
+    await clash.start(); // a failed start can be retried: the port is free now
+    expect(clash.endpoint).toBe(s.endpoint);
   });
 
   it("close() releases the port: a new server binds the same endpoint at once, every time", async () => {
@@ -58,7 +61,7 @@ describe("LazyPirateServer basics", () => {
     let endpoint = first.endpoint;
     await first.close();
     for (let i = 0; i < 30; i++) {
-      const s = await server({ endpoint });
+      const s = await server({ bind: endpoint });
       endpoint = s.endpoint;
       const req = rawReq(endpoint);
       await req.send(String(i));
@@ -92,9 +95,9 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     const c = client({ endpoint: s.endpoint, timeout: 300 });
     expect(text(await c.request("x"))).toEqual(["x"]);
     expect(errors).toEqual([expect.objectContaining({ message: "boom" })]);
-    expect(drops).toEqual([{ reason: "handler-error", request: 1 }]);
+    expect(drops).toEqual([{ reason: "handler-error", request: 1, error: expect.objectContaining({ message: "boom" }) }]);
     expect(c.stats()).toMatchObject({ retries: 1 });
-    expect(s.stats()).toMatchObject({ received: 2, replied: 1, handlerErrors: 1, dropped: 1 });
+    expect(s.stats()).toMatchObject({ requests: 2, replies: 1, handlerErrors: 1, dropped: 1 });
   });
 
   it("a handler that always fails: the client gives up with ServiceUnavailableError; other requests are still served", async () => {
@@ -108,12 +111,26 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     await expect(c.request("bad")).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE", attempts: 3 });
     expect(text(await c.request("good"))).toEqual(["good"]);
     expect(s.stats()).toMatchObject({ handlerErrors: 3 });
-    expect(s.stats().replied).toBeGreaterThanOrEqual(1);
+    expect(s.stats().replies).toBeGreaterThanOrEqual(1);
   });
 
-  it("returning nothing or an empty array is a handler error, not an empty reply", async () => {
+  it("returning nothing or an empty array is a reply with one empty frame (core's replyFrames rule), to a raw REQ and a Lazy Pirate client", async () => {
     let n = 0;
-    const s = await server({ handler: () => (++n === 1 ? (undefined as never) : n === 2 ? [] : "third time") });
+    const s = await server({ handler: () => (++n % 2 === 1 ? undefined : []) });
+    const req = rawReq(s.endpoint);
+    await req.send("x");
+    expect(await req.receive()).toEqual([Buffer.alloc(0)]);
+    await req.send("y");
+    expect(await req.receive()).toEqual([Buffer.alloc(0)]);
+    const c = client({ endpoint: s.endpoint, timeout: 2000, retries: 1 });
+    expect(await c.request("z")).toEqual([Buffer.alloc(0)]);
+    expect(await c.request("w")).toEqual([Buffer.alloc(0)]);
+    expect(s.stats()).toMatchObject({ handlerErrors: 0, replies: 4, dropped: 0 });
+  });
+
+  it("returning something that is not a frame is a handler error: no reply", async () => {
+    let n = 0;
+    const s = await server({ handler: () => (++n === 1 ? (null as never) : n === 2 ? ([1] as never) : "third time") });
     const c = client({ endpoint: s.endpoint, timeout: 200, retries: 5 });
     expect(text(await c.request("x"))).toEqual(["third time"]);
     expect(s.stats()).toMatchObject({ handlerErrors: 2 });
@@ -147,7 +164,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     hang.resolve("too late");
     await waitFor(() => s.stats().lateResults === 1);
     await expect(hangReq.receive()).rejects.toMatchObject({ code: "EAGAIN" }); // no reply ever
-    expect(s.stats()).toMatchObject({ handlerTimeouts: 1, replied: 1, inFlight: 0 });
+    expect(s.stats()).toMatchObject({ handlerTimeouts: 1, replies: 1, inFlight: 0 });
   });
 
   it("what a Lazy Pirate client sees from a hung handler: timeouts and retries, then an answer once the handler recovers", async () => {
@@ -182,7 +199,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     s.on("drop", (e) => drops.push(e));
     const reqs = Array.from({ length: 5 }, () => rawReq(s.endpoint, 3000));
     for (let i = 0; i < 4; i++) await reqs[i]!.send(String(i));
-    await waitFor(() => s.stats().received === 4);
+    await waitFor(() => s.stats().requests === 4);
     expect(s.stats()).toMatchObject({ inFlight: 2, queued: 2 });
     await reqs[4]!.send("4");
     await waitFor(() => drops.length === 1);
@@ -190,7 +207,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     gate.resolve();
     for (let i = 0; i < 4; i++) expect(text(await reqs[i]!.receive())).toEqual([String(i)]);
     expect(maxInFlight).toBe(2);
-    expect(s.stats()).toMatchObject({ overload: 1, replied: 4, dropped: 1 });
+    expect(s.stats()).toMatchObject({ overload: 1, replies: 4, dropped: 1 });
   });
 
   it("drops malformed requests (no delimiter, no body) and keeps serving", async () => {
@@ -207,7 +224,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
       { reason: "malformed", request: undefined },
       { reason: "malformed", request: undefined },
     ]);
-    expect(s.stats()).toMatchObject({ received: 3, malformed: 2, replied: 1 });
+    expect(s.stats()).toMatchObject({ requests: 3, malformed: 2, replies: 1 });
   });
 
   it("close() drops what is in flight, aborts handler signals and is idempotent", async () => {
@@ -257,7 +274,7 @@ describe("LazyPirateServer fault injection", () => {
     expect(s.faultSeed).toBe(1234);
     // Replay the plan for as many requests as the server saw (a retry under load only adds requests).
     const replay = new FaultPlan({ dropReply: 0.5, seed: 1234 });
-    const expected = Array.from({ length: s.stats().received }, (_, i) => i + 1).filter((n) => replay.decide(n).dropReply);
+    const expected = Array.from({ length: s.stats().requests }, (_, i) => i + 1).filter((n) => replay.decide(n).dropReply);
     expect(dropped).toEqual(expected);
     expect(dropped.length).toBeGreaterThan(0);
   });
@@ -273,8 +290,8 @@ describe("LazyPirateServer fault injection", () => {
     expect((await crashed)[0]).toEqual({ kind: "crash", request: 3 });
     await s.close();
     expect(s.crashed).toBe(true);
-    expect(s.stats()).toMatchObject({ replied: 2, dropped: 1 });
-    await server({ endpoint }); // same port, new server
+    expect(s.stats()).toMatchObject({ replies: 2, dropped: 1 });
+    await server({ bind: endpoint }); // same port, new server
     expect(text(await third)).toEqual(["3"]);
     expect(c.stats().retries).toBeGreaterThanOrEqual(1);
   });

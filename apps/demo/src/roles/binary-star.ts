@@ -6,8 +6,7 @@ export async function bstarServer(name: string, args: RoleArgs): Promise<void> {
   const handler = demoHandler(name, num(args, "work", 5));
   const server = new BinaryStarServer({
     role: args.role === "backup" ? "backup" : "primary",
-    frontend: args.frontend!,
-    bind: args.local!,
+    bind: { frontend: args.frontend!, state: args.local! },
     peer: args.remote!,
     heartbeatInterval: num(args, "heartbeat", 250),
     handler: (message) => handler(message),

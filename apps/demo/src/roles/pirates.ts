@@ -5,7 +5,7 @@ import { type RoleArgs, closeOnStop, demoHandler, num, report, runClient } from 
 /** A Lazy Pirate echo server. Args: frontend, work. */
 export async function lpServer(name: string, args: RoleArgs): Promise<void> {
   const handler = demoHandler(name, num(args, "work", 5));
-  const server = new LazyPirateServer({ endpoint: args.frontend!, handler: (message) => handler(message) });
+  const server = new LazyPirateServer({ bind: args.frontend!, handler: (message) => handler(message) });
   await server.start();
   report({ kind: "up", name });
   closeOnStop(server);
@@ -23,7 +23,7 @@ export async function lpClient(name: string, args: RoleArgs): Promise<void> {
 
 /** A Paranoid Pirate queue. Args: frontend, backend, heartbeat. */
 export async function ppQueue(name: string, args: RoleArgs): Promise<void> {
-  const queue = new ParanoidPirateQueue({ frontend: args.frontend!, backend: args.backend!, heartbeatInterval: num(args, "heartbeat", 250), liveness: 3 });
+  const queue = new ParanoidPirateQueue({ bind: { frontend: args.frontend!, backend: args.backend! }, heartbeatInterval: num(args, "heartbeat", 250), liveness: 3 });
   queue.on("request-lost", () => report({ kind: "note", name, text: "a worker died holding a request (the client's retry covers it)" }));
   await queue.start();
   report({ kind: "up", name });
