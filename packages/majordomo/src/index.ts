@@ -53,18 +53,23 @@ export {
 export {
   BrokerState,
   type BrokerStateOptions,
-  type BrokerOutput,
+  type BrokerInput,
+  type BrokerAction,
+  type ShutdownInput,
   type BrokerStateEvent,
+  type BrokerStateEvents,
   type BrokerStats,
   type DisconnectEvent,
   type DropEvent,
   type DropReason,
   type ExpireEvent,
   type ReadyEvent,
-  type RedispatchEvent,
+  type RetryEvent,
   type WorkerGoneReason,
 } from "./broker-state.js";
-export { MajordomoBroker, type MajordomoBrokerEvents, type MajordomoBrokerOptions } from "./broker.js";
+export { MajordomoBroker } from "./broker.js";
+export type { RouterSend } from "./broker-dispatch-state.js";
+export type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
 export {
   MajordomoClient,
   type ClientFailoverEvent,
