@@ -4,7 +4,7 @@
  * @module
  */
 import type { AdmissionHook, Clock, CurveServerOptions, Logger } from "@zmq-reliable/core";
-import type { BrokerStateEvents } from "./broker-state.js";
+import type { BrokerStateEvents } from "./broker-events.js";
 
 /** Options of {@link MajordomoBroker}. */
 export interface MajordomoBrokerOptions {

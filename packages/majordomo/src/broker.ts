@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CloseOptions, Logger, Machine, Transport, ZmqReliableError } from "@zmq-reliable/core";
+import type { CloseOptions, Logger, Transport, ZmqReliableError } from "@zmq-reliable/core";
 import {
   Channel,
   Driver,
@@ -15,15 +15,16 @@ import {
   WAKE,
   bindEndpoint,
   createSocket,
-  describeFrame,
   ephemeralEndpoint,
   systemClock,
   taggedLogger,
 } from "@zmq-reliable/core";
 import type * as zmq from "zeromq";
 import { ROUTER } from "./broker-dispatch-state.js";
+import type { BrokerStats } from "./broker-events.js";
+import { logEvent, traced } from "./broker-log.js";
 import type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
-import type { BrokerAction, BrokerInput, BrokerStateEvent, BrokerStats } from "./broker-state.js";
+import type { BrokerAction, BrokerInput } from "./broker-state.js";
 import { BrokerState } from "./broker-state.js";
 import { MAJORDOMO_DEFAULTS } from "./defaults.js";
 
@@ -83,17 +84,17 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     );
     this.driver = new Driver(this.log.debug ? traced(this.state, this.log.debug) : this.state, {
       clock,
-      emit: (event, payload) => this.report(event as keyof MajordomoBrokerEvents, payload as BrokerStateEvent | ZmqReliableError),
+      emit: (event, payload) => this.report(event as keyof MajordomoBrokerEvents, payload),
       onError: (error) => this.report("error", error), // a listener threw
     });
   }
 
-  /** The first endpoint peers can connect to (`tcp://127.0.0.1:5555` for `tcp://*:5555`). @throws {@link NotStartedError} before `start()`. */
+  /** The first endpoint peers can connect to (`tcp://127.0.0.1:5555` for `tcp://*:5555`). Throws `NotStartedError` before `start()`. */
   get endpoint(): string {
     return this.endpoints[0]!;
   }
 
-  /** Every endpoint peers can connect to, in `bind` order. @throws {@link NotStartedError} before `start()`. */
+  /** Every endpoint peers can connect to, in `bind` order. Throws `NotStartedError` before `start()`. */
   get endpoints(): string[] {
     if (!this.bound) throw new NotStartedError("MajordomoBroker.endpoint is known after start()");
     return [...this.bound];
@@ -181,44 +182,9 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     this.driver.feed({ type: "send-failed", channel: ROUTER, frames: [], error });
   }
 
-  /** Logs one event of the state (or the role) and emits it. */
-  private report<K extends keyof MajordomoBrokerEvents>(event: K, payload: BrokerStateEvent | ZmqReliableError | string[]): void {
-    const e = payload as BrokerStateEvent;
-    const log = this.log;
-    switch (event) {
-      case "drop":
-        if (e.type === "drop") log.warn?.(`drop (${e.reason})${e.detail ? ` ${e.detail}` : ""} service=${e.service ?? "-"} peer=${e.peer ?? "-"}`);
-        break;
-      case "ready":
-        if (e.type === "ready") log.info?.(`worker ${e.worker} ready for "${e.service}"`);
-        break;
-      case "disconnect":
-        if (e.type === "disconnect") log.info?.(`worker ${e.worker} disconnected (${e.reason})`);
-        break;
-      case "expire":
-        if (e.type === "expire") log.warn?.(`worker ${e.worker} of "${e.service}" expired${e.busy ? " with a request in hand" : ""}`);
-        break;
-      case "retry":
-        if (e.type === "retry") log.warn?.(`request for "${e.service}" re-dispatched after worker ${e.previous} vanished (attempt ${e.attempt})`);
-        break;
-      case "error":
-        log.error?.((payload as ZmqReliableError).message);
-        break;
-    }
-    (this.emit as (event: K, ...args: unknown[]) => boolean)(event, payload);
+  /** Logs one event of the state (or an error of the role) and emits it. */
+  private report(event: keyof MajordomoBrokerEvents, payload: unknown): void {
+    logEvent(this.log, event, payload);
+    (this.emit as (event: string, ...args: unknown[]) => boolean)(event, payload);
   }
-}
-
-/** `machine` with every message in and out logged at debug level (only used when the logger has `debug`). */
-function traced(machine: BrokerState, debug: NonNullable<Logger["debug"]>): Machine<BrokerInput, BrokerAction> {
-  const show = (frames: readonly (Buffer | string | Uint8Array)[]) => frames.map((f) => describeFrame(f)).join(" | ");
-  return {
-    handle(input, now) {
-      if (input.type === "message") debug(`recv ${show(input.message)}`);
-      const actions = machine.handle(input, now);
-      for (const action of actions) if (action.type === "send") debug(`send ${show(action.frames)}`);
-      return actions;
-    },
-    wakeAt: () => machine.wakeAt(),
-  };
 }

@@ -56,17 +56,19 @@ export {
   type BrokerInput,
   type BrokerAction,
   type ShutdownInput,
-  type BrokerStateEvent,
-  type BrokerStateEvents,
-  type BrokerStats,
-  type DisconnectEvent,
-  type DropEvent,
-  type DropReason,
-  type ExpireEvent,
-  type ReadyEvent,
-  type RetryEvent,
-  type WorkerGoneReason,
 } from "./broker-state.js";
+export type {
+  BrokerStateEvent,
+  BrokerStateEvents,
+  BrokerStats,
+  DisconnectEvent,
+  DropEvent,
+  DropReason,
+  ExpireEvent,
+  ReadyEvent,
+  RetryEvent,
+  WorkerGoneReason,
+} from "./broker-events.js";
 export { MajordomoBroker } from "./broker.js";
 export type { RouterSend } from "./broker-dispatch-state.js";
 export type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
