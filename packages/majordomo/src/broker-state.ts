@@ -12,14 +12,15 @@
  * - 8/MMI (`broker-mmi-state.ts`).
  *
  * This file holds the rules that tie them together (RFC 7 where `mdbroker.c`
- * differs: see the package README) and the events. The role
+ * differs: see the package README); the events and counters it reports are
+ * in `broker-events.ts`. The role
  * ({@link MajordomoBroker}) feeds it every ROUTER message through core's
  * `Driver` and performs the sends it returns.
  *
  * Cost per message is O(1): a map lookup for the worker or service, a list
- * push or pop, at most one send. The only allocations are the returned
- * action array, the send action and its frames (and a request object when
- * the pool of finished ones is empty). Heartbeats go to every worker once
+ * push or pop, at most one send. Besides decoding, the only allocations are
+ * the returned action array, the send action and its frames (and a request
+ * object when the pool of finished ones is empty). Heartbeats go to every worker once
  * per interval (O(workers) per interval, not per message).
  *
  * @module

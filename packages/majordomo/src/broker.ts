@@ -108,8 +108,8 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   /**
    * Binds every endpoint and starts serving. Idempotent. If a bind fails (for
    * example `EADDRINUSE`) it rejects with a `SocketError` naming the endpoint,
-   * after closing the socket and waiting for the ports it did bind to be
-   * free again; a later `start()` tries again.
+   * after closing the socket and waiting for libzmq to free the port it did
+   * bind (the last one, if several); a later `start()` tries again.
    */
   start(): Promise<void> {
     return this.life.start(
@@ -138,7 +138,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     this.emit("listening", [...bound]);
   }
 
-  /** Undoes a failed {@link MajordomoBroker.open}: closes the socket and waits until its ports are free. */
+  /** Undoes a failed `open()`: closes the socket and waits until its (last) bound port is free. */
   private async release(): Promise<void> {
     const channel = this.channel;
     this.channel = undefined;

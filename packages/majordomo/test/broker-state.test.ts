@@ -1,5 +1,5 @@
 import type { AdmissionRequest, Frame } from "@zmq-reliable/core";
-import { EMPTY, Timer, WAKE } from "@zmq-reliable/core";
+import { BackpressureError, EMPTY, Timer, WAKE } from "@zmq-reliable/core";
 import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import type { BrokerAction, BrokerInput, BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
@@ -460,6 +460,29 @@ describe("BrokerState: shutdown", () => {
       { reason: "shutdown", service: "ghost" },
     ]);
     expect(h.state.stats()).toMatchObject({ workers: 0, services: 0, queued: 0 });
+  });
+});
+
+describe("BrokerState: inputs from the driver", () => {
+  it("counts a failed send as a drop and reports the error", () => {
+    const h = harness();
+    const error = new BackpressureError("router: 10000 sends already waiting");
+    const actions = h.state.handle({ type: "send-failed", channel: "router", frames: [], error }, h.clock.now());
+    expect(actions).toEqual([
+      { type: "emit", event: "drop", args: [{ type: "drop", reason: "send-failed", detail: error.message }] },
+      { type: "emit", event: "error", args: [error] },
+    ]);
+    expect(h.state.stats()).toMatchObject({ dropped: 1, drops: { "send-failed": 1 } });
+  });
+
+  it("reports requests in workers' hands as inFlight", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W2", "echo"));
+    h.recv(...C("C1", "echo", "x"));
+    expect(h.state.stats()).toMatchObject({ workers: 2, idleWorkers: 1, inFlight: 1, queued: 0 });
+    h.recv(...REPLY("W1", "C1", "y"));
+    expect(h.state.stats()).toMatchObject({ idleWorkers: 2, inFlight: 0 });
   });
 });
 
