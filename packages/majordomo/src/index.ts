@@ -11,8 +11,9 @@
  *   on fresh sockets, endpoint failover and many concurrent requests.
  * - {@link MajordomoWorker}: an async handler behind READY, heartbeats and
  *   reconnects with back-off.
- * - The wire codec ({@link decode}, {@link encode}, …) and the broker's pure
- *   bookkeeping ({@link BrokerState}) for tests and custom roles.
+ * - The wire codec ({@link decode}, {@link encode}, …) and the broker's rules
+ *   as a pure machine on core's contract ({@link BrokerState}) for tests and
+ *   custom roles.
  *
  * @packageDocumentation
  */
