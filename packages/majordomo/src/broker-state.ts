@@ -1,39 +1,41 @@
 /**
- * The Majordomo broker's bookkeeping, without sockets or timers (sans-I/O):
- * services with their request queue and idle-worker list, the worker table,
- * heartbeats, expiry, re-dispatch and 8/MMI. The socket shell
- * ({@link MajordomoBroker}) feeds it every message and the time, performs the
- * sends it asks for, and wakes it at {@link BrokerState.wakeAt}.
+ * The Majordomo broker's rules as a machine on core's contract
+ * (`handle(input, now): actions`, `wakeAt()`), without sockets or timers. It
+ * is built from plain parts with pure methods, each in its own file:
+ *
+ * - the service queues (`broker-queues-state.ts`): per service, waiting
+ *   requests and idle workers; request expiry for services with no worker;
+ * - the worker registry (`broker-workers-state.ts`): workers by routing id
+ *   and their expiry;
+ * - dispatch (`broker-dispatch-state.ts`): requests to idle workers, replies
+ *   to clients;
+ * - 8/MMI (`broker-mmi-state.ts`).
+ *
+ * This file holds the rules that tie them together (RFC 7 where `mdbroker.c`
+ * differs: see the package README); the events and counters it reports are
+ * in `broker-events.ts`. The role
+ * ({@link MajordomoBroker}) feeds it every ROUTER message through core's
+ * `Driver` and performs the sends it returns.
  *
  * Cost per message is O(1): a map lookup for the worker or service, a list
- * push or pop, and at most one send; nothing scans all workers or services.
- * Worker expiry uses core's `ExpiryQueue` (all workers share one TTL, so
- * touching a worker moves it to the back and expired workers sit at the
- * front); unanswerable requests expire through a list ordered by deadline.
- * Heartbeats go to every worker once per interval (O(workers) per interval,
- * not per message).
+ * push or pop, at most one send. Besides decoding, the only allocations are
+ * the returned action array, the send action and its frames (and a request
+ * object when the pool of finished ones is empty). Heartbeats go to every worker once
+ * per interval (O(workers) per interval, not per message).
  *
  * @module
  */
-import type { AdmissionHook, Frame } from "@zmq-reliable/core";
-import { ALWAYS_ADMIT, EMPTY, ExpiryQueue, checkNumber } from "@zmq-reliable/core";
-import type { ListNode } from "@zmq-reliable/core";
-import { LinkedList } from "@zmq-reliable/core";
+import type { AdmissionHook, EmitAction, Machine, MessageInput, SendFailedInput, WakeInput } from "@zmq-reliable/core";
+import { ALWAYS_ADMIT, EMPTY, SocketError, checkNumber } from "@zmq-reliable/core";
+import type { RouterSend } from "./broker-dispatch-state.js";
+import { Dispatcher, clientReply, send } from "./broker-dispatch-state.js";
+import { mmiReply } from "./broker-mmi-state.js";
+import { ServiceTable } from "./broker-queues-state.js";
+import type { Worker } from "./broker-workers-state.js";
+import { WorkerRegistry } from "./broker-workers-state.js";
+import type { BrokerStateEvents, BrokerStats, DropEvent, DropReason, RetryEvent, WorkerGoneReason } from "./broker-events.js";
 import type { MalformedReason } from "./protocol.js";
-import {
-  DISCONNECT_FRAME,
-  HEARTBEAT_FRAME,
-  MDPC_FRAME,
-  MDPW_FRAME,
-  MMI_NOT_FOUND,
-  MMI_NOT_IMPLEMENTED,
-  MMI_OK,
-  MMI_SERVICE,
-  MdpProtocolError,
-  REQUEST_FRAME,
-  decode,
-  isMmiService,
-} from "./protocol.js";
+import { DISCONNECT_FRAME, HEARTBEAT_FRAME, MDPW_FRAME, MdpProtocolError, decode, isMmiService } from "./protocol.js";
 
 /** Options of {@link BrokerState}. */
 export interface BrokerStateOptions {
@@ -58,200 +60,20 @@ export interface BrokerStateOptions {
   admission?: AdmissionHook;
 }
 
-/** Why the broker stopped dealing with a worker. */
-export type WorkerGoneReason =
-  /** The worker sent DISCONNECT. */
-  | "disconnect"
-  /** The worker sent READY a second time (RFC 7: MUST NOT). */
-  | "second-ready"
-  /** The worker tried to register an `mmi.*` service (RFC 8: MUST disconnect). */
-  | "mmi-service"
-  /** A HEARTBEAT or REPLY came from a worker the broker does not know. */
-  | "unknown-worker"
-  /** A valid but unexpected command: REQUEST from a worker, or REPLY with no request in hand or for another client. */
-  | "unexpected-command"
-  /** An invalid MDPW01 message: unknown command byte, too few frames, … */
-  | "malformed"
-  /** The broker is shutting down. */
-  | "shutdown";
-
-/** Why a message was dropped. */
-export type DropReason =
-  /** Not valid MDP/0.1 (see `detail` for the {@link MalformedReason}). */
-  | "malformed"
-  /** The admission hook refused the client request. */
-  | "not-admitted"
-  /** The request waited `requestExpiry` with no worker registered for its service. */
-  | "request-expired"
-  /** Workers kept vanishing with the request in hand, `maxAttempts` times. */
-  | "max-attempts"
-  /** `maxQueuedRequests` requests were already queued. */
-  | "queue-full"
-  /** A REPLY from a worker the broker does not know (for example one it expired), or an unexpected REPLY. */
-  | "unexpected-reply"
-  /** Queued requests thrown away because the broker closed. */
-  | "shutdown"
-  /** The socket could not send a message (reported by the broker shell). */
-  | "send-failed"
-  /** The broker failed on a message because of a bug (reported by the broker shell with an `error` event). */
-  | "internal-error";
-
-/** A worker registered (READY accepted). */
-export interface ReadyEvent {
+/** The command that closes the broker down: every worker is told DISCONNECT, every request is dropped. */
+export interface ShutdownInput {
   /** Discriminant. */
-  type: "ready";
-  /** The worker's routing id, hex. */
-  worker: string;
-  /** The service it serves. */
-  service: string;
+  readonly type: "shutdown";
 }
 
-/** The broker stopped dealing with a worker (or refused one). */
-export interface DisconnectEvent {
-  /** Discriminant. */
-  type: "disconnect";
-  /** The worker's routing id, hex. */
-  worker: string;
-  /** Its service, if it was registered. */
-  service: string | undefined;
-  /** Why. */
-  reason: WorkerGoneReason;
-  /** Whether the broker sent DISCONNECT to it. */
-  disconnectSent: boolean;
-}
+/** What {@link BrokerState} is fed: ROUTER messages (routing id first), wake-ups, failed sends, shutdown. */
+export type BrokerInput = WakeInput | MessageInput<Buffer[], "router"> | SendFailedInput<"router"> | ShutdownInput;
 
-/** A worker was silent for `liveness × heartbeatInterval` and was forgotten (and told DISCONNECT). */
-export interface ExpireEvent {
-  /** Discriminant. */
-  type: "expire";
-  /** The worker's routing id, hex. */
-  worker: string;
-  /** Its service. */
-  service: string;
-  /** Whether it had a request in hand (which is re-dispatched or dropped). */
-  busy: boolean;
-}
-
-/** A request whose worker vanished goes back to the front of its service's queue. */
-export interface RedispatchEvent {
-  /** Discriminant. */
-  type: "redispatch";
-  /** The service. */
-  service: string;
-  /** The vanished worker, hex. */
-  worker: string;
-  /** Workers the request has been handed to so far. */
-  attempts: number;
-}
-
-/** A message was dropped. Every drop of a request, reply or malformed message is reported. */
-export interface DropEvent {
-  /** Discriminant. */
-  type: "drop";
-  /** Why. */
-  reason: DropReason;
-  /** The service, when known. */
-  service?: string;
-  /** The sender or worker routing id, hex, when known. */
-  peer?: string;
-  /** More detail, e.g. the {@link MalformedReason}. */
-  detail?: string;
-}
-
-/** Everything {@link BrokerState} reports besides the messages it sends. */
-export type BrokerStateEvent = ReadyEvent | DisconnectEvent | ExpireEvent | RedispatchEvent | DropEvent;
-
-/** Where {@link BrokerState} puts its actions; the shell implements it. */
-export interface BrokerOutput {
-  /** Send a message on the ROUTER: the first frame is the routing id. */
-  send(message: Frame[]): void;
-  /** Report an event (rare: never on the request/reply hot path). */
-  event(event: BrokerStateEvent): void;
-}
-
-/** Counters and gauges of a broker. */
-export interface BrokerStats {
-  /** Registered workers now. */
-  workers: number;
-  /** Of which idle (waiting for a request). */
-  idleWorkers: number;
-  /** Services known now (with workers or queued requests). */
-  services: number;
-  /** Requests waiting in service queues now. */
-  queuedRequests: number;
-  /** Valid client requests received (MMI included, refused ones included). */
-  requests: number;
-  /** Requests handed to workers (re-dispatches included). */
-  dispatched: number;
-  /** Replies forwarded to clients (MMI excluded). */
-  replies: number;
-  /** MMI requests answered. */
-  mmi: number;
-  /** Requests sent again to another worker after theirs vanished. */
-  redispatched: number;
-  /** Workers registered since start. */
-  registered: number;
-  /** Workers expired for silence since start. */
-  expired: number;
-  /** DISCONNECT commands sent. */
-  disconnectsSent: number;
-  /** Heartbeats sent. */
-  heartbeatsSent: number;
-  /** Malformed messages received. */
-  malformed: number;
-  /** Messages dropped, all reasons. */
-  dropped: number;
-  /** Messages dropped, by reason. */
-  drops: Record<DropReason, number>;
-}
-
-class Service {
-  readonly requests = new LinkedList<Request>();
-  readonly idle = new LinkedList<Worker>();
-  /** Registered workers, busy or idle. */
-  workers = 0;
-  constructor(
-    readonly name: string,
-    /** The name as it arrived on the wire, echoed in replies. */
-    readonly frame: Buffer,
-  ) {}
-}
-
-class Worker {
-  /** Request in hand, if busy. */
-  request: Request | undefined = undefined;
-  /** Node in the service's idle list, if idle. */
-  idleNode: ListNode<Worker> | undefined = undefined;
-  constructor(
-    readonly id: Buffer,
-    readonly key: string,
-    readonly service: Service,
-  ) {}
-}
-
-class Request {
-  /** Workers this request has been handed to. */
-  attempts = 0;
-  /** Node in the service queue, if queued. */
-  queueNode: ListNode<Request> | undefined = undefined;
-  /** Node in the orphan list, if waiting with no worker registered. */
-  orphanNode: ListNode<Request> | undefined = undefined;
-  /** When it expires while in the orphan list. */
-  deadline = 0;
-  constructor(
-    readonly client: Buffer,
-    readonly service: Service,
-    readonly body: Buffer[],
-  ) {}
-}
-
-const CODE_FRAMES = {
-  [MMI_OK]: Buffer.from(MMI_OK),
-  [MMI_NOT_FOUND]: Buffer.from(MMI_NOT_FOUND),
-  [MMI_NOT_IMPLEMENTED]: Buffer.from(MMI_NOT_IMPLEMENTED),
-} as const;
+/** What {@link BrokerState} asks for: sends on the ROUTER and events. */
+export type BrokerAction = RouterSend | EmitAction<BrokerStateEvents>;
 
 const hex = (id: Buffer): string => id.toString("hex");
+const NO_ACTIONS: BrokerAction[] = [];
 
 function zeroDrops(): Record<DropReason, number> {
   return {
@@ -268,35 +90,30 @@ function zeroDrops(): Record<DropReason, number> {
 }
 
 /**
- * The broker's decisions, as a pure object: feed it messages with
- * {@link BrokerState.handle} and the passing of time with
- * {@link BrokerState.tick}; it calls {@link BrokerOutput.send} for every
- * message to send and {@link BrokerOutput.event} for everything worth
- * reporting. It follows RFC 7 and RFC 8 where the reference broker does not
+ * The broker's decisions, as a machine: {@link BrokerState.handle} takes one
+ * input (a ROUTER message, a wake-up, a failed send, the shutdown command)
+ * and returns the sends and events it leads to; {@link BrokerState.wakeAt}
+ * says when it next needs a wake-up (heartbeats, worker and request expiry).
+ * It follows RFC 7 and RFC 8 where the reference broker does not
  * (protocols.md §5.6, §14): see the package README for the list.
  */
-export class BrokerState {
-  private readonly services = new Map<string, Service>();
-  private readonly workers = new Map<string, Worker>();
-  private readonly expiry: ExpiryQueue<Worker>;
-  /** Queued requests whose service has no worker, in deadline order. */
-  private readonly orphans = new LinkedList<Request>();
+export class BrokerState implements Machine<BrokerInput, BrokerAction> {
+  private readonly services: ServiceTable;
+  private readonly workers: WorkerRegistry;
+  private readonly dispatcher: Dispatcher;
   private readonly interval: number;
-  private readonly requestExpiry: number;
   private readonly maxAttempts: number;
-  private readonly maxQueued: number;
   private readonly admission: AdmissionHook;
-  private readonly out: BrokerOutput;
   private nextHeartbeatAt: number;
-  private queued = 0;
-  private idleCount = 0;
+  /** Next heartbeat or worker expiry, as of the last wake-up (request expiry is read live). */
   private wake: number;
+  /** The actions of the input being handled. */
+  private out: BrokerAction[] = NO_ACTIONS;
   private readonly counters = {
     requests: 0,
-    dispatched: 0,
     replies: 0,
     mmi: 0,
-    redispatched: 0,
+    retries: 0,
     registered: 0,
     expired: 0,
     disconnectsSent: 0,
@@ -308,31 +125,26 @@ export class BrokerState {
 
   /**
    * @param options - timings and bounds; see {@link BrokerStateOptions}.
-   * @param output - receives the actions.
-   * @param now - the current time.
+   * @param now - the current time: the first heartbeat is due one interval later.
    */
-  constructor(options: BrokerStateOptions, output: BrokerOutput, now: number) {
+  constructor(options: BrokerStateOptions, now: number) {
     this.interval = checkNumber("heartbeatInterval", options.heartbeatInterval, 1);
     const liveness = checkNumber("liveness", options.liveness, 1);
-    this.requestExpiry = checkNumber("requestExpiry", options.requestExpiry, 0);
+    const requestExpiry = checkNumber("requestExpiry", options.requestExpiry, 0);
     this.maxAttempts = Math.floor(checkNumber("maxAttempts", options.maxAttempts, 1));
-    this.maxQueued = options.maxQueuedRequests === undefined ? Number.POSITIVE_INFINITY : checkNumber("maxQueuedRequests", options.maxQueuedRequests, 0);
+    const maxQueued = options.maxQueuedRequests === undefined ? Number.POSITIVE_INFINITY : checkNumber("maxQueuedRequests", options.maxQueuedRequests, 0);
     this.admission = options.admission ?? ALWAYS_ADMIT;
-    this.expiry = new ExpiryQueue(this.interval * liveness);
-    this.out = output;
+    this.services = new ServiceTable(requestExpiry, maxQueued);
+    this.workers = new WorkerRegistry(this.interval * liveness);
+    this.dispatcher = new Dispatcher(this.services);
     this.nextHeartbeatAt = now + this.interval;
     this.wake = this.nextHeartbeatAt;
   }
 
-  /**
-   * When the state next needs {@link BrokerState.tick}: the next heartbeat,
-   * worker expiry or request expiry. It only moves earlier during
-   * {@link BrokerState.handle} when a request starts waiting for a service
-   * with no worker; the shell compares it with its armed timer after each
-   * message.
-   */
-  get wakeAt(): number {
-    return this.wake;
+  /** When the state next needs a `wake` input: the next heartbeat, worker expiry or request expiry. */
+  wakeAt(): number {
+    const expiry = this.services.nextExpiry();
+    return expiry < this.wake ? expiry : this.wake;
   }
 
   /** Registered workers now. */
@@ -341,37 +153,76 @@ export class BrokerState {
   }
 
   /**
-   * Whether at least one worker is registered for `service` (what
-   * `mmi.service` answers).
+   * Whether at least one worker is registered for `service` (what `mmi.service` answers).
    *
    * @param service - the service name.
    */
   hasWorkers(service: string): boolean {
-    const s = this.services.get(service);
-    return s !== undefined && s.workers > 0;
+    return this.services.hasWorkers(service);
   }
 
   /** A snapshot of counters and gauges. */
   stats(): BrokerStats {
+    const c = this.counters;
     return {
       workers: this.workers.size,
-      idleWorkers: this.idleCount,
+      idleWorkers: this.dispatcher.idle,
       services: this.services.size,
-      queuedRequests: this.queued,
-      ...this.counters,
+      queued: this.services.queued,
+      inFlight: this.workers.size - this.dispatcher.idle,
+      requests: c.requests,
+      dispatched: this.dispatcher.dispatched,
+      replies: c.replies,
+      mmi: c.mmi,
+      retries: c.retries,
+      registered: c.registered,
+      expired: c.expired,
+      disconnectsSent: c.disconnectsSent,
+      heartbeatsSent: c.heartbeatsSent,
+      malformed: c.malformed,
+      dropped: c.dropped,
       drops: { ...this.drops },
     };
   }
 
   /**
-   * Handles one message as received on the ROUTER: `[routingId, ∅, header, …]`.
-   * Never throws for bad input: malformed messages are dropped and counted
-   * (and a worker that sent one is disconnected).
+   * Handles one input. Never throws for bad input: malformed messages are
+   * dropped and counted (and a worker that sent one is disconnected); a bug
+   * while handling a message becomes an `"internal-error"` drop and an `error` event.
    *
-   * @param message - the frames, routing id first.
+   * @param input - a ROUTER message `[routingId, ∅, header, …]`, a wake-up, a failed send or `shutdown`.
    * @param now - the current time.
+   * @returns the sends and events, in order.
    */
-  handle(message: Buffer[], now: number): void {
+  handle(input: BrokerInput, now: number): BrokerAction[] {
+    const out: BrokerAction[] = [];
+    this.out = out;
+    switch (input.type) {
+      case "message":
+        try {
+          this.message(input.message, now);
+        } catch (err) {
+          const error = new SocketError(`broker state failed on a message: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+          this.drop("internal-error", undefined, undefined, error.message);
+          this.emit("error", error);
+        }
+        break;
+      case "wake":
+        this.tick(now);
+        break;
+      case "send-failed":
+        this.drop("send-failed", undefined, undefined, input.error.message);
+        this.emit("error", input.error);
+        break;
+      case "shutdown":
+        this.shutdown(now);
+        break;
+    }
+    this.out = NO_ACTIONS;
+    return out;
+  }
+
+  private message(message: Buffer[], now: number): void {
     const sender = message[0];
     if (sender === undefined) return;
     let msg;
@@ -383,28 +234,25 @@ export class BrokerState {
     }
     switch (msg.type) {
       case "client":
-        this.clientRequest(sender, message[3]!, msg.service, msg.body, now);
-        return;
+        return this.clientRequest(sender, message[3]!, msg.service, msg.body, now);
       case "ready":
-        this.ready(sender, message[4]!, msg.service, now);
-        return;
+        return this.ready(sender, message[4]!, msg.service, now);
       case "reply":
-        this.reply(sender, msg.client, msg.body, now);
-        return;
+        return this.reply(sender, msg.client, msg.body, now);
       case "heartbeat": {
-        const worker = this.workers.get(sender.toString("latin1"));
-        if (worker) this.expiry.touch(worker, now);
+        const worker = this.workers.find(sender);
+        if (worker) this.workers.touch(worker, now);
         else this.refuse(sender, undefined, "unknown-worker");
         return;
       }
       case "disconnect": {
-        const worker = this.workers.get(sender.toString("latin1"));
+        const worker = this.workers.find(sender);
         if (worker) this.forget(worker, "disconnect", false, now);
         return;
       }
       case "request": {
         // valid MDP, but only a broker may send REQUEST
-        const worker = this.workers.get(sender.toString("latin1"));
+        const worker = this.workers.find(sender);
         if (worker) this.forget(worker, "unexpected-command", true, now);
         else this.refuse(sender, undefined, "unexpected-command");
         return;
@@ -412,60 +260,47 @@ export class BrokerState {
     }
   }
 
-  /**
-   * Lets time pass: expires silent workers (re-dispatching their requests),
-   * sends heartbeats when due, expires requests that waited too long for a
-   * worker, and recomputes {@link BrokerState.wakeAt}.
-   *
-   * @param now - the current time.
-   */
-  tick(now: number): void {
-    for (const worker of this.expiry.popExpired(now)) {
+  /** Expires silent workers (re-dispatching their requests), heartbeats when due, expires requests that waited too long. */
+  private tick(now: number): void {
+    for (const worker of this.workers.expired(now)) {
       this.counters.expired++;
-      this.out.event({ type: "expire", worker: hex(worker.id), service: worker.service.name, busy: worker.request !== undefined });
+      this.emit("expire", { type: "expire", worker: worker.hex, service: worker.service.name, busy: worker.request !== undefined });
       this.forget(worker, undefined, true, now);
     }
     if (now >= this.nextHeartbeatAt) {
-      for (const worker of this.workers.values()) this.out.send([worker.id, EMPTY, MDPW_FRAME, HEARTBEAT_FRAME]);
+      for (const worker of this.workers.values()) this.out.push(send([worker.id, EMPTY, MDPW_FRAME, HEARTBEAT_FRAME]));
       this.counters.heartbeatsSent += this.workers.size;
       this.nextHeartbeatAt = now + this.interval;
     }
-    let node;
-    while ((node = this.orphans.head) !== undefined && node.value.deadline <= now) {
-      const request = node.value;
-      this.orphans.remove(node);
-      request.orphanNode = undefined;
-      // A worker registered meanwhile: the request waits for it (no expiry while the service has workers).
-      if (request.service.workers > 0) continue;
-      this.unqueue(request);
-      this.drop("request-expired", request.service.name, hex(request.client));
-      this.collect(request.service);
+    let request;
+    while ((request = this.services.nextExpired(now)) !== undefined) {
+      const service = request.service;
+      this.drop("request-expired", service.name, hex(request.client));
+      this.services.release(request);
+      this.services.collect(service);
     }
-    this.wake = Math.min(this.nextHeartbeatAt, this.expiry.nextDeadline(), this.orphans.head?.value.deadline ?? Number.POSITIVE_INFINITY);
+    const expiry = this.workers.nextDeadline();
+    this.wake = expiry < this.nextHeartbeatAt ? expiry : this.nextHeartbeatAt;
   }
 
-  /**
-   * Tells every worker DISCONNECT, forgets them all and drops every queued
-   * request (reason `"shutdown"`). Call when the broker closes.
-   *
-   * @param now - the current time.
-   */
-  shutdown(now: number): void {
+  /** Tells every worker DISCONNECT, forgets them all and drops every request (reason `"shutdown"`). */
+  private shutdown(now: number): void {
     for (const worker of [...this.workers.values()]) {
       const request = worker.request;
       worker.request = undefined; // not re-dispatched: nobody is left to serve it
-      if (request) this.drop("shutdown", worker.service.name, hex(request.client), "in a worker's hands");
+      if (request) {
+        this.drop("shutdown", worker.service.name, hex(request.client), "in a worker's hands");
+        this.services.release(request);
+      }
       this.forget(worker, "shutdown", true, now);
     }
     for (const service of [...this.services.values()]) {
       let request;
-      while ((request = service.requests.head?.value) !== undefined) {
-        this.unqueue(request);
-        if (request.orphanNode) this.orphans.remove(request.orphanNode);
-        request.orphanNode = undefined;
+      while ((request = this.services.take(service)) !== undefined) {
         this.drop("shutdown", service.name, hex(request.client));
+        this.services.release(request);
       }
-      this.collect(service);
+      this.services.collect(service);
     }
   }
 
@@ -478,44 +313,30 @@ export class BrokerState {
       return;
     }
     if (isMmiService(name)) {
-      this.mmi(client, serviceFrame, name, body);
+      this.counters.mmi++;
+      this.out.push(send(mmiReply(client, serviceFrame, name, body, this.services)));
       return;
     }
-    let service = this.services.get(name);
-    if (service === undefined) {
-      service = new Service(name, serviceFrame);
-      this.services.set(name, service);
-    }
+    const service = this.services.open(name, serviceFrame);
     // Fast path: a worker is waiting and nobody is ahead in the queue.
     const idle = service.idle.head;
     if (idle !== undefined && service.requests.length === 0) {
-      this.assign(idle.value, new Request(client, service, body));
+      this.dispatcher.assign(idle.value, this.services.request(client, service, body), this.out);
       return;
     }
-    if (this.queued >= this.maxQueued) {
+    if (this.services.full) {
       this.drop("queue-full", name, hex(client));
-      this.collect(service);
+      this.services.collect(service);
       return;
     }
-    this.enqueue(new Request(client, service, body), false, now);
-    this.dispatch(service);
-  }
-
-  private mmi(client: Buffer, serviceFrame: Buffer, name: string, body: Buffer[]): void {
-    this.counters.mmi++;
-    let code: keyof typeof CODE_FRAMES = MMI_NOT_IMPLEMENTED;
-    if (name === MMI_SERVICE) {
-      // Like mdbroker.c: the service to look up is the last body frame.
-      code = this.hasWorkers(body[body.length - 1]!.toString("utf8")) ? MMI_OK : MMI_NOT_FOUND;
-    }
-    this.out.send([client, EMPTY, MDPC_FRAME, serviceFrame, CODE_FRAMES[code]]);
+    this.services.enqueue(this.services.request(client, service, body), false, now);
+    this.dispatcher.dispatch(service, this.out);
   }
 
   // --- workers -------------------------------------------------------------
 
   private ready(sender: Buffer, serviceFrame: Buffer, name: string, now: number): void {
-    const key = sender.toString("latin1");
-    const known = this.workers.get(key);
+    const known = this.workers.find(sender);
     if (known) {
       this.forget(known, "second-ready", true, now);
       return;
@@ -524,59 +345,41 @@ export class BrokerState {
       this.refuse(sender, name, "mmi-service");
       return;
     }
-    let service = this.services.get(name);
-    if (service === undefined) {
-      service = new Service(name, serviceFrame);
-      this.services.set(name, service);
-    }
-    const worker = new Worker(sender, key, service);
-    this.workers.set(key, worker);
-    this.expiry.touch(worker, now);
-    service.workers++;
+    const service = this.services.open(name, serviceFrame);
+    const worker = this.workers.add(sender, service, now);
     this.counters.registered++;
-    this.out.event({ type: "ready", worker: hex(sender), service: name });
-    this.makeIdle(worker);
-    this.dispatch(service);
+    this.emit("ready", { type: "ready", worker: worker.hex, service: name });
+    this.dispatcher.makeIdle(worker);
+    this.dispatcher.dispatch(service, this.out);
   }
 
   private reply(sender: Buffer, client: Buffer, body: Buffer[], now: number): void {
-    const worker = this.workers.get(sender.toString("latin1"));
+    const worker = this.workers.find(sender);
     if (worker === undefined) {
       this.drop("unexpected-reply", undefined, hex(sender), "from an unknown worker");
       this.refuse(sender, undefined, "unknown-worker");
       return;
     }
-    this.expiry.touch(worker, now);
+    this.workers.touch(worker, now);
     const request = worker.request;
     if (request === undefined || !request.client.equals(client)) {
-      this.drop("unexpected-reply", worker.service.name, hex(sender), request ? "for another client" : "with no request in hand");
+      this.drop("unexpected-reply", worker.service.name, worker.hex, request ? "for another client" : "with no request in hand");
       this.forget(worker, "unexpected-command", true, now);
       return;
     }
-    const service = worker.service;
-    const reply: Frame[] = [client, EMPTY, MDPC_FRAME, service.frame];
-    for (let i = 0; i < body.length; i++) reply.push(body[i]!);
-    this.out.send(reply);
+    this.out.push(send(clientReply(client, worker.service, body)));
     this.counters.replies++;
     worker.request = undefined;
+    this.services.release(request);
     // Hand the next queued request straight over, or wait idle.
-    const next = service.requests.shift();
-    if (next !== undefined) {
-      next.queueNode = undefined;
-      this.queued--;
-      if (next.orphanNode) this.orphans.remove(next.orphanNode);
-      next.orphanNode = undefined;
-      this.assign(worker, next);
-    } else {
-      this.makeIdle(worker);
-    }
+    this.dispatcher.next(worker, this.out);
   }
 
   private malformed(sender: Buffer, err: unknown, now: number): void {
     this.counters.malformed++;
     const reason: MalformedReason | "unknown" = err instanceof MdpProtocolError ? err.reason : "unknown";
     const isWorker = err instanceof MdpProtocolError && err.subprotocol === "worker";
-    const worker = this.workers.get(sender.toString("latin1"));
+    const worker = this.workers.find(sender);
     this.drop("malformed", worker?.service.name, hex(sender), reason);
     if (!isWorker) return; // a client (or nobody we can tell): drop and carry on
     // RFC 7: an invalid message means an invalid peer: DISCONNECT it and forget it.
@@ -587,12 +390,12 @@ export class BrokerState {
   /** Sends DISCONNECT to a peer that is not (or no longer) a registered worker. */
   private refuse(sender: Buffer, service: string | undefined, reason: WorkerGoneReason): void {
     this.sendDisconnect(sender);
-    this.out.event({ type: "disconnect", worker: hex(sender), service, reason, disconnectSent: true });
+    this.emit("disconnect", { type: "disconnect", worker: hex(sender), service, reason, disconnectSent: true });
   }
 
   private sendDisconnect(id: Buffer): void {
     this.counters.disconnectsSent++;
-    this.out.send([id, EMPTY, MDPW_FRAME, DISCONNECT_FRAME]);
+    this.out.push(send([id, EMPTY, MDPW_FRAME, DISCONNECT_FRAME]));
   }
 
   /**
@@ -601,102 +404,33 @@ export class BrokerState {
    * expiry (reported as an `expire` event by the caller).
    */
   private forget(worker: Worker, reason: WorkerGoneReason | undefined, tell: boolean, now: number): void {
-    this.workers.delete(worker.key);
-    this.expiry.delete(worker);
+    this.workers.remove(worker);
+    this.dispatcher.unidle(worker);
     const service = worker.service;
-    if (worker.idleNode) {
-      service.idle.remove(worker.idleNode);
-      worker.idleNode = undefined;
-      this.idleCount--;
-    }
-    service.workers--;
     if (tell) this.sendDisconnect(worker.id);
     if (reason !== undefined) {
-      this.out.event({ type: "disconnect", worker: hex(worker.id), service: service.name, reason, disconnectSent: tell });
+      this.emit("disconnect", { type: "disconnect", worker: worker.hex, service: service.name, reason, disconnectSent: tell });
     }
-    if (service.workers === 0) {
-      // Requests already waiting now wait for a worker that may never come: start their expiry.
-      for (const request of service.requests) this.orphan(request, now);
-    }
+    // Requests already waiting now wait for a worker that may never come: start their expiry.
+    if (service.workers === 0) this.services.startExpiryOfQueue(service, now);
     const request = worker.request;
     worker.request = undefined;
     if (request !== undefined) {
       if (request.attempts >= this.maxAttempts) {
         this.drop("max-attempts", service.name, hex(request.client), `${request.attempts} attempts`);
-      } else if (this.queued >= this.maxQueued) {
+        this.services.release(request);
+      } else if (this.services.full) {
         this.drop("queue-full", service.name, hex(request.client));
+        this.services.release(request);
       } else {
-        this.counters.redispatched++;
-        this.out.event({ type: "redispatch", service: service.name, worker: hex(worker.id), attempts: request.attempts });
-        this.enqueue(request, true, now);
-        this.dispatch(service);
+        this.counters.retries++;
+        const event: RetryEvent = { type: "retry", service: service.name, client: hex(request.client), attempt: request.attempts + 1, previous: worker.hex, reason: reason ?? "expire" };
+        this.emit("retry", event);
+        this.services.enqueue(request, true, now);
+        this.dispatcher.dispatch(service, this.out);
       }
     }
-    this.collect(service);
-  }
-
-  // --- queues --------------------------------------------------------------
-
-  private makeIdle(worker: Worker): void {
-    worker.idleNode = worker.service.idle.push(worker);
-    this.idleCount++;
-  }
-
-  private assign(worker: Worker, request: Request): void {
-    if (worker.idleNode) {
-      worker.service.idle.remove(worker.idleNode);
-      worker.idleNode = undefined;
-      this.idleCount--;
-    }
-    worker.request = request;
-    request.attempts++;
-    this.counters.dispatched++;
-    const message: Frame[] = [worker.id, EMPTY, MDPW_FRAME, REQUEST_FRAME, request.client, EMPTY];
-    const body = request.body;
-    for (let i = 0; i < body.length; i++) message.push(body[i]!);
-    this.out.send(message);
-  }
-
-  private enqueue(request: Request, front: boolean, now: number): void {
-    const queue = request.service.requests;
-    request.queueNode = front ? queue.unshift(request) : queue.push(request);
-    this.queued++;
-    if (request.service.workers === 0) this.orphan(request, now);
-  }
-
-  private unqueue(request: Request): void {
-    if (request.queueNode) {
-      request.service.requests.remove(request.queueNode);
-      request.queueNode = undefined;
-      this.queued--;
-    }
-  }
-
-  /** Starts `request`'s expiry clock (deadline order holds: `now + requestExpiry` is the latest deadline so far). */
-  private orphan(request: Request, now: number): void {
-    if (request.orphanNode) return;
-    request.deadline = now + this.requestExpiry;
-    request.orphanNode = this.orphans.push(request);
-    if (request.deadline < this.wake) this.wake = request.deadline;
-  }
-
-  private dispatch(service: Service): void {
-    let idle;
-    while (service.requests.length > 0 && (idle = service.idle.head) !== undefined) {
-      const request = service.requests.shift()!;
-      request.queueNode = undefined;
-      this.queued--;
-      if (request.orphanNode) this.orphans.remove(request.orphanNode);
-      request.orphanNode = undefined;
-      this.assign(idle.value, request);
-    }
-  }
-
-  /** Forgets a service that has neither workers nor queued requests (the reference keeps them forever). */
-  private collect(service: Service): void {
-    if (service.workers === 0 && service.requests.length === 0 && this.services.get(service.name) === service) {
-      this.services.delete(service.name);
-    }
+    this.services.collect(service);
   }
 
   private drop(reason: DropReason, service: string | undefined, peer: string | undefined, detail?: string): void {
@@ -706,17 +440,10 @@ export class BrokerState {
     if (service !== undefined) event.service = service;
     if (peer !== undefined) event.peer = peer;
     if (detail !== undefined) event.detail = detail;
-    this.out.event(event);
+    this.emit("drop", event);
   }
 
-  /**
-   * Records a drop the shell noticed (a failed send), so that
-   * {@link BrokerState.stats} counts every drop in one place.
-   *
-   * @param reason - why.
-   * @param detail - more detail.
-   */
-  recordDrop(reason: DropReason, detail?: string): void {
-    this.drop(reason, undefined, undefined, detail);
+  private emit<K extends keyof BrokerStateEvents>(event: K, ...args: BrokerStateEvents[K]): void {
+    this.out.push({ type: "emit", event, args } as EmitAction<BrokerStateEvents>);
   }
 }

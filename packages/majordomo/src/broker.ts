@@ -1,100 +1,39 @@
 /**
- * The Majordomo broker role: one ROUTER for clients and workers, driven by
- * {@link BrokerState}.
+ * The Majordomo broker role: one ROUTER for clients and workers, whose
+ * messages core's `Driver` feeds to a {@link BrokerState}.
  *
  * @module
  */
-import type { AdmissionHook, Clock, CurveServerOptions, Frame, Logger, ZmqReliableError } from "@zmq-reliable/core";
+import type { CloseOptions, Logger, Transport, ZmqReliableError } from "@zmq-reliable/core";
 import {
   Channel,
-  ClosedError,
+  Driver,
   InvalidOptionError,
-  SocketError,
-  Timer,
+  Lifecycle,
+  NotStartedError,
   TypedEmitter,
-  bindEphemeral,
-  closeSocket,
+  WAKE,
+  bindEndpoint,
   createSocket,
-  describeFrame,
+  ephemeralEndpoint,
   systemClock,
   taggedLogger,
 } from "@zmq-reliable/core";
 import type * as zmq from "zeromq";
-import type {
-  BrokerOutput,
-  BrokerStateEvent,
-  BrokerStats,
-  DisconnectEvent,
-  DropEvent,
-  ExpireEvent,
-  ReadyEvent,
-  RedispatchEvent,
-} from "./broker-state.js";
+import { ROUTER } from "./broker-dispatch-state.js";
+import type { BrokerStats } from "./broker-events.js";
+import { logEvent, traced } from "./broker-log.js";
+import type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
+import type { BrokerAction, BrokerInput } from "./broker-state.js";
 import { BrokerState } from "./broker-state.js";
 import { MAJORDOMO_DEFAULTS } from "./defaults.js";
 
-/** How long (ms) the ROUTER may linger on close so the DISCONNECTs to workers go out. */
+/** Default of `close({ timeout })`: how long (ms) the DISCONNECTs to workers may take to go out (flush, then linger). */
 const SHUTDOWN_LINGER = 200;
-
-/** Options of {@link MajordomoBroker}. */
-export interface MajordomoBrokerOptions {
-  /**
-   * Where to bind: one endpoint or several (`tcp://*:5555`, `ipc://…`,
-   * `tcp://127.0.0.1:*` for an ephemeral port). Clients and workers share
-   * the socket. Default `tcp://*:5555`.
-   */
-  endpoint?: string | readonly string[];
-  /** Milliseconds between heartbeats to each worker (idle and busy). Default 2500. */
-  heartbeatInterval?: number;
-  /** Silent intervals before a worker is expired. Default 3 (7500 ms at the default interval). */
-  liveness?: number;
-  /** Milliseconds a request may wait while no worker serves its service. Default 7500. */
-  requestExpiry?: number;
-  /** Workers a request may be handed to in total (re-dispatch bound). Default 3. */
-  maxAttempts?: number;
-  /** Most requests queued at once, all services together. Default unbounded. */
-  maxQueuedRequests?: number;
-  /**
-   * Consulted before each client request is served (core's admission hook;
-   * a Binary Star node implements it). A refused request is dropped silently
-   * (a `drop` event with reason `"not-admitted"`), so the client's retry
-   * goes to the broker that may serve it. Default: admit everything.
-   */
-  admission?: AdmissionHook;
-  /** CURVE server key; clients and workers then need its public key. */
-  curve?: CurveServerOptions;
-  /** Where to log; nothing is logged (or formatted) without it. */
-  logger?: Logger;
-  /**
-   * ZMQ_MAXMSGSIZE in bytes: libzmq disconnects any peer that sends a bigger
-   * message, before it reaches the broker. Default -1 (no limit).
-   */
-  maxMessageSize?: number;
-  /** ZMQ_SNDHWM of the ROUTER (messages queued per peer). Default zeromq's 1000. */
-  sendHighWaterMark?: number;
-  /** ZMQ_RCVHWM of the ROUTER. Default zeromq's 1000. */
-  receiveHighWaterMark?: number;
-  /** Clock for heartbeats and expiry; default the system clock. */
-  clock?: Clock;
-}
-
-/** Events of {@link MajordomoBroker}. */
-export type MajordomoBrokerEvents = {
-  /** Bound and serving; payload: the connectable endpoints. */
-  listening: [endpoints: string[]];
-  /** A worker registered. */
-  ready: [ReadyEvent];
-  /** A worker left, was refused or was disconnected. */
-  disconnect: [DisconnectEvent];
-  /** A worker was silent too long and was forgotten. */
-  expire: [ExpireEvent];
-  /** A request went back to the queue because its worker vanished. */
-  redispatch: [RedispatchEvent];
-  /** A message was dropped, with the reason. */
-  drop: [DropEvent];
-  /** The socket failed in a way the broker cannot handle by itself. */
-  error: [ZmqReliableError];
-};
+/** How long (ms) closing waits for libzmq to free the bound port. */
+const PORT_RELEASE = 1000;
+const SHUTDOWN: BrokerInput = Object.freeze({ type: "shutdown" });
+const WHAT = "majordomo broker";
 
 /**
  * A Majordomo broker (7/MDP 0.1 with 8/MMI): clients and workers connect to
@@ -106,7 +45,7 @@ export type MajordomoBrokerEvents = {
  * formatted unless a logger with that level is set.
  *
  * ```ts
- * const broker = new MajordomoBroker({ endpoint: "tcp://*:5555" });
+ * const broker = new MajordomoBroker({ bind: "tcp://*:5555" });
  * await broker.start();
  * // … later
  * await broker.close(); // workers get DISCONNECT
@@ -114,31 +53,24 @@ export type MajordomoBrokerEvents = {
  */
 export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   private readonly options: MajordomoBrokerOptions;
-  private readonly requested: readonly string[];
-  private readonly clock: Clock;
+  private readonly binds: string[];
   private readonly log: Logger;
+  private readonly life: Lifecycle;
   private readonly state: BrokerState;
-  private readonly timer: Timer;
+  private readonly driver: Driver<BrokerInput, BrokerAction>;
   private channel: Channel<zmq.Router> | undefined;
-  private bound: string[] = [];
-  private starting: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
-  /** While closing: sends to wait for before the socket closes. */
-  private flushing: Promise<void>[] | undefined;
+  private bound: string[] | undefined;
 
   /** @param options - see {@link MajordomoBrokerOptions}; every field has a default. */
   constructor(options: MajordomoBrokerOptions = {}) {
     super();
     this.options = options;
-    const endpoint = options.endpoint ?? MAJORDOMO_DEFAULTS.endpoint;
-    this.requested = typeof endpoint === "string" ? [endpoint] : [...endpoint];
-    if (this.requested.length === 0) throw new InvalidOptionError("endpoint: at least one endpoint is needed");
-    this.clock = options.clock ?? systemClock;
+    const bind = options.bind ?? MAJORDOMO_DEFAULTS.bind;
+    this.binds = typeof bind === "string" ? [bind] : [...bind];
+    if (this.binds.length === 0) throw new InvalidOptionError("bind: at least one endpoint is needed");
+    const clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, "mdp-broker");
-    const output: BrokerOutput = {
-      send: (message) => this.send(message),
-      event: (event) => this.onStateEvent(event),
-    };
+    this.life = new Lifecycle("MajordomoBroker", clock);
     this.state = new BrokerState(
       {
         heartbeatInterval: options.heartbeatInterval ?? MAJORDOMO_DEFAULTS.heartbeatInterval,
@@ -148,53 +80,70 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
         maxQueuedRequests: options.maxQueuedRequests,
         admission: options.admission,
       },
-      output,
-      this.clock.now(),
+      clock.now(),
     );
-    this.timer = new Timer(this.clock, () => this.onTimer());
+    this.driver = new Driver(this.log.debug ? traced(this.state, this.log.debug) : this.state, {
+      clock,
+      emit: (event, payload) => this.report(event as keyof MajordomoBrokerEvents, payload),
+      onError: (error) => this.report("error", error), // a listener threw
+    });
   }
 
-  /** The endpoints peers can connect to (wildcard hosts replaced by 127.0.0.1), once started. */
+  /** The first endpoint peers can connect to (`tcp://127.0.0.1:5555` for `tcp://*:5555`). Throws `NotStartedError` before `start()`. */
+  get endpoint(): string {
+    return this.endpoints[0]!;
+  }
+
+  /** Every endpoint peers can connect to, in `bind` order. Throws `NotStartedError` before `start()`. */
   get endpoints(): string[] {
+    if (!this.bound) throw new NotStartedError("MajordomoBroker.endpoint is known after start()");
     return [...this.bound];
   }
 
   /** Whether {@link MajordomoBroker.start} succeeded and {@link MajordomoBroker.close} was not called. */
   get running(): boolean {
-    return this.channel !== undefined && this.closing === undefined;
+    return this.life.running;
   }
 
   /**
-   * Binds every endpoint and starts serving. Idempotent. If a bind fails
-   * (for example `EADDRINUSE`) the socket is closed and the error rethrown.
+   * Binds every endpoint and starts serving. Idempotent. If a bind fails (for
+   * example `EADDRINUSE`) it rejects with a `SocketError` naming the endpoint,
+   * after closing the socket and waiting for libzmq to free the port it did
+   * bind (the last one, if several); a later `start()` tries again.
    */
   start(): Promise<void> {
-    if (this.closing) return Promise.reject(new ClosedError("Majordomo broker is closed"));
-    this.starting ??= this.bind();
-    return this.starting;
+    return this.life.start(
+      () => this.open(),
+      () => this.release(),
+    );
   }
 
-  private async bind(): Promise<void> {
+  private async open(): Promise<void> {
     const o = this.options;
     const socketOptions: Record<string, unknown> = { curve: o.curve };
     if (o.maxMessageSize !== undefined) socketOptions.maxMessageSize = o.maxMessageSize;
     if (o.sendHighWaterMark !== undefined) socketOptions.sendHighWaterMark = o.sendHighWaterMark;
     if (o.receiveHighWaterMark !== undefined) socketOptions.receiveHighWaterMark = o.receiveHighWaterMark;
-    const socket = createSocket("router", socketOptions);
-    try {
-      for (const endpoint of this.requested) this.bound.push(await bindEphemeral(socket, endpoint));
-    } catch (err) {
-      closeSocket(socket);
-      this.bound = [];
-      this.starting = undefined;
-      throw err;
-    }
-    const channel = new Channel(socket, { name: "majordomo broker", onError: (e) => this.onChannelError(e) });
+    const channel = new Channel(createSocket("router", socketOptions), { name: WHAT, onError: (e) => this.onChannelError(e) });
     this.channel = channel;
-    channel.listen((message) => this.onMessage(message));
-    this.onTimer();
-    this.log.info?.(`MDP/0.1 broker active at ${this.bound.join(", ")}`);
-    this.emit("listening", this.endpoints);
+    const bound: string[] = [];
+    for (const bind of this.binds) {
+      const endpoint = bind.includes("://") ? bind : ephemeralEndpoint(bind as Transport);
+      bound.push((await bindEndpoint(channel.socket, endpoint, WHAT)).endpoint);
+    }
+    this.bound = bound;
+    this.driver.attach(ROUTER, channel);
+    this.driver.feed(WAKE); // first tick: arms the heartbeat timer
+    this.log.info?.(`MDP/0.1 broker active at ${bound.join(", ")}`);
+    this.emit("listening", [...bound]);
+  }
+
+  /** Undoes a failed `open()`: closes the socket and waits until its (last) bound port is free. */
+  private async release(): Promise<void> {
+    const channel = this.channel;
+    this.channel = undefined;
+    this.bound = undefined;
+    await channel?.close({ release: PORT_RELEASE });
   }
 
   /** Counters and gauges; see {@link BrokerStats}. */
@@ -204,96 +153,38 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
 
   /**
    * Tells every worker DISCONNECT, drops queued requests (each reported as a
-   * `drop` with reason `"shutdown"`), and closes the socket. Idempotent.
+   * `drop` with reason `"shutdown"`), closes the socket and waits until its
+   * port is free. Idempotent; later `start()`s reject with `ClosedError`.
+   *
+   * @param options - `timeout`: ms the DISCONNECTs may take to be handed to zeromq, and again to be delivered (socket linger); default 200.
    */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+  close(options: CloseOptions = {}): Promise<void> {
+    const timeout = options.timeout ?? SHUTDOWN_LINGER;
+    return this.life.close({ teardown: () => this.teardown(timeout) }, 0);
   }
 
-  private async shutdown(): Promise<void> {
-    await this.starting?.catch(() => {});
-    this.timer.cancel();
+  private async teardown(timeout: number): Promise<void> {
     const channel = this.channel;
-    if (!channel) return;
-    this.flushing = [];
-    this.state.shutdown(this.clock.now());
-    const sends = this.flushing;
-    this.flushing = undefined;
-    await Promise.all(sends);
-    try {
-      channel.socket.linger = SHUTDOWN_LINGER;
-    } catch {
-      // already closed
+    if (channel) {
+      channel.pause(); // no new work; the DISCONNECTs still go out
+      this.driver.feed(SHUTDOWN);
+      await channel.close({ flush: timeout, linger: timeout, release: PORT_RELEASE });
+      this.log.info?.("closed");
     }
-    await channel.close();
-    this.timer.cancel();
-    this.log.info?.("closed");
-  }
-
-  private onMessage(message: Buffer[]): void {
-    if (this.log.debug) this.log.debug(`recv ${message.map((f) => describeFrame(f)).join(" | ")}`);
-    try {
-      this.state.handle(message, this.clock.now());
-    } catch (err) {
-      // A bug, not bad input (BrokerState never throws for bad input): count it, report it, keep serving.
-      const error = new SocketError(`broker state failed on a message: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
-      this.log.error?.(error.message);
-      this.state.recordDrop("internal-error", error.message);
-      this.emit("error", error);
-    }
-    if (this.state.wakeAt < this.timer.deadline && this.closing === undefined) this.timer.at(this.state.wakeAt);
-  }
-
-  private onTimer(): void {
-    if (this.closing !== undefined) return;
-    this.state.tick(this.clock.now());
-    this.timer.at(this.state.wakeAt);
-  }
-
-  private send(message: Frame[]): void {
-    const channel = this.channel;
-    if (!channel) return;
-    if (this.log.debug) this.log.debug(`send ${message.map((f) => describeFrame(f)).join(" | ")}`);
-    if (this.flushing) this.flushing.push(channel.send(message).catch((e: ZmqReliableError) => this.onChannelError(e)));
-    else channel.post(message);
+    this.driver.close();
+    this.driver.detach(ROUTER);
   }
 
   private onChannelError(error: ZmqReliableError): void {
-    if (this.closing !== undefined && error.code === "ERR_CLOSED") return;
-    if (error.code === "ERR_SOCKET" && /receive failed/.test(error.message)) {
-      this.log.error?.(error.message);
-      this.emit("error", error);
-      return;
-    }
-    // post() failures and handler errors: the message they concern is lost.
-    this.log.warn?.(`send failed: ${error.message}`);
-    this.state.recordDrop("send-failed", error.message);
-    this.emit("error", error);
+    if (this.life.closed && error.code === "ERR_CLOSED") return;
+    if (error.code === "ERR_SOCKET" && /receive failed/.test(error.message)) return this.report("error", error);
+    // post() failures: the message they concern is lost
+    this.driver.feed({ type: "send-failed", channel: ROUTER, frames: [], error });
   }
 
-  private onStateEvent(event: BrokerStateEvent): void {
-    switch (event.type) {
-      case "drop":
-        this.log.warn?.(`drop (${event.reason})${event.detail ? ` ${event.detail}` : ""} service=${event.service ?? "-"} peer=${event.peer ?? "-"}`);
-        this.emit("drop", event);
-        break;
-      case "ready":
-        this.log.info?.(`worker ${event.worker} ready for "${event.service}"`);
-        this.emit("ready", event);
-        break;
-      case "disconnect":
-        this.log.info?.(`worker ${event.worker} disconnected (${event.reason})`);
-        this.emit("disconnect", event);
-        break;
-      case "expire":
-        this.log.warn?.(`worker ${event.worker} of "${event.service}" expired${event.busy ? " with a request in hand" : ""}`);
-        this.emit("expire", event);
-        break;
-      case "redispatch":
-        this.log.warn?.(`request for "${event.service}" re-dispatched after worker ${event.worker} vanished (attempt ${event.attempts})`);
-        this.emit("redispatch", event);
-        break;
-    }
+  /** Logs one event of the state (or an error of the role) and emits it. */
+  private report(event: keyof MajordomoBrokerEvents, payload: unknown): void {
+    logEvent(this.log, event, payload);
+    (this.emit as (event: string, ...args: unknown[]) => boolean)(event, payload);
   }
 }

@@ -23,7 +23,7 @@ const USAGE = `Usage: majordomo-broker [options]
 A Majordomo (7/MDP 0.1 + 8/MMI) broker: one ROUTER for clients and workers.
 
 Options:
-  -b, --bind <endpoint>     endpoint to bind; repeat for several (default ${MAJORDOMO_DEFAULTS.endpoint})
+  -b, --bind <endpoint>     endpoint to bind; repeat for several (default ${MAJORDOMO_DEFAULTS.bind})
       --heartbeat <ms>      heartbeat interval (default ${MAJORDOMO_DEFAULTS.heartbeatInterval})
       --liveness <n>        silent intervals before a worker expires (default ${MAJORDOMO_DEFAULTS.liveness})
       --request-expiry <ms> how long a request waits for a service nobody serves (default ${MAJORDOMO_DEFAULTS.requestExpiry})
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   if (v.verbose) logger.debug = (m) => process.stderr.write(`${stamp()} D: ${m}\n`);
 
   const broker = new MajordomoBroker({
-    endpoint: v.bind && v.bind.length > 0 ? v.bind : MAJORDOMO_DEFAULTS.endpoint,
+    bind: v.bind && v.bind.length > 0 ? v.bind : MAJORDOMO_DEFAULTS.bind,
     heartbeatInterval: numberOption("heartbeat", v.heartbeat, 1),
     liveness: numberOption("liveness", v.liveness, 1),
     requestExpiry: numberOption("request-expiry", v["request-expiry"], 0),

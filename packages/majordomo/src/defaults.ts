@@ -10,8 +10,8 @@
  * this implementation adds.
  */
 export const MAJORDOMO_DEFAULTS = {
-  /** Broker bind endpoint (`mdbroker.c`). */
-  endpoint: "tcp://*:5555",
+  /** Broker: where to bind (`mdbroker.c`). */
+  bind: "tcp://*:5555",
   /** Milliseconds between heartbeats, broker and worker (`HEARTBEAT_INTERVAL`). */
   heartbeatInterval: 2500,
   /** Silent heartbeat intervals before a peer is considered dead (`HEARTBEAT_LIVENESS`). */

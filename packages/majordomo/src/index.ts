@@ -11,8 +11,9 @@
  *   on fresh sockets, endpoint failover and many concurrent requests.
  * - {@link MajordomoWorker}: an async handler behind READY, heartbeats and
  *   reconnects with back-off.
- * - The wire codec ({@link decode}, {@link encode}, …) and the broker's pure
- *   bookkeeping ({@link BrokerState}) for tests and custom roles.
+ * - The wire codec ({@link decode}, {@link encode}, …) and the broker's rules
+ *   as a pure machine on core's contract ({@link BrokerState}) for tests and
+ *   custom roles.
  *
  * @packageDocumentation
  */
@@ -53,18 +54,25 @@ export {
 export {
   BrokerState,
   type BrokerStateOptions,
-  type BrokerOutput,
-  type BrokerStateEvent,
-  type BrokerStats,
-  type DisconnectEvent,
-  type DropEvent,
-  type DropReason,
-  type ExpireEvent,
-  type ReadyEvent,
-  type RedispatchEvent,
-  type WorkerGoneReason,
+  type BrokerInput,
+  type BrokerAction,
+  type ShutdownInput,
 } from "./broker-state.js";
-export { MajordomoBroker, type MajordomoBrokerEvents, type MajordomoBrokerOptions } from "./broker.js";
+export type {
+  BrokerStateEvent,
+  BrokerStateEvents,
+  BrokerStats,
+  DisconnectEvent,
+  DropEvent,
+  DropReason,
+  ExpireEvent,
+  ReadyEvent,
+  RetryEvent,
+  WorkerGoneReason,
+} from "./broker-events.js";
+export { MajordomoBroker } from "./broker.js";
+export type { RouterSend } from "./broker-dispatch-state.js";
+export type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
 export {
   MajordomoClient,
   type ClientFailoverEvent,

@@ -1,8 +1,8 @@
 import type { AdmissionRequest, Frame } from "@zmq-reliable/core";
-import { EMPTY, Timer } from "@zmq-reliable/core";
+import { BackpressureError, EMPTY, Timer, WAKE } from "@zmq-reliable/core";
 import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
-import type { BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
+import type { BrokerAction, BrokerInput, BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
 import { BrokerState } from "../src/index.js";
 import { bufs, int, rng, show } from "./helpers.js";
 
@@ -11,30 +11,37 @@ const LIVENESS = 3;
 const TTL = HB * LIVENESS;
 const EXPIRY = 500;
 
-/** The broker state plus what its shell would do: one wake-up timer on a fake clock. */
+/** The broker state plus what core's driver does with it: one wake-up timer on a fake clock, actions performed in order. */
 function harness(options: Partial<BrokerStateOptions> = {}) {
   const clock = new FakeClock(1000);
   const sent: Buffer[][] = [];
   const events: BrokerStateEvent[] = [];
-  const state = new BrokerState(
-    { heartbeatInterval: HB, liveness: LIVENESS, requestExpiry: EXPIRY, maxAttempts: 3, ...options },
-    { send: (m) => sent.push(bufs(m)), event: (e) => events.push(e) },
-    clock.now(),
-  );
-  const timer = new Timer(clock, () => {
-    state.tick(clock.now());
-    timer.at(state.wakeAt);
-  });
-  timer.at(state.wakeAt);
+  const state = new BrokerState({ heartbeatInterval: HB, liveness: LIVENESS, requestExpiry: EXPIRY, maxAttempts: 3, ...options }, clock.now());
+  const perform = (actions: BrokerAction[]) => {
+    for (const action of actions) {
+      if (action.type === "send") sent.push(bufs(action.frames));
+      else events.push(action.args[0] as BrokerStateEvent);
+    }
+  };
+  const feed = (input: BrokerInput) => {
+    perform(state.handle(input, clock.now()));
+    const at = state.wakeAt(); // as the driver re-arms after every input
+    if (at !== timer.deadline || !timer.pending) timer.at(at);
+  };
+  const timer = new Timer(clock, () => feed(WAKE));
+  timer.at(state.wakeAt());
   return {
     clock,
     state,
     events,
     sent,
-    /** Feeds one ROUTER message, as the shell does. */
+    /** Feeds one ROUTER message, as the driver does. */
     recv(...frames: Frame[]) {
-      state.handle(bufs(frames), clock.now());
-      if (state.wakeAt < timer.deadline) timer.at(state.wakeAt);
+      feed({ type: "message", channel: "router", message: bufs(frames) });
+    },
+    /** Feeds the shutdown command. */
+    shutdown() {
+      feed({ type: "shutdown" });
     },
     /** Returns and clears what was sent, rendered for assertions. */
     take(): string[][] {
@@ -78,14 +85,14 @@ describe("BrokerState: dispatch", () => {
     h.recv(...C("C1", "echo", "1"));
     h.recv(...C("C2", "echo", "2"));
     expect(h.take()).toEqual([]);
-    expect(h.state.stats().queuedRequests).toBe(2);
+    expect(h.state.stats().queued).toBe(2);
     h.recv(...READY("W1", "echo"));
     expect(h.take()).toEqual([toWorker("W1", "C1", "1")]);
     h.recv(...REPLY("W1", "C1", "r1"));
     expect(h.take()).toEqual([toClient("C1", "echo", "r1"), toWorker("W1", "C2", "2")]);
     h.recv(...REPLY("W1", "C2", "r2"));
     expect(h.take()).toEqual([toClient("C2", "echo", "r2")]);
-    expect(h.state.stats()).toMatchObject({ queuedRequests: 0, idleWorkers: 1 });
+    expect(h.state.stats()).toMatchObject({ queued: 0, idleWorkers: 1 });
   });
 
   it("picks the worker that has waited longest, and keeps services apart", () => {
@@ -213,7 +220,7 @@ describe("BrokerState: worker rules (RFC 7 where mdbroker.c differs)", () => {
     expect(h.take()).toEqual([toWorker("W1", "C1", "x")]);
     h.recv("W1", EMPTY, "MDPW01", byte(3), "C1", "not-empty", "x");
     expect(h.take()).toEqual([disconnect("W1"), toWorker("W2", "C1", "x")]);
-    expect(h.state.stats()).toMatchObject({ malformed: 1, redispatched: 1, workers: 1 });
+    expect(h.state.stats()).toMatchObject({ malformed: 1, retries: 1, workers: 1 });
   });
 });
 
@@ -311,7 +318,7 @@ describe("BrokerState: no silent loss", () => {
     }
     const out = h.take();
     expect(out).toContainEqual(toWorker("W2", "C1", "job"));
-    expect(h.takeEvents().map((e) => e.type)).toEqual(["expire", "redispatch"]);
+    expect(h.takeEvents().map((e) => e.type)).toEqual(["expire", "retry"]);
     h.recv(...REPLY("W1", "C1", "late")); // W1 wakes up
     expect(h.take()).toEqual([disconnect("W1")]);
     h.recv(...REPLY("W2", "C1", "done"));
@@ -363,9 +370,9 @@ describe("BrokerState: requests for services nobody serves", () => {
     const h = harness();
     h.recv(...C("C1", "ghost", "x"));
     h.clock.advance(EXPIRY - 1);
-    expect(h.state.stats().queuedRequests).toBe(1);
+    expect(h.state.stats().queued).toBe(1);
     h.clock.advance(1);
-    expect(h.state.stats()).toMatchObject({ queuedRequests: 0, services: 0 });
+    expect(h.state.stats()).toMatchObject({ queued: 0, services: 0 });
     expect(h.takeEvents()).toMatchObject([{ type: "drop", reason: "request-expired", service: "ghost" }]);
     expect(h.take()).toEqual([]);
   });
@@ -374,9 +381,9 @@ describe("BrokerState: requests for services nobody serves", () => {
     const h = harness({ requestExpiry: 10 });
     h.clock.advance(HB / 2);
     h.recv(...C("C1", "ghost", "x"));
-    expect(h.state.wakeAt).toBe(h.clock.now() + 10);
+    expect(h.state.wakeAt()).toBe(h.clock.now() + 10);
     h.clock.advance(10);
-    expect(h.state.stats().queuedRequests).toBe(0);
+    expect(h.state.stats().queued).toBe(0);
   });
 
   it("serves a queued request when a worker comes in time", () => {
@@ -400,12 +407,12 @@ describe("BrokerState: requests for services nobody serves", () => {
       h.clock.advance(HB);
       h.recv(...HEARTBEAT("W1"));
     }
-    expect(h.state.stats().queuedRequests).toBe(1); // 2000 ms > requestExpiry, still queued
+    expect(h.state.stats().queued).toBe(1); // 2000 ms > requestExpiry, still queued
     h.takeEvents();
     h.recv(...DISCONNECT("W1")); // C1's request goes back to the queue too
-    expect(h.state.stats().queuedRequests).toBe(2);
+    expect(h.state.stats().queued).toBe(2);
     h.clock.advance(EXPIRY);
-    expect(h.state.stats().queuedRequests).toBe(0);
+    expect(h.state.stats().queued).toBe(0);
     expect(h.takeEvents().filter((e) => e.type === "drop")).toMatchObject([
       { reason: "request-expired" },
       { reason: "request-expired" },
@@ -415,7 +422,7 @@ describe("BrokerState: requests for services nobody serves", () => {
   it("bounds the queue with maxQueuedRequests", () => {
     const h = harness({ maxQueuedRequests: 2 });
     for (let i = 0; i < 3; i++) h.recv(...C(`C${i}`, "ghost", "x"));
-    expect(h.state.stats()).toMatchObject({ queuedRequests: 2, drops: { "queue-full": 1 } });
+    expect(h.state.stats()).toMatchObject({ queued: 2, drops: { "queue-full": 1 } });
   });
 });
 
@@ -445,14 +452,37 @@ describe("BrokerState: shutdown", () => {
     h.recv(...C("C2", "ghost", "queued"));
     h.take();
     h.takeEvents();
-    h.state.shutdown(h.clock.now());
+    h.shutdown();
     expect(h.take()).toEqual([disconnect("W1"), disconnect("W2")]);
     const drops = h.takeEvents().filter((e) => e.type === "drop");
     expect(drops).toMatchObject([
       { reason: "shutdown", service: "a" },
       { reason: "shutdown", service: "ghost" },
     ]);
-    expect(h.state.stats()).toMatchObject({ workers: 0, services: 0, queuedRequests: 0 });
+    expect(h.state.stats()).toMatchObject({ workers: 0, services: 0, queued: 0 });
+  });
+});
+
+describe("BrokerState: inputs from the driver", () => {
+  it("counts a failed send as a drop and reports the error", () => {
+    const h = harness();
+    const error = new BackpressureError("router: 10000 sends already waiting");
+    const actions = h.state.handle({ type: "send-failed", channel: "router", frames: [], error }, h.clock.now());
+    expect(actions).toEqual([
+      { type: "emit", event: "drop", args: [{ type: "drop", reason: "send-failed", detail: error.message }] },
+      { type: "emit", event: "error", args: [error] },
+    ]);
+    expect(h.state.stats()).toMatchObject({ dropped: 1, drops: { "send-failed": 1 } });
+  });
+
+  it("reports requests in workers' hands as inFlight", () => {
+    const h = harness();
+    h.recv(...READY("W1", "echo"));
+    h.recv(...READY("W2", "echo"));
+    h.recv(...C("C1", "echo", "x"));
+    expect(h.state.stats()).toMatchObject({ workers: 2, idleWorkers: 1, inFlight: 1, queued: 0 });
+    h.recv(...REPLY("W1", "C1", "y"));
+    expect(h.state.stats()).toMatchObject({ idleWorkers: 2, inFlight: 0 });
   });
 });
 
@@ -499,7 +529,7 @@ describe("BrokerState: random traffic (property)", () => {
       for (const [wid, [, id]] of inHand) if (outstanding.get(id) === 1) inHand.delete(wid);
       const s = h.state.stats();
       expect(s.idleWorkers).toBeLessThanOrEqual(s.workers);
-      expect(s.queuedRequests).toBeGreaterThanOrEqual(0);
+      expect(s.queued).toBeGreaterThanOrEqual(0);
     }
     const s = h.state.stats();
     expect(s.replies).toBeGreaterThan(100);

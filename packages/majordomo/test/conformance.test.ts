@@ -45,7 +45,7 @@ async function recvUntil(socket: zmq.Dealer | zmq.Router, pred: (m: string[]) =>
 }
 
 async function ourBroker(options: ConstructorParameters<typeof MajordomoBroker>[0] = {}): Promise<MajordomoBroker> {
-  const b = new MajordomoBroker({ endpoint: "tcp://127.0.0.1:*", heartbeatInterval: HB, ...options });
+  const b = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB, ...options });
   closers.push(() => b.close());
   await b.start();
   return b;
@@ -53,7 +53,7 @@ async function ourBroker(options: ConstructorParameters<typeof MajordomoBroker>[
 
 async function rawWorker(b: MajordomoBroker, service: string): Promise<zmq.Dealer> {
   const w = raw(new zmq.Dealer());
-  w.connect(b.endpoints[0]!);
+  w.connect(b.endpoint);
   const ready = nextEvent(b, "ready", { timeout: 3000, filter: (e) => e.service === service });
   await w.send([E, "MDPW01", byte(1), service]);
   await ready;
@@ -65,7 +65,7 @@ describe("raw client and raw worker → our broker", () => {
     const b = await ourBroker();
     const worker = await rawWorker(b, "echo");
     const client = raw(new zmq.Request());
-    client.connect(b.endpoints[0]!);
+    client.connect(b.endpoint);
     await client.send(["MDPC01", "echo", "hello", "world"]); // REQ adds ∅
 
     const request = await recvUntil(worker, (m) => m[2] === "0x02");
@@ -83,7 +83,7 @@ describe("raw client and raw worker → our broker", () => {
     const b = await ourBroker();
     const worker = await rawWorker(b, "echo");
     const client = raw(new zmq.Dealer());
-    client.connect(b.endpoints[0]!);
+    client.connect(b.endpoint);
     for (let i = 0; i < 3; i++) await client.send([E, "MDPC01", "echo", `m${i}`]);
     for (let i = 0; i < 3; i++) {
       const req = await recvUntil(worker, (m) => m[2] === "0x02");
@@ -97,7 +97,7 @@ describe("raw client and raw worker → our broker", () => {
     const b = await ourBroker();
     await rawWorker(b, "echo");
     const client = raw(new zmq.Dealer());
-    client.connect(b.endpoints[0]!);
+    client.connect(b.endpoint);
     await client.send([E, "MDPC01", "mmi.service", "echo"]);
     expect(show(await recv(client))).toEqual(["", "MDPC01", "mmi.service", "200"]);
     await client.send([E, "MDPC01", "mmi.service", "nobody"]);
@@ -134,7 +134,7 @@ describe("raw client and raw worker → our broker", () => {
     expect(show(await recvUntil(twice, (m) => m[2] !== "0x04"))).toEqual(["", "MDPW01", "0x05"]);
 
     const mmi = raw(new zmq.Dealer());
-    mmi.connect(b.endpoints[0]!);
+    mmi.connect(b.endpoint);
     await mmi.send([E, "MDPW01", byte(1), "mmi.service"]);
     expect(show(await recv(mmi))).toEqual(["", "MDPW01", "0x05"]);
 
@@ -148,7 +148,7 @@ describe("raw client and raw worker → our broker", () => {
     const b = await ourBroker();
     const first = await rawWorker(b, "echo");
     const client = raw(new zmq.Request());
-    client.connect(b.endpoints[0]!);
+    client.connect(b.endpoint);
     await client.send(["MDPC01", "echo", "job"]);
     await recvUntil(first, (m) => m[2] === "0x02");
     const second = await rawWorker(b, "echo");

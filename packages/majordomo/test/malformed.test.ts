@@ -20,13 +20,13 @@ let client: MajordomoClient;
 const sockets: zmq.Socket[] = [];
 
 beforeAll(async () => {
-  broker = new MajordomoBroker({ endpoint: "tcp://127.0.0.1:*", heartbeatInterval: 50, maxMessageSize: 64 * 1024 });
+  broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, maxMessageSize: 64 * 1024 });
   await broker.start();
-  worker = new MajordomoWorker({ endpoint: broker.endpoints[0]!, service: "echo", handler: (b) => b, heartbeatInterval: 50 });
+  worker = new MajordomoWorker({ endpoint: broker.endpoint, service: "echo", handler: (b) => b, heartbeatInterval: 50 });
   const ready = nextEvent(broker, "ready", { timeout: 5000 });
   await worker.start();
   await ready;
-  client = new MajordomoClient({ endpoint: broker.endpoints[0]!, timeout: 3000, retries: 1 });
+  client = new MajordomoClient({ endpoint: broker.endpoint, timeout: 3000, retries: 1 });
 });
 
 afterAll(async () => {
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 function peer(): zmq.Dealer {
   const d = new zmq.Dealer({ linger: 0 });
-  d.connect(broker.endpoints[0]!);
+  d.connect(broker.endpoint);
   sockets.push(d);
   return d;
 }

@@ -1,0 +1,63 @@
+/**
+ * What the Majordomo broker role logs: one line per event, and, when the
+ * logger has `debug`, every message in and out. Nothing is formatted for a
+ * level the logger lacks.
+ *
+ * @module
+ */
+import type { Frame, Logger, Machine, ZmqReliableError } from "@zmq-reliable/core";
+import { describeFrame } from "@zmq-reliable/core";
+import type { BrokerStateEvent } from "./broker-events.js";
+import type { BrokerAction, BrokerInput } from "./broker-state.js";
+
+/**
+ * Logs one broker event at its level: drops, expiries and re-dispatches warn;
+ * registrations and disconnects inform; errors are errors.
+ *
+ * @param log - the role's logger.
+ * @param event - the event name.
+ * @param payload - its payload.
+ */
+export function logEvent(log: Logger, event: string, payload: unknown): void {
+  const e = payload as BrokerStateEvent;
+  switch (event) {
+    case "drop":
+      if (e.type === "drop") log.warn?.(`drop (${e.reason})${e.detail ? ` ${e.detail}` : ""} service=${e.service ?? "-"} peer=${e.peer ?? "-"}`);
+      return;
+    case "ready":
+      if (e.type === "ready") log.info?.(`worker ${e.worker} ready for "${e.service}"`);
+      return;
+    case "disconnect":
+      if (e.type === "disconnect") log.info?.(`worker ${e.worker} disconnected (${e.reason})`);
+      return;
+    case "expire":
+      if (e.type === "expire") log.warn?.(`worker ${e.worker} of "${e.service}" expired${e.busy ? " with a request in hand" : ""}`);
+      return;
+    case "retry":
+      if (e.type === "retry") log.warn?.(`request for "${e.service}" re-dispatched after worker ${e.previous} vanished (attempt ${e.attempt})`);
+      return;
+    case "error":
+      log.error?.((payload as ZmqReliableError).message);
+      return;
+  }
+}
+
+/**
+ * `machine` with every message in and out logged at debug level; use it only
+ * when the logger has `debug`.
+ *
+ * @param machine - the broker's machine.
+ * @param debug - the logger's `debug`.
+ */
+export function traced(machine: Machine<BrokerInput, BrokerAction>, debug: NonNullable<Logger["debug"]>): Machine<BrokerInput, BrokerAction> {
+  const show = (frames: readonly Frame[]) => frames.map((f) => describeFrame(f)).join(" | ");
+  return {
+    handle(input, now) {
+      if (input.type === "message") debug(`recv ${show(input.message)}`);
+      const actions = machine.handle(input, now);
+      for (const action of actions) if (action.type === "send") debug(`send ${show(action.frames)}`);
+      return actions;
+    },
+    wakeAt: () => machine.wakeAt(),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Options and events of the Majordomo broker role.
+ *
+ * @module
+ */
+import type { AdmissionHook, Clock, CurveServerOptions, Logger } from "@zmq-reliable/core";
+import type { BrokerStateEvents } from "./broker-events.js";
+
+/** Options of {@link MajordomoBroker}. */
+export interface MajordomoBrokerOptions {
+  /**
+   * Where to bind the broker's one ROUTER: an endpoint (`tcp://*:5555`,
+   * `ipc://…`, `tcp://127.0.0.1:*` for an ephemeral port, or a bare
+   * transport name `"tcp"`, `"ipc"`, `"inproc"` for a fresh ephemeral one),
+   * or several, all on the same socket. Clients and workers share it.
+   * Default `tcp://*:5555` ({@link MAJORDOMO_DEFAULTS}`.bind`).
+   */
+  bind?: string | readonly string[];
+  /** Milliseconds between heartbeats to each worker (idle and busy). Default 2500. */
+  heartbeatInterval?: number;
+  /** Silent intervals before a worker is expired. Default 3 (7500 ms at the default interval). */
+  liveness?: number;
+  /** Milliseconds a request may wait while no worker serves its service. Default 7500. */
+  requestExpiry?: number;
+  /** Workers a request may be handed to in total (re-dispatch bound). Default 3. */
+  maxAttempts?: number;
+  /** Most requests queued at once, all services together. Default unbounded. */
+  maxQueuedRequests?: number;
+  /**
+   * Consulted before each client request is served (core's admission hook;
+   * a Binary Star node implements it). A refused request is dropped silently
+   * (a `drop` event with reason `"not-admitted"`), so the client's retry
+   * goes to the broker that may serve it. Default: admit everything.
+   */
+  admission?: AdmissionHook;
+  /** CURVE server key; clients and workers then need its public key. */
+  curve?: CurveServerOptions;
+  /** Where to log; nothing is logged (or formatted) without it. */
+  logger?: Logger;
+  /**
+   * ZMQ_MAXMSGSIZE in bytes: libzmq disconnects any peer that sends a bigger
+   * message, before it reaches the broker. Default -1 (no limit).
+   */
+  maxMessageSize?: number;
+  /** ZMQ_SNDHWM of the ROUTER (messages queued per peer). Default zeromq's 1000. */
+  sendHighWaterMark?: number;
+  /** ZMQ_RCVHWM of the ROUTER. Default zeromq's 1000. */
+  receiveHighWaterMark?: number;
+  /** Clock for heartbeats and expiry; default the system clock. */
+  clock?: Clock;
+}
+
+/** Events of {@link MajordomoBroker}: those of its {@link BrokerState}, plus `listening`. */
+export type MajordomoBrokerEvents = BrokerStateEvents & {
+  /** Bound and serving; payload: the connectable endpoints. */
+  listening: [endpoints: string[]];
+};
