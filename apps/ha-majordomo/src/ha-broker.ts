@@ -30,7 +30,7 @@ export interface HaMajordomoBrokerOptions {
    */
   heartbeatInterval?: number;
   /** Further Majordomo broker options (heartbeats with workers, expiry, CURVE, …). */
-  broker?: Omit<MajordomoBrokerOptions, "endpoint" | "admission">;
+  broker?: Omit<MajordomoBrokerOptions, "bind" | "admission">;
   /** Logger for both halves. */
   logger?: Logger;
 }
@@ -78,7 +78,7 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
     });
     this.broker = new MajordomoBroker({
       ...options.broker,
-      endpoint: options.frontend,
+      bind: options.frontend,
       admission: this.node,
       ...(options.logger ? { logger: options.logger } : {}),
     });

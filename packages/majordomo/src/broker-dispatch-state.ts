@@ -14,11 +14,8 @@ import { MDPC_FRAME, MDPW_FRAME, REQUEST_FRAME } from "./protocol.js";
 /** The name of the broker's one socket in its machine's inputs and actions. */
 export const ROUTER = "router" as const;
 
-/**
- * Core's `SendAction` on the broker's ROUTER, as a type alias (core's
- * `Driver` wants actions with an index signature, which an interface lacks).
- */
-export type RouterSend = Pick<SendAction<"router">, keyof SendAction<"router">>;
+/** Core's `SendAction` on the broker's ROUTER. */
+export type RouterSend = SendAction<"router">;
 
 /** Where dispatch puts its sends: the machine's action array. */
 export interface SendSink {

@@ -21,8 +21,8 @@ export async function haBroker(name: string, args: RoleArgs): Promise<void> {
 
 /** A plain Majordomo broker. Args: frontend, heartbeat. */
 export async function mdpBroker(name: string, args: RoleArgs): Promise<void> {
-  const broker = new MajordomoBroker({ endpoint: args.frontend!, heartbeatInterval: num(args, "heartbeat", 250), liveness: 3 });
-  broker.on("redispatch", () => report({ kind: "note", name, text: "re-dispatched a request whose worker died" }));
+  const broker = new MajordomoBroker({ bind: args.frontend!, heartbeatInterval: num(args, "heartbeat", 250), liveness: 3 });
+  broker.on("retry", () => report({ kind: "note", name, text: "re-dispatched a request whose worker died" }));
   await broker.start();
   report({ kind: "up", name });
   closeOnStop(broker);
