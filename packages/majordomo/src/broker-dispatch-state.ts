@@ -65,7 +65,7 @@ export class Dispatcher {
    * @param worker - a worker with no request in hand.
    */
   makeIdle(worker: Worker): void {
-    worker.service.idle.push(worker.idleLink);
+    worker.service.idle.pushNode(worker.idleLink);
     this.idle++;
   }
 

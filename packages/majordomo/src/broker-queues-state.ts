@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { Chain, Link } from "./broker-chain-state.js";
+import { LinkedList, ListNode } from "@zmq-reliable/core";
 import type { Worker } from "./broker-workers-state.js";
 
 const NO_BODY: Buffer[] = [];
@@ -31,9 +31,9 @@ export class Request {
   /** When it expires while waiting for a service with no worker. */
   deadline = 0;
   /** Membership in its service's queue. */
-  readonly queueLink: Link<Request> = new Link<Request>(this);
+  readonly queueLink: ListNode<Request> = new ListNode<Request>(this);
   /** Membership in the request-expiry list. */
-  readonly expiryLink: Link<Request> = new Link<Request>(this);
+  readonly expiryLink: ListNode<Request> = new ListNode<Request>(this);
 
   /**
    * @param client - the client's routing id.
@@ -50,9 +50,9 @@ export class Request {
 /** A service: its request queue and its idle workers. */
 export class Service {
   /** Requests waiting for a worker, oldest first (re-dispatched ones at the front). */
-  readonly requests = new Chain<Request>();
+  readonly requests = new LinkedList<Request>();
   /** Idle workers, longest waiting first. */
-  readonly idle = new Chain<Worker>();
+  readonly idle = new LinkedList<Worker>();
   /** Registered workers, busy or idle. */
   workers = 0;
 
@@ -70,7 +70,7 @@ export class Service {
 export class ServiceTable {
   private readonly byName = new Map<string, Service>();
   /** Queued requests whose service has no worker, in deadline order. */
-  private readonly expiring = new Chain<Request>();
+  private readonly expiring = new LinkedList<Request>();
   private readonly pool: Request[] = [];
   /** Requests waiting in all service queues. */
   queued = 0;
@@ -174,8 +174,8 @@ export class ServiceTable {
    */
   enqueue(request: Request, front: boolean, now: number): void {
     const queue = request.service.requests;
-    if (front) queue.unshift(request.queueLink);
-    else queue.push(request.queueLink);
+    if (front) queue.unshiftNode(request.queueLink);
+    else queue.pushNode(request.queueLink);
     this.queued++;
     if (request.service.workers === 0) this.startExpiry(request, now);
   }
@@ -238,8 +238,8 @@ export class ServiceTable {
 
   /** Starts `request`'s expiry clock (deadline order holds: `now + requestExpiry` is the latest deadline so far). */
   private startExpiry(request: Request, now: number): void {
-    if (request.expiryLink.chain !== undefined) return;
+    if (request.expiryLink.list !== undefined) return;
     request.deadline = now + this.requestExpiry;
-    this.expiring.push(request.expiryLink);
+    this.expiring.pushNode(request.expiryLink);
   }
 }

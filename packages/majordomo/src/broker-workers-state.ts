@@ -8,7 +8,7 @@
  * @module
  */
 import { ExpiryQueue } from "@zmq-reliable/core";
-import { Link } from "./broker-chain-state.js";
+import { ListNode } from "@zmq-reliable/core";
 import type { Request, Service } from "./broker-queues-state.js";
 
 const NONE: never[] = [];
@@ -18,7 +18,7 @@ export class Worker {
   /** The request in its hands, if busy. */
   request: Request | undefined = undefined;
   /** Membership in its service's idle list. */
-  readonly idleLink: Link<Worker> = new Link<Worker>(this);
+  readonly idleLink: ListNode<Worker> = new ListNode<Worker>(this);
 
   /**
    * @param id - its routing id.

@@ -133,11 +133,34 @@ export class LinkedList<T> {
   /** Number of nodes. */
   length = 0;
 
-  /** Appends `value`; returns its node. */
+  /**
+   * Appends `value`; returns its node.
+   *
+   * @param value - the value to append.
+   */
   push(value: T): ListNode<T> {
-    const node = new ListNode(value);
+    return this.pushNode(new ListNode(value));
+  }
+
+  /**
+   * Prepends `value`; returns its node.
+   *
+   * @param value - the value to prepend.
+   */
+  unshift(value: T): ListNode<T> {
+    return this.unshiftNode(new ListNode(value));
+  }
+
+  /**
+   * Appends a node the caller keeps for life (in no list now), so that moving
+   * a value between lists allocates nothing.
+   *
+   * @param node - a node in no list.
+   */
+  pushNode(node: ListNode<T>): ListNode<T> {
     node.list = this;
     node.prev = this.tail;
+    node.next = undefined;
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;
@@ -145,10 +168,14 @@ export class LinkedList<T> {
     return node;
   }
 
-  /** Prepends `value`; returns its node. */
-  unshift(value: T): ListNode<T> {
-    const node = new ListNode(value);
+  /**
+   * Prepends a node the caller keeps for life (in no list now).
+   *
+   * @param node - a node in no list.
+   */
+  unshiftNode(node: ListNode<T>): ListNode<T> {
     node.list = this;
+    node.prev = undefined;
     node.next = this.head;
     if (this.head) this.head.prev = node;
     else this.tail = node;
