@@ -28,5 +28,7 @@ export * from "./io/driver.js";
 export * from "./io/endpoints.js";
 export * from "./io/lifecycle.js";
 export * from "./io/socket.js";
+export * from "./io/worker-link.js";
+export * from "./machines/worker-link.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";
