@@ -232,7 +232,7 @@ describe("WorkerLinkState: requests", () => {
     h.clock.advance(2999);
     expect(h.events("expire")).toEqual([]);
     h.clock.advance(1);
-    expect(h.events("expire")).toEqual([{ endpoint: "tcp://a", silentFor: 3000 }]);
+    expect(h.events("expire")).toEqual([{ endpoint: "tcp://a", silentFor: 13_000 }]); // the peer's real silence
   });
 
   it("a handler error with a 'ready' wire: drop handler-error, no reply, READY again", () => {

@@ -1,4 +1,4 @@
-import { curveKeyPair, isZmqError, nextEvent } from "@zmq-reliable/core";
+import { ClosedError, curveKeyPair, InvalidOptionError, isZmqError, nextEvent, SocketError } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
@@ -18,7 +18,7 @@ async function startQueue(options: ParanoidPirateQueueOptions = {}): Promise<Par
 
 /** Starts a worker and waits until the queue has registered it; returns the worker and its id at the queue. */
 async function startWorker(queue: ParanoidPirateQueue, options: Partial<ParanoidPirateWorkerOptions> & Pick<ParanoidPirateWorkerOptions, "handler">): Promise<{ worker: ParanoidPirateWorker; id: Buffer }> {
-  const worker = track(new ParanoidPirateWorker({ endpoint: queue.backendEndpoint, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, ...options }));
+  const worker = track(new ParanoidPirateWorker({ endpoint: queue.backendEndpoint!, heartbeatInterval: HEARTBEAT, liveness: LIVENESS, reconnect: { initial: 20, max: 100 }, ...options }));
   const ready = nextEvent(queue, "worker-ready", { timeout: 10_000 });
   await worker.start();
   const [{ worker: id }] = await ready;
@@ -68,7 +68,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
       },
     });
     const misses: unknown[] = [];
-    worker.on("heartbeat-miss", (e) => misses.push(e));
+    worker.on("expire", (e) => misses.push(e));
     const before = queue.stats().heartbeatsReceived;
     expect((await lazyRequest(queue.frontendEndpoint!, ["slow"], { timeout: 10_000 })).reply).toEqual(["slow"]);
     expect(expired).toEqual([]);
@@ -102,7 +102,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect((await reply).reply).toEqual(["done", "job"]);
     await closed;
     expect(worker.phase).toBe("closed");
-    expect(worker.stats()).toMatchObject({ replies: 1, busy: false });
+    expect(worker.stats()).toMatchObject({ replies: 1, inFlight: 0 });
     // PPP has no goodbye: the queue expires the worker once it falls silent.
     const [expiredEvent] = await nextEvent(queue, "worker-expired", { timeout: 5000 });
     expect(expiredEvent.busy).toBe(false);
@@ -197,14 +197,29 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(lines.some((l) => l.startsWith("[ppp-worker] connected"))).toBe(true);
   });
 
-  it("worker.start() rejects on an endpoint it cannot connect to, and leaves nothing behind", async () => {
+  it("worker.start() rejects on an endpoint it cannot connect to with a SocketError naming it, and leaves nothing behind", async () => {
     const worker = new ParanoidPirateWorker({ endpoint: "nonsense://nowhere", handler: () => "x" });
     const connects: unknown[] = [];
-    worker.on("connect", (e) => connects.push(e));
-    await expect(worker.start()).rejects.toThrow();
-    expect(worker.phase).toBe("closed");
+    worker.on("ready", (e) => connects.push(e));
+    const failure = worker.start();
+    await expect(failure).rejects.toBeInstanceOf(SocketError);
+    await expect(failure).rejects.toThrow(/nonsense:\/\/nowhere/);
+    expect(worker.phase).toBe("idle"); // start() may be retried
+    await expect(worker.start()).rejects.toBeInstanceOf(SocketError);
     expect(connects).toEqual([]);
     await worker.close();
+    expect(worker.phase).toBe("idle");
+    await expect(worker.start()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it("a worker given an endpoint that is not known yet (undefined) refuses it instead of connecting to a default", async () => {
+    // The bug: `endpoint: queue.backendEndpoint` read before the queue's start() is undefined, and the
+    // worker silently connected to tcp://localhost:5556 instead.
+    const endpoint: string | undefined = undefined;
+    const make = () => new ParanoidPirateWorker({ endpoint: endpoint as unknown as string, handler: () => "x" });
+    expect(make).toThrow(InvalidOptionError);
+    expect(make).toThrow(/endpoint/);
+    expect(() => new ParanoidPirateWorker({ handler: () => "x" } as unknown as ParanoidPirateWorkerOptions)).toThrow(/endpoint/);
   });
 
   it("start() rejects when an endpoint cannot be bound, and releases the other socket", async () => {
@@ -221,7 +236,7 @@ describe("worker reconnects to a queue that restarts in-process", () => {
     const backend = `tcp://127.0.0.1:${port}`;
     const queue1 = await startQueue({ backend });
     const { worker } = await startWorker(queue1, { handler: () => "again" });
-    const miss = nextEvent(worker, "heartbeat-miss", { timeout: 10_000 });
+    const miss = nextEvent(worker, "expire", { timeout: 10_000 });
     await queue1.close();
     // libzmq releases a closed listener asynchronously: an immediate rebind can fail with EADDRINUSE.
     const queue2 = await waitFor(() => startQueue({ backend }).catch((err: unknown) => {

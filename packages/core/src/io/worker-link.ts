@@ -78,6 +78,7 @@ export class WorkerLink<R, D extends string> {
   private readonly hangups = new Set<Promise<void>>();
   private readonly running = new Map<number, AbortController>();
   private connectError: ZmqReliableError | undefined;
+  private unconnected = false;
   private onClosed: (() => void) | undefined;
   private readonly closedP: Promise<void>;
 
@@ -118,7 +119,6 @@ export class WorkerLink<R, D extends string> {
   start(): Promise<void> {
     return this.life.start(
       async () => {
-        if (this.driver) this.machine = new WorkerLinkState(this.options, this.clock.now()); // a retry starts afresh
         this.connectError = undefined;
         const machine = this.machine as Machine<WorkerLinkInput, Indexed<WorkerLinkAction<R, D>>>;
         this.driver = new Driver(machine, {
@@ -132,7 +132,9 @@ export class WorkerLink<R, D extends string> {
       },
       async () => {
         this.driver?.close();
+        this.driver = undefined;
         await this.closeChannels();
+        this.machine = new WorkerLinkState(this.options, this.clock.now()); // a retry starts afresh
       },
     );
   }
@@ -171,6 +173,7 @@ export class WorkerLink<R, D extends string> {
     const e = args[0] as Record<string, unknown>;
     switch (event) {
       case "ready":
+        if (this.unconnected) return;
         this.log.info?.(`connected to ${String(e.endpoint)} (attempt ${String(e.attempt)})`);
         break;
       case "expire":
@@ -216,10 +219,12 @@ export class WorkerLink<R, D extends string> {
       socket.close();
       const error = err as ZmqReliableError;
       this.connectError ??= error;
+      this.unconnected = true; // the ready event that follows is not true
       this.log.error?.(error.message);
       this.driver?.feed({ type: "socket-error", line, connection, error });
       return;
     }
+    this.unconnected = false;
     const channel = new Channel(socket, {
       name: `${this.options.what} (${endpoint})`,
       onError: (error) => this.onChannelError(line, connection, error),

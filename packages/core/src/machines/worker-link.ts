@@ -606,10 +606,7 @@ export class WorkerLinkState<R, D extends string = string> implements Machine<Wo
     if (live) {
       line.pending--;
       // The request's run time is not held against the peer: start counting again.
-      if (line.pending === 0) {
-        line.heartbeat.received(now);
-        line.lastHeard = now;
-      }
+      if (line.pending === 0) line.heartbeat.received(now);
     }
     let frames: Frame[] | undefined;
     let error: unknown = input.error;
