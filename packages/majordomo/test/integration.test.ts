@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Frame } from "@zmq-reliable/core";
-import { AbortError, ClosedError, ProtocolError, ServiceUnavailableError, curveKeyPair, nextEvent } from "@zmq-reliable/core";
+import { AbortError, ClosedError, InvalidOptionError, ProtocolError, ServiceUnavailableError, SocketError, curveKeyPair, nextEvent } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MajordomoBrokerOptions, MajordomoHandler, MajordomoWorkerOptions } from "../src/index.js";
@@ -24,7 +24,7 @@ async function broker(options: MajordomoBrokerOptions = {}): Promise<MajordomoBr
 
 /** Starts a worker and resolves once the broker has registered it. */
 async function worker(b: MajordomoBroker, service: string, handler: MajordomoHandler, options: Partial<MajordomoWorkerOptions> = {}) {
-  const w = new MajordomoWorker({ endpoint: b.endpoints[0]!, service, handler, heartbeatInterval: HB, reconnect: 50, reconnectMax: 200, ...options });
+  const w = new MajordomoWorker({ endpoint: b.endpoints[0]!, service, handler, heartbeatInterval: HB, reconnect: { initial: 50, max: 200 }, ...options });
   track({ close: () => w.close({ timeout: 500 }) }); // some handlers here never finish
   const ready = nextEvent(b, "ready", { timeout: 5000, filter: (e) => e.service === service });
   await w.start();
@@ -258,9 +258,10 @@ describe("worker behaviour", () => {
       if (++calls === 1) throw new Error("boom");
       return body;
     });
-    const failed = nextEvent(w, "handler-error", { timeout: 5000 });
+    const failed = nextEvent(w, "drop", { timeout: 5000 });
     const c = client(b.endpoints[0]!, { timeout: 5000 });
     expect(text(await c.request("once-broken", "x"))).toEqual(["x"]);
+    expect((await failed)[0].reason).toBe("handler-error");
     expect(((await failed)[0].error as Error).message).toBe("boom");
     expect(b.stats()).toMatchObject({ redispatched: 1, registered: 2 });
   });
@@ -273,7 +274,7 @@ describe("worker behaviour", () => {
     // make the broker forget the worker: it answers the next HEARTBEAT with DISCONNECT
     const state = (b as unknown as { state: { shutdown(now: number): void } }).state;
     state.shutdown(performance.now());
-    expect((await disconnected)[0]).toMatchObject({ reason: "broker-disconnect" });
+    expect((await disconnected)[0]).toMatchObject({ reason: "peer-disconnect" });
     await reconnected;
     expect(text(await client(b.endpoints[0]!).request("echo", "again"))).toEqual(["again"]);
   });
@@ -287,7 +288,7 @@ describe("worker behaviour", () => {
         service: "echo",
         handler: echo,
         heartbeatInterval: HB,
-        reconnect: 50,
+        reconnect: { initial: 50 },
       }),
     );
     const onFirst = nextEvent(first, "ready", { timeout: 5000 });
@@ -296,7 +297,7 @@ describe("worker behaviour", () => {
     const onSecond = nextEvent(second, "ready", { timeout: 5000 });
     await first.close();
     const [event] = await nextEvent(w, "disconnect", { timeout: 5000 });
-    expect(event).toMatchObject({ endpoint: first.endpoints[0], reason: "broker-disconnect" }); // a closing broker says DISCONNECT
+    expect(event).toMatchObject({ endpoint: first.endpoints[0], reason: "peer-disconnect" }); // a closing broker says DISCONNECT
     await onSecond;
     expect(w.endpoints).toEqual([second.endpoints[0]]);
     expect(text(await client(second.endpoints[0]!).request("echo", "x"))).toEqual(["x"]);
@@ -306,12 +307,12 @@ describe("worker behaviour", () => {
     const port = await reservePort();
     const b = await broker();
     const w = track(
-      new MajordomoWorker({ endpoint: [`tcp://127.0.0.1:${port}`, b.endpoints[0]!], service: "echo", handler: echo, heartbeatInterval: HB, reconnect: 20 }),
+      new MajordomoWorker({ endpoint: [`tcp://127.0.0.1:${port}`, b.endpoints[0]!], service: "echo", handler: echo, heartbeatInterval: HB, reconnect: { initial: 20 } }),
     );
     const ready = nextEvent(b, "ready", { timeout: 5000 });
     const silent = nextEvent(w, "disconnect", { timeout: 5000 });
     await w.start();
-    expect((await silent)[0]).toMatchObject({ reason: "broker-silent", endpoint: `tcp://127.0.0.1:${port}` });
+    expect((await silent)[0]).toMatchObject({ reason: "expire", endpoint: `tcp://127.0.0.1:${port}` });
     await ready;
   });
 
@@ -330,11 +331,24 @@ describe("worker behaviour", () => {
     expect(text(rb)).toEqual([bb.endpoints[0], "b"]);
   });
 
+  it("start() rejects with a SocketError naming an endpoint it cannot connect to, and can be retried", async () => {
+    const w = track(new MajordomoWorker({ endpoint: "nonsense://nowhere", service: "echo", handler: echo }));
+    const readies: unknown[] = [];
+    w.on("ready", (e) => readies.push(e));
+    const failure = w.start();
+    await expect(failure).rejects.toBeInstanceOf(SocketError);
+    await expect(failure).rejects.toThrow(/nonsense:\/\/nowhere/);
+    await expect(w.start()).rejects.toBeInstanceOf(SocketError);
+    expect(readies).toEqual([]);
+    expect(w.phase).toBe("idle");
+  });
+
   it("refuses bad options", () => {
     const base = { endpoint: "tcp://127.0.0.1:1", service: "s", handler: echo };
     expect(() => new MajordomoWorker({ ...base, service: "mmi.service" })).toThrow(/mmi/);
     expect(() => new MajordomoWorker({ ...base, service: "" })).toThrow(/service/);
     expect(() => new MajordomoWorker({ ...base, endpoint: [] })).toThrow(/endpoint/);
+    expect(() => new MajordomoWorker({ ...base, endpoint: undefined as unknown as string })).toThrow(InvalidOptionError);
     expect(() => new MajordomoClient({ endpoint: [] })).toThrow(/endpoint/);
     expect(() => new MajordomoBroker({ endpoint: [] })).toThrow(/endpoint/);
     expect(() => new MajordomoBroker({ heartbeatInterval: 0 })).toThrow(/heartbeatInterval/);
@@ -347,7 +361,7 @@ describe("broker lifecycle", () => {
     const w = await worker(b, "echo", echo);
     const told = nextEvent(w, "disconnect", { timeout: 5000 });
     await b.close();
-    expect((await told)[0]).toMatchObject({ reason: "broker-disconnect" });
+    expect((await told)[0]).toMatchObject({ reason: "peer-disconnect" });
     await b.close();
     expect(b.running).toBe(false);
     await expect(b.start()).rejects.toBeInstanceOf(ClosedError);
