@@ -24,7 +24,12 @@ export const MAJORDOMO_DEFAULTS = {
    * Worker: back-off between reconnects, in ms: `initial` (`mdwrkapi.c`'s
    * `reconnect`) doubling up to `max`.
    */
-  reconnect: { initial: 2500, max: 32_000 },
+  reconnect: {
+    /** First reconnect delay in ms (`mdwrkapi.c`). */
+    initial: 2500,
+    /** Largest reconnect delay in ms; the delay doubles from `initial` up to this. */
+    max: 32_000,
+  },
   /**
    * Broker: milliseconds a request may wait while its service has no worker
    * (RFC 7 SHOULD; the reference waits forever). 7500 ms is the reference

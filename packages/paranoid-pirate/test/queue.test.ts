@@ -208,7 +208,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     await expect(worker.start()).rejects.toBeInstanceOf(SocketError);
     expect(connects).toEqual([]);
     await worker.close();
-    expect(worker.phase).toBe("idle");
+    expect(worker.phase).toBe("closed");
     await expect(worker.start()).rejects.toBeInstanceOf(ClosedError);
   });
 

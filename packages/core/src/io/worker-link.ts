@@ -100,9 +100,9 @@ export class WorkerLink<R, D extends string> {
     return this.machine;
   }
 
-  /** Where the link is in its life. */
+  /** Where the link is in its life (`closed` once `close()` has finished, even if it never started). */
   get phase(): LinkPhase {
-    return this.machine.phase;
+    return this.life.state === "closed" ? "closed" : this.machine.phase;
   }
 
   /** A snapshot of the counters. */
@@ -170,6 +170,7 @@ export class WorkerLink<R, D extends string> {
   }
 
   private onEvent(event: string, args: unknown[]): void {
+    if (this.connectError && this.life.state === "starting") return; // start() is failing: nothing happened
     const e = args[0] as Record<string, unknown>;
     switch (event) {
       case "ready":
