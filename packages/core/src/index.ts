@@ -30,5 +30,6 @@ export * from "./io/lifecycle.js";
 export * from "./io/socket.js";
 export * from "./io/worker-link.js";
 export * from "./machines/worker-link.js";
+export * from "./machines/worker-link-types.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";

@@ -23,17 +23,17 @@ import { ClosedError, type ZmqReliableError } from "../pure/errors.js";
 import { describeFrame, type Frame, replyFrames } from "../pure/frames.js";
 import type { Logger } from "../pure/logger.js";
 import type { Machine } from "../pure/machine.js";
-import {
-  type LinkEvents,
-  type LinkJob,
-  type LinkMessage,
-  type WorkerLinkAction,
-  type WorkerLinkInput,
-  type WorkerLinkOptions,
-  WorkerLinkState,
-  type WorkerLinkStats,
-  type LinkPhase,
-} from "../machines/worker-link.js";
+import { WorkerLinkState } from "../machines/worker-link.js";
+import type {
+  LinkEvents,
+  LinkJob,
+  LinkMessage,
+  LinkPhase,
+  WorkerLinkAction,
+  WorkerLinkInput,
+  WorkerLinkOptions,
+  WorkerLinkStats,
+} from "../machines/worker-link-types.js";
 import type { CurveClientOptions } from "../security/curve.js";
 import { Channel } from "./channel.js";
 import { Driver } from "./driver.js";
