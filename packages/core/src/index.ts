@@ -32,5 +32,8 @@ export * from "./io/system-clock.js";
 export * from "./io/request-server.js";
 export * from "./io/request-server-types.js";
 export * from "./machines/request-slots.js";
+export * from "./io/worker-link.js";
+export * from "./machines/worker-link.js";
+export * from "./machines/worker-link-types.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";

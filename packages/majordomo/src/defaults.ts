@@ -20,10 +20,16 @@ export const MAJORDOMO_DEFAULTS = {
   timeout: 2500,
   /** Client: attempts in total per request (`mdcliapi.c`: 3 means 3 sends). */
   retries: 3,
-  /** Worker: first reconnect delay in ms (`mdwrkapi.c`). */
-  reconnect: 2500,
-  /** Worker: largest reconnect delay in ms; the delay doubles from `reconnect` up to this. */
-  reconnectMax: 32_000,
+  /**
+   * Worker: back-off between reconnects, in ms: `initial` (`mdwrkapi.c`'s
+   * `reconnect`) doubling up to `max`.
+   */
+  reconnect: {
+    /** First reconnect delay in ms (`mdwrkapi.c`). */
+    initial: 2500,
+    /** Largest reconnect delay in ms; the delay doubles from `initial` up to this. */
+    max: 32_000,
+  },
   /**
    * Broker: milliseconds a request may wait while its service has no worker
    * (RFC 7 SHOULD; the reference waits forever). 7500 ms is the reference

@@ -10,7 +10,7 @@
  * - {@link MajordomoClient}: `request(service, body)` with timeouts, retries
  *   on fresh sockets, endpoint failover and many concurrent requests.
  * - {@link MajordomoWorker}: an async handler behind READY, heartbeats and
- *   reconnects with back-off.
+ *   reconnects with back-off, on core's worker link ({@link MajordomoWorkerState}).
  * - The wire codec ({@link decode}, {@link encode}, …) and the broker's rules
  *   as a pure machine on core's contract ({@link BrokerState}) for tests and
  *   custom roles.
@@ -89,10 +89,14 @@ export {
   type MajordomoWorkerEvents,
   type MajordomoWorkerOptions,
   type MajordomoWorkerStats,
-  type WorkerConnectEvent,
-  type WorkerDisconnectEvent,
-  type WorkerDisconnectReason,
   type WorkerDropEvent,
-  type WorkerDropReason,
-  type WorkerHandlerErrorEvent,
 } from "./worker.js";
+export {
+  majordomoWorkerLinkOptions,
+  type MajordomoWorkerRequest,
+  MajordomoWorkerState,
+  type MajordomoWorkerStateOptions,
+  mdpWorkerWire,
+  type WorkerDropReason,
+  type WorkerWireDropReason,
+} from "./worker-state.js";

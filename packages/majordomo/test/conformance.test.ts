@@ -229,7 +229,7 @@ describe("our worker → raw broker", () => {
     const router = raw(new zmq.Router());
     await router.bind("tcp://127.0.0.1:*");
     const endpoint = router.lastEndpoint!;
-    const worker = new MajordomoWorker({ endpoint, service: "echo", handler, heartbeatInterval: HB, reconnect: 30, ...options });
+    const worker = new MajordomoWorker({ endpoint, service: "echo", handler, heartbeatInterval: HB, reconnect: { initial: 30 }, ...options });
     closers.push(() => worker.close({ timeout: 500 }));
     await worker.start();
     return { router, worker };
@@ -259,7 +259,7 @@ describe("our worker → raw broker", () => {
   it("on DISCONNECT, opens a fresh socket (new identity) and sends READY again", async () => {
     const { router, worker } = await setup((body) => body);
     const first = await recv(router);
-    const reconnected = nextEvent(worker, "connect", { timeout: 3000 });
+    const reconnected = nextEvent(worker, "ready", { timeout: 3000 });
     await router.send([first[0]!, E, "MDPW01", byte(5)]);
     await reconnected;
     const again = await recvUntil(router, (m) => m[3] === "0x01");

@@ -94,8 +94,8 @@ describe("worker faults", () => {
     // Thawed, its handler finishes; either the broker refuses the reply (unknown worker) or the worker,
     // told DISCONNECT first, drops it as stale. Either way nobody gets a second reply.
     await frozen.waitForLine(/^replied y$/);
-    await frozen.waitForLine(/^disconnect broker-disconnect$/);
-    await waitFor(() => frozen.lines.filter((l) => l.startsWith("connect ")).length === 2, { timeout: 10_000 });
+    await frozen.waitForLine(/^disconnect peer-disconnect$/);
+    await waitFor(() => frozen.lines.filter((l) => l.startsWith("ready ")).length === 2, { timeout: 10_000 });
     expect(fast.lines.filter((l) => l === "got y")).toHaveLength(1);
     expect(broker.stats().replies).toBe(1);
   });
@@ -117,15 +117,15 @@ describe("broker faults", () => {
     expect((await c.request("echo", "before")).map(String).slice(1)).toEqual(["before"]);
 
     await broker.kill();
-    const connectsBefore = workers.map((w) => w.lines.filter((l) => l.startsWith("connect ")).length);
+    const connectsBefore = workers.map((w) => w.lines.filter((l) => l.startsWith("ready ")).length);
     const pending = Array.from({ length: 20 }, (_, i) => c.request("echo", `during-${i}`));
-    await waitFor(() => workers.every((w) => w.lines.includes("disconnect broker-silent")), { timeout: 10_000 });
+    await waitFor(() => workers.every((w) => w.lines.includes("disconnect expire")), { timeout: 10_000 });
 
     broker = await startBroker();
     const restartedAt = performance.now();
     // each worker opens a fresh socket and says READY again
     await waitFor(
-      () => workers.every((w, i) => w.lines.filter((l) => l.startsWith("connect ")).length > connectsBefore[i]!) && c.serviceAvailable("echo", { retries: 1 }).catch(() => false),
+      () => workers.every((w, i) => w.lines.filter((l) => l.startsWith("ready ")).length > connectsBefore[i]!) && c.serviceAvailable("echo", { retries: 1 }).catch(() => false),
       { timeout: 10_000, interval: 20 },
     );
     const reRegisteredIn = performance.now() - restartedAt;

@@ -4,6 +4,7 @@ import {
   AbortError,
   Channel,
   ClosedError,
+  InvalidOptionError,
   NotStartedError,
   ProtocolError,
   ServiceUnavailableError,
@@ -35,7 +36,7 @@ async function broker(options: MajordomoBrokerOptions = {}): Promise<MajordomoBr
 
 /** Starts a worker and resolves once the broker has registered it. */
 async function worker(b: MajordomoBroker, service: string, handler: MajordomoHandler, options: Partial<MajordomoWorkerOptions> = {}) {
-  const w = new MajordomoWorker({ endpoint: b.endpoint, service, handler, heartbeatInterval: HB, reconnect: 50, reconnectMax: 200, ...options });
+  const w = new MajordomoWorker({ endpoint: b.endpoint, service, handler, heartbeatInterval: HB, reconnect: { initial: 50, max: 200 }, ...options });
   track({ close: () => w.close({ timeout: 500 }) }); // some handlers here never finish
   const ready = nextEvent(b, "ready", { timeout: 5000, filter: (e) => e.service === service });
   await w.start();
@@ -269,9 +270,10 @@ describe("worker behaviour", () => {
       if (++calls === 1) throw new Error("boom");
       return body;
     });
-    const failed = nextEvent(w, "handler-error", { timeout: 5000 });
+    const failed = nextEvent(w, "drop", { timeout: 5000 });
     const c = client(b.endpoint, { timeout: 5000 });
     expect(text(await c.request("once-broken", "x"))).toEqual(["x"]);
+    expect((await failed)[0].reason).toBe("handler-error");
     expect(((await failed)[0].error as Error).message).toBe("boom");
     expect(b.stats()).toMatchObject({ retries: 1, registered: 2 });
   });
@@ -284,7 +286,7 @@ describe("worker behaviour", () => {
     // make the broker forget the worker: it answers the next HEARTBEAT with DISCONNECT
     const driver = (b as unknown as { driver: { feed(input: { type: "shutdown" }): void } }).driver;
     driver.feed({ type: "shutdown" });
-    expect((await disconnected)[0]).toMatchObject({ reason: "broker-disconnect" });
+    expect((await disconnected)[0]).toMatchObject({ reason: "peer-disconnect" });
     await reconnected;
     expect(text(await client(b.endpoint).request("echo", "again"))).toEqual(["again"]);
   });
@@ -298,7 +300,7 @@ describe("worker behaviour", () => {
         service: "echo",
         handler: echo,
         heartbeatInterval: HB,
-        reconnect: 50,
+        reconnect: { initial: 50 },
       }),
     );
     const onFirst = nextEvent(first, "ready", { timeout: 5000 });
@@ -308,7 +310,7 @@ describe("worker behaviour", () => {
     const disconnected = nextEvent(w, "disconnect", { timeout: 5000 }); // close() resolves once the port is free: the DISCONNECT may be in before
     await first.close();
     const [event] = await disconnected;
-    expect(event).toMatchObject({ endpoint: first.endpoint, reason: "broker-disconnect" }); // a closing broker says DISCONNECT
+    expect(event).toMatchObject({ endpoint: first.endpoint, reason: "peer-disconnect" }); // a closing broker says DISCONNECT
     await onSecond;
     expect(w.endpoints).toEqual([second.endpoint]);
     expect(text(await client(second.endpoint).request("echo", "x"))).toEqual(["x"]);
@@ -318,12 +320,12 @@ describe("worker behaviour", () => {
     const port = await reservePort();
     const b = await broker();
     const w = track(
-      new MajordomoWorker({ endpoint: [`tcp://127.0.0.1:${port}`, b.endpoint], service: "echo", handler: echo, heartbeatInterval: HB, reconnect: 20 }),
+      new MajordomoWorker({ endpoint: [`tcp://127.0.0.1:${port}`, b.endpoint], service: "echo", handler: echo, heartbeatInterval: HB, reconnect: { initial: 20 } }),
     );
     const ready = nextEvent(b, "ready", { timeout: 5000 });
     const silent = nextEvent(w, "disconnect", { timeout: 5000 });
     await w.start();
-    expect((await silent)[0]).toMatchObject({ reason: "broker-silent", endpoint: `tcp://127.0.0.1:${port}` });
+    expect((await silent)[0]).toMatchObject({ reason: "expire", endpoint: `tcp://127.0.0.1:${port}` });
     await ready;
   });
 
@@ -342,11 +344,24 @@ describe("worker behaviour", () => {
     expect(text(rb)).toEqual([bb.endpoint, "b"]);
   });
 
+  it("start() rejects with a SocketError naming an endpoint it cannot connect to, and can be retried", async () => {
+    const w = track(new MajordomoWorker({ endpoint: "nonsense://nowhere", service: "echo", handler: echo }));
+    const readies: unknown[] = [];
+    w.on("ready", (e) => readies.push(e));
+    const failure = w.start();
+    await expect(failure).rejects.toBeInstanceOf(SocketError);
+    await expect(failure).rejects.toThrow(/nonsense:\/\/nowhere/);
+    await expect(w.start()).rejects.toBeInstanceOf(SocketError);
+    expect(readies).toEqual([]);
+    expect(w.phase).toBe("idle");
+  });
+
   it("refuses bad options", () => {
     const base = { endpoint: "tcp://127.0.0.1:1", service: "s", handler: echo };
     expect(() => new MajordomoWorker({ ...base, service: "mmi.service" })).toThrow(/mmi/);
     expect(() => new MajordomoWorker({ ...base, service: "" })).toThrow(/service/);
     expect(() => new MajordomoWorker({ ...base, endpoint: [] })).toThrow(/endpoint/);
+    expect(() => new MajordomoWorker({ ...base, endpoint: undefined as unknown as string })).toThrow(InvalidOptionError);
     expect(() => new MajordomoClient({ endpoint: [] })).toThrow(/endpoint/);
     expect(() => new MajordomoBroker({ bind: [] })).toThrow(/bind/);
     expect(() => new MajordomoBroker({ heartbeatInterval: 0 })).toThrow(/heartbeatInterval/);
@@ -359,7 +374,7 @@ describe("broker lifecycle", () => {
     const w = await worker(b, "echo", echo);
     const told = nextEvent(w, "disconnect", { timeout: 5000 });
     await b.close();
-    expect((await told)[0]).toMatchObject({ reason: "broker-disconnect" });
+    expect((await told)[0]).toMatchObject({ reason: "peer-disconnect" });
     await b.close();
     expect(b.running).toBe(false);
     await expect(b.start()).rejects.toBeInstanceOf(ClosedError);

@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-export { PARANOID_PIRATE_DEFAULTS, type ParanoidPirateDefaults, type ReconnectOptions } from "./defaults.js";
+export { PARANOID_PIRATE_DEFAULTS, type ParanoidPirateDefaults } from "./defaults.js";
 export {
   decodeClientRequest,
   decodeEnvelope,
@@ -54,26 +54,23 @@ export {
 export type { InFlightRequest } from "./queue-registry-state.js";
 export { QueueState, type QueueStateCounters, type QueueStateOptions } from "./queue-state.js";
 export {
+  PPP_WORKER_WIRE,
   WORKER_DROP_REASONS,
-  type WorkerAction,
   type WorkerDropReason,
-  type WorkerPhase,
   type WorkerRequest,
   WorkerState,
-  type WorkerStateCounters,
   type WorkerStateOptions,
+  type WorkerWireDropReason,
+  workerLinkOptions,
 } from "./worker-state.js";
 export { ParanoidPirateQueue } from "./queue.js";
 export type { ParanoidPirateQueueOptions, ParanoidPirateQueueStats, QueueBindOptions, QueueEndpoints } from "./queue-options.js";
 export {
-  type HeartbeatMissEvent,
   ParanoidPirateWorker,
   type ParanoidPirateWorkerEvents,
   type ParanoidPirateWorkerOptions,
   type ParanoidPirateWorkerStats,
   type RequestContext,
   type RequestHandler,
-  type WorkerConnectEvent,
   type WorkerDropEvent,
-  type WorkerReconnectEvent,
 } from "./worker.js";

@@ -1,9 +1,10 @@
 /**
- * The worker's behaviour, without sockets or timers: READY first on every
- * fresh connection, heartbeats at the interval (idle and busy), liveness of
- * the queue, reconnects with exponential back-off, one request at a time.
- * The {@link ParanoidPirateWorker} role feeds it what its socket receives, the
- * handler's results and the time, and performs the actions it returns.
+ * The 6/PPP worker's behaviour, without sockets or timers: core's worker link
+ * ({@link WorkerLinkState}) on the PPP wire. READY first on every fresh
+ * connection, heartbeats at the interval (idle and busy), the queue's
+ * liveness, reconnects with exponential back-off (rotating through the
+ * endpoints), one request at a time. A failed handler sends no reply: the
+ * worker says READY again, so the queue knows it is free. PPP has no goodbye.
  *
  * Like the reference `ppworker.c` (which does not poll while it works), the
  * queue's silence is only held against it while the worker is idle: a
@@ -13,36 +14,27 @@
  *
  * @module
  */
-import { Backoff, checkNumber, Fifo, type Frame, Heartbeat, ProtocolError } from "@zmq-reliable/core";
-import { PARANOID_PIRATE_DEFAULTS, type ReconnectOptions } from "./defaults.js";
-import { decodeQueueMessage, encodeHeartbeat, encodeReady, encodeReply, isCommandShaped, type QueueMessage } from "./protocol.js";
+import {
+  InvalidOptionError,
+  type LinkDropReason,
+  type LinkIncoming,
+  type ReconnectOptions,
+  type WorkerLinkOptions,
+  WorkerLinkState,
+  type WorkerWire,
+} from "@zmq-reliable/core";
+import { PARANOID_PIRATE_DEFAULTS } from "./defaults.js";
+import { decodeQueueMessage, encodeHeartbeat, encodeReady, encodeReply, isCommandShaped } from "./protocol.js";
 
-/** Where a worker is in its life. */
-export type WorkerPhase =
-  /** Not started. */
-  | "idle"
-  /** A socket is connected (or connecting) and READY was sent on it. */
-  | "connected"
-  /** The queue fell silent; the socket is closed and the back-off wait runs. */
-  | "waiting"
-  /** Closed for good. */
-  | "closed";
-
-/** Why a worker dropped a message or a reply. */
-export type WorkerDropReason =
+/** Why the PPP wire drops a message from the queue. */
+export type WorkerWireDropReason =
   /** A one-byte command from the queue that is not HEARTBEAT. */
   | "unknown-command"
   /** An empty or otherwise malformed message from the queue. */
-  | "malformed-message"
-  /**
-   * The handler threw, rejected or returned no frames: no reply is sent (the
-   * client's retry covers it) and the worker says READY again.
-   */
-  | "handler-error"
-  /** A request arrived while the worker was closing, or closing gave up waiting for the handler. */
-  | "closing"
-  /** A reply whose connection is gone (the worker reconnected meanwhile). */
-  | "stale-reply";
+  | "malformed-message";
+
+/** Why a worker dropped a message, a request or a reply: the wire's reasons and the link's. */
+export type WorkerDropReason = LinkDropReason<WorkerWireDropReason>;
 
 /** Every {@link WorkerDropReason}, for counters. */
 export const WORKER_DROP_REASONS: readonly WorkerDropReason[] = Object.freeze([
@@ -51,6 +43,7 @@ export const WORKER_DROP_REASONS: readonly WorkerDropReason[] = Object.freeze([
   "handler-error",
   "closing",
   "stale-reply",
+  "stale-request",
 ]);
 
 /** A request as the worker holds it. */
@@ -59,355 +52,76 @@ export interface WorkerRequest {
   envelope: Buffer[];
   /** The content frames, handed to the handler. */
   body: Buffer[];
-  /** The connection it arrived on (its `attempt` number). */
-  connection: number;
 }
 
-/** What the worker must do after an input; performed in order. */
-export type WorkerAction =
-  | {
-      /** Open a fresh DEALER and connect it to the queue; following sends go on it. */
-      type: "connect";
-      /** 1 for the first socket, then 2, 3, … */
-      attempt: number;
+/** The 6/PPP worker wire: READY `[0x01]`, HEARTBEAT `[0x02]`, replies `[envelope…, ∅, body…]`, no DISCONNECT. */
+export const PPP_WORKER_WIRE: WorkerWire<WorkerRequest, WorkerWireDropReason> = Object.freeze({
+  ready: encodeReady,
+  heartbeat: encodeHeartbeat,
+  reply: (request: WorkerRequest, body: Parameters<typeof encodeReply>[1]) => encodeReply(request.envelope, body),
+  classify(frames: Buffer[]): LinkIncoming<WorkerRequest, WorkerWireDropReason> {
+    try {
+      const message = decodeQueueMessage(frames);
+      if (message.type === "heartbeat") return { type: "heartbeat" };
+      return { type: "request", request: { envelope: message.envelope, body: message.body } };
+    } catch (error) {
+      return { type: "malformed", reason: isCommandShaped(frames) ? "unknown-command" : "malformed-message", error };
     }
-  | {
-      /** Send a message on the current socket. */
-      type: "send";
-      /** What it is. */
-      kind: "ready" | "heartbeat" | "reply";
-      /** The frames. */
-      frames: Frame[];
-    }
-  | {
-      /** Close the current socket. */
-      type: "disconnect";
-      /** `true` when the worker is closing for good (let the last reply drain). */
-      final: boolean;
-    }
-  | {
-      /** Run the handler on this request, then call {@link WorkerState.complete}. */
-      type: "handle";
-      /** The request. */
-      request: WorkerRequest;
-    }
-  | {
-      /** The queue was silent for `liveness × heartbeatInterval` while the worker was idle. */
-      type: "heartbeat-miss";
-      /** Milliseconds since the queue was last heard from (or the connection was made). */
-      silentFor: number;
-    }
-  | {
-      /** A back-off wait started; a fresh socket follows after `delay`. */
-      type: "reconnect";
-      /** The wait in ms. */
-      delay: number;
-      /** The attempt number the next socket will have. */
-      attempt: number;
-    }
-  | {
-      /** Something was dropped. */
-      type: "drop";
-      /** Why. */
-      reason: WorkerDropReason;
-      /** The decoding or handler error, when there was one. */
-      error?: unknown;
-    };
+  },
+  onHandlerError: "ready",
+});
 
 /** Options of {@link WorkerState}. */
 export interface WorkerStateOptions {
+  /** The queue's backend endpoint, or several in rotation order (the next one on each reconnect). Required. */
+  endpoint: string | readonly string[];
   /** Milliseconds between heartbeats. Default 1000. */
   heartbeatInterval?: number;
-  /** Intervals of queue silence after which the worker reconnects. Default 3. */
+  /** Intervals of queue silence (while idle) after which the worker reconnects. Default 3. */
   liveness?: number;
-  /** Back-off between reconnects. Default 1 s doubling to 32 s. */
+  /** Back-off between reconnects. Default 1 s doubling to 32 s, reset when the queue is heard from. */
   reconnect?: ReconnectOptions;
   /** Randomness for back-off jitter (tests). Default `Math.random`. */
   random?: () => number;
 }
 
-/** Counters of a {@link WorkerState}. */
-export interface WorkerStateCounters {
-  /** Sockets opened (1 + reconnects). */
-  connects: number;
-  /** Times the queue fell silent for `liveness` intervals. */
-  heartbeatMisses: number;
-  /** HEARTBEAT messages sent. */
-  heartbeatsSent: number;
-  /** HEARTBEAT messages received. */
-  heartbeatsReceived: number;
-  /** Requests received. */
-  requests: number;
-  /** Replies sent. */
-  replies: number;
-  /** Things dropped, all reasons. */
-  dropped: number;
-  /** Things dropped, by reason. */
-  drops: Record<WorkerDropReason, number>;
+/**
+ * Resolves a worker's options against {@link PARANOID_PIRATE_DEFAULTS} into
+ * the link's.
+ *
+ * @param options - the worker's options.
+ * @throws {@link InvalidOptionError} when `endpoint` is missing or empty (there is no default: a
+ *   worker given `undefined` must not quietly connect somewhere else).
+ */
+export function workerLinkOptions(options: WorkerStateOptions): WorkerLinkOptions<WorkerRequest, WorkerWireDropReason> {
+  const given = options.endpoint as unknown;
+  const endpoints = typeof given === "string" ? [given] : Array.isArray(given) ? [...(given as unknown[])] : [];
+  if (endpoints.length === 0 || endpoints.some((e) => typeof e !== "string" || e.length === 0)) {
+    throw new InvalidOptionError(`ParanoidPirateWorker: endpoint is required (the queue's backend endpoint, or a list), got ${String(given)}`);
+  }
+  const defaults = PARANOID_PIRATE_DEFAULTS.reconnect;
+  const initial = options.reconnect?.initial ?? defaults.initial;
+  return {
+    wire: PPP_WORKER_WIRE,
+    lines: [endpoints as string[]],
+    heartbeatInterval: options.heartbeatInterval ?? PARANOID_PIRATE_DEFAULTS.heartbeatInterval,
+    liveness: options.liveness ?? PARANOID_PIRATE_DEFAULTS.liveness,
+    reconnect: { ...defaults, ...options.reconnect, initial, max: options.reconnect?.max ?? Math.max(initial, defaults.max) },
+    random: options.random,
+  };
 }
 
 /**
- * The pure 6/PPP worker. Every method takes the current time and returns
- * the {@link WorkerAction}s to perform; {@link WorkerState.nextWakeAt} says
- * when to call {@link WorkerState.tick} next.
+ * The pure 6/PPP worker: core's {@link WorkerLinkState} on {@link PPP_WORKER_WIRE}.
+ * Feed it `start`, the queue's messages, `done` results, `close`, and `wake`
+ * at {@link WorkerLinkState.wakeAt}; perform the actions it returns.
  */
-export class WorkerState {
-  /** Heartbeat interval in ms. */
-  readonly heartbeatInterval: number;
-  /** Intervals of silence before the queue is considered gone. */
-  readonly liveness: number;
-  private readonly heartbeat: Heartbeat;
-  private readonly backoff: Backoff;
-  private currentPhase: WorkerPhase = "idle";
-  private connection = 0;
-  private lastHeard = 0;
-  private reconnectAt = Number.POSITIVE_INFINITY;
-  private current: WorkerRequest | undefined;
-  private readonly pending = new Fifo<WorkerRequest>();
-  private closing = false;
-  private readonly counters: WorkerStateCounters = {
-    connects: 0,
-    heartbeatMisses: 0,
-    heartbeatsSent: 0,
-    heartbeatsReceived: 0,
-    requests: 0,
-    replies: 0,
-    dropped: 0,
-    drops: Object.fromEntries(WORKER_DROP_REASONS.map((r) => [r, 0])) as Record<WorkerDropReason, number>,
-  };
-
+export class WorkerState extends WorkerLinkState<WorkerRequest, WorkerWireDropReason> {
   /**
-   * @param options - heartbeat, liveness and back-off settings.
+   * @param options - see {@link WorkerStateOptions}.
    * @param now - the current clock time.
    */
   constructor(options: WorkerStateOptions, now: number) {
-    this.heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? PARANOID_PIRATE_DEFAULTS.heartbeatInterval, 1);
-    this.liveness = checkNumber("liveness", options.liveness ?? PARANOID_PIRATE_DEFAULTS.liveness, 1);
-    this.heartbeat = new Heartbeat({ interval: this.heartbeatInterval, liveness: this.liveness }, now);
-    this.backoff = new Backoff({ ...PARANOID_PIRATE_DEFAULTS.reconnect, ...options.reconnect, random: options.random });
-  }
-
-  /** Where the worker is in its life. */
-  get phase(): WorkerPhase {
-    return this.currentPhase;
-  }
-
-  /** The current connection's attempt number (0 before the first). */
-  get attempt(): number {
-    return this.connection;
-  }
-
-  /** Whether a request is being handled. */
-  get busy(): boolean {
-    return this.current !== undefined;
-  }
-
-  /** Requests received while busy, waiting their turn. */
-  get queued(): number {
-    return this.pending.length;
-  }
-
-  /** Whether {@link WorkerState.close} was called. */
-  get isClosing(): boolean {
-    return this.closing;
-  }
-
-  /** A copy of the counters. */
-  stats(): WorkerStateCounters {
-    return { ...this.counters, drops: { ...this.counters.drops } };
-  }
-
-  /**
-   * Opens the first connection: a fresh socket, then READY.
-   *
-   * @param now - the current clock time.
-   */
-  start(now: number): WorkerAction[] {
-    if (this.currentPhase !== "idle" || this.closing) return [];
-    return this.connect(now);
-  }
-
-  private connect(now: number): WorkerAction[] {
-    this.currentPhase = "connected";
-    this.connection++;
-    this.counters.connects++;
-    this.reconnectAt = Number.POSITIVE_INFINITY;
-    this.heartbeat.reset(now);
-    this.lastHeard = now;
-    return [
-      { type: "connect", attempt: this.connection },
-      { type: "send", kind: "ready", frames: encodeReady() },
-    ];
-  }
-
-  /**
-   * A message from the queue. Any well-formed message proves the queue is
-   * alive and resets the back-off.
-   *
-   * @param frames - the message as the DEALER received it.
-   * @param now - the current clock time.
-   */
-  receive(frames: readonly Buffer[], now: number): WorkerAction[] {
-    if (this.currentPhase !== "connected") return [];
-    let message: QueueMessage;
-    try {
-      message = decodeQueueMessage(frames);
-    } catch (err) {
-      return [this.drop(isCommandShaped(frames) ? "unknown-command" : "malformed-message", err as ProtocolError)];
-    }
-    this.heartbeat.received(now);
-    this.lastHeard = now;
-    this.backoff.reset();
-    if (message.type === "heartbeat") {
-      this.counters.heartbeatsReceived++;
-      return [];
-    }
-    this.counters.requests++;
-    if (this.closing) return [this.drop("closing")];
-    const request: WorkerRequest = { envelope: message.envelope, body: message.body, connection: this.connection };
-    if (this.current) {
-      this.pending.push(request);
-      return [];
-    }
-    this.current = request;
-    return [{ type: "handle", request }];
-  }
-
-  /**
-   * The handler finished `request`: sends the reply if its connection is still
-   * the current one, then starts the next queued request, or finishes closing.
-   *
-   * @param request - the request from the `handle` action.
-   * @param result - the reply frames, or the error the handler threw.
-   * @param now - the current clock time.
-   */
-  complete(request: WorkerRequest, result: { reply: Frame[] } | { error: unknown }, now: number): WorkerAction[] {
-    if (this.current !== request) return [];
-    this.current = undefined;
-    const actions: WorkerAction[] = [];
-    if (this.currentPhase === "connected") {
-      // The request's run time is not held against the queue: start counting again.
-      this.heartbeat.received(now);
-    }
-    const live = this.currentPhase === "connected" && request.connection === this.connection;
-    let frames: Frame[] | undefined;
-    let error: unknown;
-    if ("error" in result) {
-      error = result.error;
-    } else {
-      try {
-        frames = encodeReply(request.envelope, result.reply);
-      } catch (err) {
-        error = err;
-      }
-    }
-    if (frames && live) {
-      this.heartbeat.sent(now);
-      this.counters.replies++;
-      actions.push({ type: "send", kind: "reply", frames });
-    } else if (frames) {
-      actions.push(this.drop("stale-reply"));
-    } else {
-      actions.push(this.drop("handler-error", error));
-      if (live && !this.closing) {
-        // No reply will come, so tell the queue this worker is free again:
-        // READY starts a new conversation (RFC 6). Without it a queue would
-        // keep the worker busy forever; ours reports the request lost.
-        this.heartbeat.sent(now);
-        actions.push({ type: "send", kind: "ready", frames: encodeReady() });
-      }
-    }
-    const next = this.pending.shift();
-    if (next) {
-      this.current = next;
-      actions.push({ type: "handle", request: next });
-    } else if (this.closing) {
-      actions.push(...this.finish());
-    } else if (this.currentPhase === "waiting" && now >= this.reconnectAt) {
-      actions.push(...this.connect(now));
-    }
-    return actions;
-  }
-
-  /**
-   * Heartbeats the queue when due; when idle and the queue has been silent
-   * for `liveness` intervals, closes the socket and starts a back-off wait;
-   * when the wait is over, reconnects.
-   *
-   * @param now - the current clock time.
-   */
-  tick(now: number): WorkerAction[] {
-    if (this.currentPhase === "waiting") {
-      if (now >= this.reconnectAt && !this.current) return this.connect(now);
-      return [];
-    }
-    if (this.currentPhase !== "connected") return [];
-    if (!this.current && this.heartbeat.isExpired(now)) {
-      const delay = this.backoff.next();
-      this.currentPhase = "waiting";
-      this.reconnectAt = now + delay;
-      this.counters.heartbeatMisses++;
-      return [
-        { type: "disconnect", final: false },
-        { type: "heartbeat-miss", silentFor: now - this.lastHeard },
-        { type: "reconnect", delay, attempt: this.connection + 1 },
-      ];
-    }
-    if (this.heartbeat.shouldSend(now)) {
-      this.heartbeat.sent(now);
-      this.counters.heartbeatsSent++;
-      return [{ type: "send", kind: "heartbeat", frames: encodeHeartbeat() }];
-    }
-    return [];
-  }
-
-  /**
-   * When {@link WorkerState.tick} must run next: the next heartbeat or (when
-   * idle) the queue's expiry while connected, the end of the back-off wait
-   * while waiting. `Infinity` otherwise.
-   */
-  nextWakeAt(): number {
-    if (this.currentPhase === "connected") {
-      return this.current ? this.heartbeat.nextSendAt : this.heartbeat.nextDeadline();
-    }
-    if (this.currentPhase === "waiting" && !this.current) return this.reconnectAt;
-    return Number.POSITIVE_INFINITY;
-  }
-
-  /**
-   * Starts closing: requests waiting their turn are dropped; the one being
-   * handled is finished (its reply is sent) by {@link WorkerState.complete},
-   * which then closes. When idle, closes at once.
-   */
-  close(): WorkerAction[] {
-    if (this.closing || this.currentPhase === "closed") return [];
-    this.closing = true;
-    const actions: WorkerAction[] = [];
-    for (let r = this.pending.shift(); r; r = this.pending.shift()) actions.push(this.drop("closing"));
-    if (!this.current) actions.push(...this.finish());
-    return actions;
-  }
-
-  /**
-   * Gives up on the request being handled (closing took too long): its
-   * eventual result is ignored, and the worker closes now.
-   */
-  abandon(): WorkerAction[] {
-    if (!this.closing || !this.current) return [];
-    this.current = undefined;
-    return [this.drop("closing"), ...this.finish()];
-  }
-
-  private finish(): WorkerAction[] {
-    const wasConnected = this.currentPhase === "connected";
-    this.currentPhase = "closed";
-    this.reconnectAt = Number.POSITIVE_INFINITY;
-    return wasConnected ? [{ type: "disconnect", final: true }] : [];
-  }
-
-  private drop(reason: WorkerDropReason, error?: unknown): WorkerAction {
-    this.counters.dropped++;
-    this.counters.drops[reason]++;
-    return error === undefined ? { type: "drop", reason } : { type: "drop", reason, error };
+    super(workerLinkOptions(options), now);
   }
 }

@@ -3,7 +3,7 @@
  * raw zeromq sockets in place of the other side: raw DEALER workers against
  * ParanoidPirateQueue, and a raw ROUTER queue against ParanoidPirateWorker.
  */
-import { createSocket, EMPTY, nextEvent } from "@zmq-reliable/core";
+import { createSocket, EMPTY, type LinkDisconnectEvent, type LinkReadyEvent, nextEvent } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -12,7 +12,6 @@ import {
   type ParanoidPirateWorkerOptions,
   type QueueDropEvent,
   type RequestLostEvent,
-  type WorkerReconnectEvent,
 } from "../src/index.js";
 import { closeAll, deferred, isCommand, lazyRequest, rawDealer, rawRouter, track } from "./helpers.js";
 
@@ -275,7 +274,7 @@ describe("a raw ROUTER queue against ParanoidPirateWorker", () => {
     });
     heartbeat(router, wid, () => !busy);
     const misses: unknown[] = [];
-    worker.on("heartbeat-miss", (e) => misses.push(e));
+    worker.on("expire", (e) => misses.push(e));
     busy = true;
     await router.send([wid, Buffer.from("c"), EMPTY, "long"]);
     await router.next((m) => m.length > 2);
@@ -287,25 +286,28 @@ describe("a raw ROUTER queue against ParanoidPirateWorker", () => {
     expect(worker.stats().connects).toBe(1);
   });
 
-  it("when the queue falls silent: heartbeat-miss, back-off, a fresh socket (new identity) and READY again", async () => {
+  it("when the queue falls silent: expire, back-off, a fresh socket (new identity) and READY again", async () => {
     const { router, worker, wid } = await setup();
-    const reconnects: WorkerReconnectEvent[] = [];
-    worker.on("reconnect", (e) => reconnects.push(e));
-    const readies = await waitFor(
+    const reconnects: LinkDisconnectEvent[] = [];
+    const readies: LinkReadyEvent[] = [];
+    worker.on("disconnect", (e) => reconnects.push(e));
+    worker.on("ready", (e) => readies.push(e));
+    const sent = await waitFor(
       () => {
         const list = router.messages.filter((m) => isCommand(m.frames.slice(1), 0x01));
         return list.length >= 4 ? list : undefined;
       },
       { timeout: 10_000 },
     );
-    const ids = new Set(readies.map((m) => m.frames[0]!.toString("hex")));
-    expect(ids.size).toBe(readies.length);
+    const ids = new Set(sent.map((m) => m.frames[0]!.toString("hex")));
+    expect(ids.size).toBe(sent.length);
     expect(ids.has(wid.toString("hex"))).toBe(true);
-    expect(reconnects.slice(0, 3).map((e) => e.delay)).toEqual([30, 60, 120]);
-    expect(reconnects.slice(0, 3).map((e) => e.attempt)).toEqual([2, 3, 4]);
+    expect(reconnects.slice(0, 3).map((e) => e.reconnectIn)).toEqual([30, 60, 120]);
+    expect(reconnects.slice(0, 3).map((e) => e.reason)).toEqual(["expire", "expire", "expire"]);
+    expect(readies.slice(0, 3).map((e) => e.attempt)).toEqual([2, 3, 4]); // attempt 1 was emitted during start()
     // Each new conversation starts only after liveness × interval of silence plus the back-off wait.
-    expect(readies[1]!.at - readies[0]!.at).toBeGreaterThanOrEqual(3 * INTERVAL + 30 - 5);
-    expect(worker.stats().heartbeatMisses).toBeGreaterThanOrEqual(3);
+    expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(3 * INTERVAL + 30 - 5);
+    expect(worker.stats().expired).toBeGreaterThanOrEqual(3);
   });
 
   it("drops unknown commands and malformed requests from the queue, and keeps serving", async () => {

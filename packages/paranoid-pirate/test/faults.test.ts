@@ -83,8 +83,8 @@ describe("worker processes against an in-process queue", () => {
     child.cont();
     const [again] = await back;
     expect(again.worker.equals(id)).toBe(false); // a fresh socket, so a fresh identity
-    await child.waitForLine(/^heartbeat-miss /);
-    await child.waitForLine(/^connect 2$/);
+    await child.waitForLine(/^expire /);
+    await child.waitForLine(/^ready 2$/);
     expect((await lazyRequest(queue.endpoints.frontend, ["after thaw"], { timeout: 2000 })).reply).toEqual(["F", "after thaw"]);
   });
 
@@ -119,8 +119,8 @@ describe("the queue process killed and restarted on the same ports", () => {
     // A client asking while the queue is down keeps retrying.
     const during = lazyRequest(frontend, ["during outage"], { timeout: 400, attempts: 30 });
     // Workers notice the silence and start backing off.
-    await Promise.all(workers.map((w) => w.waitForLine(/^heartbeat-miss /)));
-    await Promise.all(workers.map((w) => w.waitForLine(/^reconnect /)));
+    await Promise.all(workers.map((w) => w.waitForLine(/^expire /)));
+    await Promise.all(workers.map((w) => w.waitForLine(/^disconnect expire /)));
 
     const queue2 = spawnQueue(frontend, backend);
     await queue2.waitForLine(/ready frontend=/);
@@ -132,7 +132,7 @@ describe("the queue process killed and restarted on the same ports", () => {
     const served = new Set<string>();
     for (let i = 0; i < 4; i++) served.add((await lazyRequest(frontend, [`after ${i}`], { timeout: 2000 })).reply[0]!);
     expect([...served].sort()).toEqual(["W1", "W2"]);
-    for (const w of workers) expect(w.lines.some((l) => /^connect [2-9]/.test(l))).toBe(true);
+    for (const w of workers) expect(w.lines.some((l) => /^ready [2-9]/.test(l))).toBe(true);
 
     queue2.process.kill("SIGTERM");
     await queue2.waitForLine(/closed$/);

@@ -1,4 +1,4 @@
-import { Channel, ClosedError, createSocket, curveKeyPair, isZmqError, nextEvent, NotStartedError, SocketError } from "@zmq-reliable/core";
+import { Channel, ClosedError, createSocket, curveKeyPair, InvalidOptionError, isZmqError, nextEvent, NotStartedError, SocketError } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
@@ -69,7 +69,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
       },
     });
     const misses: unknown[] = [];
-    worker.on("heartbeat-miss", (e) => misses.push(e));
+    worker.on("expire", (e) => misses.push(e));
     const before = queue.stats().heartbeatsReceived;
     expect((await lazyRequest(queue.endpoints.frontend, ["slow"], { timeout: 10_000 })).reply).toEqual(["slow"]);
     expect(expired).toEqual([]);
@@ -103,7 +103,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect((await reply).reply).toEqual(["done", "job"]);
     await closed;
     expect(worker.phase).toBe("closed");
-    expect(worker.stats()).toMatchObject({ replies: 1, busy: false });
+    expect(worker.stats()).toMatchObject({ replies: 1, inFlight: 0 });
     // PPP has no goodbye: the queue expires the worker once it falls silent.
     const [expiredEvent] = await nextEvent(queue, "expire", { timeout: 5000 });
     expect(expiredEvent.busy).toBe(false);
@@ -198,14 +198,29 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(lines.some((l) => l.startsWith("[ppp-worker] connected"))).toBe(true);
   });
 
-  it("worker.start() rejects on an endpoint it cannot connect to, and leaves nothing behind", async () => {
+  it("worker.start() rejects on an endpoint it cannot connect to with a SocketError naming it, and leaves nothing behind", async () => {
     const worker = new ParanoidPirateWorker({ endpoint: "nonsense://nowhere", handler: () => "x" });
     const connects: unknown[] = [];
-    worker.on("connect", (e) => connects.push(e));
-    await expect(worker.start()).rejects.toThrow();
-    expect(worker.phase).toBe("closed");
+    worker.on("ready", (e) => connects.push(e));
+    const failure = worker.start();
+    await expect(failure).rejects.toBeInstanceOf(SocketError);
+    await expect(failure).rejects.toThrow(/nonsense:\/\/nowhere/);
+    expect(worker.phase).toBe("idle"); // start() may be retried
+    await expect(worker.start()).rejects.toBeInstanceOf(SocketError);
     expect(connects).toEqual([]);
     await worker.close();
+    expect(worker.phase).toBe("closed");
+    await expect(worker.start()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it("a worker given an endpoint that is not known yet (undefined) refuses it instead of connecting to a default", async () => {
+    // The bug: `endpoint: queue.backendEndpoint` read before the queue's start() is undefined, and the
+    // worker silently connected to tcp://localhost:5556 instead.
+    const endpoint: string | undefined = undefined;
+    const make = () => new ParanoidPirateWorker({ endpoint: endpoint as unknown as string, handler: () => "x" });
+    expect(make).toThrow(InvalidOptionError);
+    expect(make).toThrow(/endpoint/);
+    expect(() => new ParanoidPirateWorker({ handler: () => "x" } as unknown as ParanoidPirateWorkerOptions)).toThrow(/endpoint/);
   });
 
   it("start() rejects with a SocketError naming the endpoint it cannot bind, and releases the other socket", async () => {
@@ -309,7 +324,7 @@ describe("worker reconnects to a queue that restarts in-process", () => {
     const backend = `tcp://127.0.0.1:${port}`;
     const queue1 = await startQueue({ bind: { backend } });
     const { worker } = await startWorker(queue1, { handler: () => "again" });
-    const miss = nextEvent(worker, "heartbeat-miss", { timeout: 10_000 });
+    const miss = nextEvent(worker, "expire", { timeout: 10_000 });
     await queue1.close();
     // libzmq releases a closed listener asynchronously: an immediate rebind can fail with EADDRINUSE.
     const queue2 = await waitFor(() => startQueue({ bind: { backend } }).catch((err: unknown) => {

@@ -1,15 +1,16 @@
-import { toBuffers } from "@zmq-reliable/core";
+import { type Frame, toBuffers, type WorkerLinkAction, type WorkerLinkInput } from "@zmq-reliable/core";
 import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
-import { type WorkerAction, type WorkerRequest, WorkerState } from "../src/index.js";
+import { type WorkerRequest, WorkerState, type WorkerStateOptions, type WorkerWireDropReason } from "../src/index.js";
 
+type WorkerAction = WorkerLinkAction<WorkerRequest, WorkerWireDropReason>;
 const HEARTBEAT = [Buffer.from([0x02])];
 const CID = Buffer.from([0x00, 9, 9, 9, 9]);
 const request = (...body: string[]) => [CID, Buffer.alloc(0), ...body.map((s) => Buffer.from(s))];
 
 /**
- * Drives a WorkerState with a FakeClock the way the role does: one timer at
- * nextWakeAt(), every action recorded with the time it happened.
+ * Drives a WorkerState with a FakeClock the way core's driver does: one timer
+ * at wakeAt(), every action recorded with the time it happened.
  */
 class Harness {
   readonly clock = new FakeClock();
@@ -17,28 +18,35 @@ class Harness {
   readonly log: { at: number; action: WorkerAction }[] = [];
   private armed: unknown;
 
-  constructor(options: ConstructorParameters<typeof WorkerState>[0] = { heartbeatInterval: 1000, liveness: 3 }) {
-    this.state = new WorkerState(options, this.clock.now());
+  constructor(options: Partial<WorkerStateOptions> = { heartbeatInterval: 1000, liveness: 3 }) {
+    this.state = new WorkerState({ endpoint: "tcp://queue:5556", ...options }, this.clock.now());
   }
 
-  perform(actions: WorkerAction[]): WorkerAction[] {
+  feed(input: WorkerLinkInput): WorkerAction[] {
+    const actions = this.state.handle(input, this.clock.now());
     for (const action of actions) this.log.push({ at: this.clock.now(), action });
     if (this.armed !== undefined) this.clock.clearTimeout(this.armed);
-    const next = this.state.nextWakeAt();
-    this.armed = Number.isFinite(next) ? this.clock.setTimeout(() => this.perform(this.state.tick(this.clock.now())), next - this.clock.now()) : undefined;
+    const next = this.state.wakeAt();
+    this.armed = Number.isFinite(next) ? this.clock.setTimeout(() => this.feed({ type: "wake" }), next - this.clock.now()) : undefined;
     return actions;
   }
 
   start(): WorkerAction[] {
-    return this.perform(this.state.start(this.clock.now()));
+    return this.feed({ type: "start" });
   }
 
-  receive(frames: Buffer[]): WorkerAction[] {
-    return this.perform(this.state.receive(frames, this.clock.now()));
+  /** The connection id of the last socket opened. */
+  connection(): number {
+    const connects = this.of("connect");
+    return connects[connects.length - 1]!.action.connection;
   }
 
-  complete(req: WorkerRequest, result: Parameters<WorkerState["complete"]>[1]): WorkerAction[] {
-    return this.perform(this.state.complete(req, result, this.clock.now()));
+  receive(frames: Buffer[], connection = this.connection()): WorkerAction[] {
+    return this.feed({ type: "message", channel: "link0", message: { connection, frames } });
+  }
+
+  complete(job: number, result: { reply: Frame[] } | { error: unknown }): WorkerAction[] {
+    return this.feed({ type: "done", job, ...result });
   }
 
   /** Actions of a type, with their times, since index `from`. */
@@ -46,20 +54,35 @@ class Harness {
     return this.log.slice(from).filter((e) => e.action.type === type) as { at: number; action: Extract<WorkerAction, { type: T }> }[];
   }
 
+  /** Arguments of the events of one name since index `from`, with their times. */
+  events(event: string, from = 0): { at: number; args: Record<string, unknown> }[] {
+    return this.of("emit", from)
+      .filter((e) => e.action.event === event)
+      .map((e) => ({ at: e.at, args: e.action.args[0] as unknown as Record<string, unknown> }));
+  }
+
   sends(kind: "ready" | "heartbeat" | "reply", from = 0): number[] {
     return this.of("send", from)
-      .filter((e) => e.action.kind === kind)
+      .filter((e) => {
+        const frames = toBuffers(e.action.frames);
+        if (kind === "reply") return frames.length > 1;
+        return frames.length === 1 && frames[0]!.equals(Buffer.from([kind === "ready" ? 0x01 : 0x02]));
+      })
       .map((e) => e.at);
   }
 }
+
+const E = "tcp://queue:5556";
+const drop = (reason: string, extra: Record<string, unknown> = {}) => ({ type: "emit", event: "drop", args: [{ reason, endpoint: E, ...extra }] });
 
 describe("WorkerState: READY, heartbeats and requests", () => {
   it("opens a socket and sends READY [0x01] first", () => {
     const h = new Harness();
     const actions = h.start();
-    expect(actions[0]).toEqual({ type: "connect", attempt: 1 });
-    expect(actions[1]).toMatchObject({ type: "send", kind: "ready" });
+    expect(actions[0]).toMatchObject({ type: "connect", endpoint: E, attempt: 1 });
+    expect(actions[1]).toMatchObject({ type: "send", channel: "link0" });
     expect(toBuffers((actions[1] as { frames: Buffer[] }).frames)).toEqual([Buffer.from([0x01])]);
+    expect(actions[2]).toEqual({ type: "emit", event: "ready", args: [{ endpoint: E, attempt: 1 }] });
     expect(h.state.phase).toBe("connected");
     expect(h.start()).toEqual([]); // only once
   });
@@ -73,7 +96,7 @@ describe("WorkerState: READY, heartbeats and requests", () => {
       h.clock.advance(500);
     }
     expect(h.sends("heartbeat")).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
-    expect(h.of("heartbeat-miss")).toEqual([]);
+    expect(h.events("expire")).toEqual([]);
     expect(h.state.stats()).toMatchObject({ heartbeatsSent: 10, heartbeatsReceived: 10, connects: 1 });
   });
 
@@ -81,60 +104,62 @@ describe("WorkerState: READY, heartbeats and requests", () => {
     const h = new Harness();
     h.start();
     const [handle1] = h.receive(request("a", "b"));
-    expect(handle1).toEqual({ type: "handle", request: { envelope: [CID], body: [Buffer.from("a"), Buffer.from("b")], connection: 1 } });
+    expect(handle1).toMatchObject({ type: "handle", job: { id: 1, endpoint: E, request: { envelope: [CID], body: [Buffer.from("a"), Buffer.from("b")] } } });
     expect(h.receive(request("second"))).toEqual([]);
-    expect(h.state.queued).toBe(1);
-    const done1 = h.complete((handle1 as { request: WorkerRequest }).request, { reply: ["x", "y"] });
-    expect(done1[0]).toMatchObject({ type: "send", kind: "reply" });
+    expect(h.state.stats().queued).toBe(1);
+    const done1 = h.complete(1, { reply: ["x", "y"] });
+    expect(done1[0]).toMatchObject({ type: "send", channel: "link0" });
     expect(toBuffers((done1[0] as { frames: Buffer[] }).frames)).toEqual([CID, Buffer.alloc(0), Buffer.from("x"), Buffer.from("y")]);
-    expect(done1[1]).toMatchObject({ type: "handle", request: { body: [Buffer.from("second")] } });
+    expect(done1[1]).toMatchObject({ type: "handle", job: { id: 2, request: { body: [Buffer.from("second")] } } });
   });
 
   it("keeps heartbeating while the handler runs and never gives up on the queue then", () => {
     const h = new Harness();
     h.start();
-    const [handle] = h.receive(request("slow"));
+    h.receive(request("slow"));
     h.clock.advance(10_000); // the queue is silent for 10 intervals while we work
     expect(h.sends("heartbeat")).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
-    expect(h.of("heartbeat-miss")).toEqual([]);
-    const done = h.complete((handle as { request: WorkerRequest }).request, { reply: ["ok"] });
-    expect(done[0]).toMatchObject({ type: "send", kind: "reply" });
+    expect(h.events("expire")).toEqual([]);
+    const done = h.complete(1, { reply: ["ok"] });
+    expect(h.sends("reply")).toEqual([10_000]);
+    expect(done[0]).toMatchObject({ type: "send" });
     // The silence count restarts at the end of the request: liveness × interval from now.
     h.clock.advance(2999);
-    expect(h.of("heartbeat-miss")).toEqual([]);
+    expect(h.events("expire")).toEqual([]);
     h.clock.advance(1);
-    expect(h.of("heartbeat-miss")).toEqual([{ at: 13_000, action: { type: "heartbeat-miss", silentFor: 13_000 } }]);
+    expect(h.events("expire")).toEqual([{ at: 13_000, args: { endpoint: E, silentFor: 13_000 } }]);
   });
 
   it("reports a handler error as a drop and sends no reply", () => {
     const h = new Harness();
     h.start();
-    const [handle] = h.receive(request("boom"));
+    h.receive(request("boom"));
     const error = new Error("boom");
     // No reply; READY again so the queue knows the worker is free.
-    const failed = h.complete((handle as { request: WorkerRequest }).request, { error });
-    expect(failed[0]).toEqual({ type: "drop", reason: "handler-error", error });
-    expect(failed[1]).toMatchObject({ type: "send", kind: "ready" });
+    const failed = h.complete(1, { error });
+    expect(failed[0]).toEqual(drop("handler-error", { error }));
+    expect(failed[1]).toMatchObject({ type: "send", channel: "link0" });
     expect(toBuffers((failed[1] as { frames: Buffer[] }).frames)).toEqual([Buffer.from([0x01])]);
     expect(failed).toHaveLength(2);
-    const [handle2] = h.receive(request("empty reply"));
-    expect(h.complete((handle2 as { request: WorkerRequest }).request, { reply: [] })).toMatchObject([
-      { type: "drop", reason: "handler-error" },
-      { type: "send", kind: "ready" },
-    ]);
+    h.receive(request("empty reply"));
+    // (The role turns [] into one empty frame first; a reply with no body frame cannot be encoded.)
+    const empty = h.complete(2, { reply: [] });
+    expect(empty).toMatchObject([drop("handler-error"), { type: "send" }]);
+    expect(h.sends("ready")).toEqual([0, 0, 0]);
     expect(h.state.stats().drops["handler-error"]).toBe(2);
+    expect(h.state.stats()).toMatchObject({ failures: 2, replies: 0 });
   });
 
   it("drops malformed messages from the queue without counting them as signs of life", () => {
     const h = new Harness();
     h.start();
     h.clock.advance(2000);
-    expect(h.receive([Buffer.from([0x09])])).toMatchObject([{ type: "drop", reason: "unknown-command" }]);
-    expect(h.receive([Buffer.alloc(0)])).toMatchObject([{ type: "drop", reason: "malformed-message" }]);
-    expect(h.receive([Buffer.from([0x01])])).toMatchObject([{ type: "drop", reason: "unknown-command" }]);
-    expect(h.receive([Buffer.from("no"), Buffer.from("delimiter")])).toMatchObject([{ type: "drop", reason: "malformed-message" }]);
+    expect(h.receive([Buffer.from([0x09])])).toMatchObject([drop("unknown-command")]);
+    expect(h.receive([Buffer.alloc(0)])).toMatchObject([drop("malformed-message")]);
+    expect(h.receive([Buffer.from([0x01])])).toMatchObject([drop("unknown-command")]);
+    expect(h.receive([Buffer.from("no"), Buffer.from("delimiter")])).toMatchObject([drop("malformed-message")]);
     h.clock.advance(1000);
-    expect(h.of("heartbeat-miss")).toHaveLength(1);
+    expect(h.events("expire")).toHaveLength(1);
   });
 });
 
@@ -143,16 +168,17 @@ describe("WorkerState: liveness and back-off", () => {
     const h = new Harness();
     h.start();
     h.clock.advance(200_000);
-    const misses = h.of("heartbeat-miss");
-    const waits = h.of("reconnect").map((e) => e.action.delay);
+    const misses = h.events("expire");
+    const waits = h.events("disconnect").map((e) => e.args.reconnectIn);
     expect(waits.slice(0, 8)).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 32_000, 32_000]);
+    expect(h.events("disconnect").every((e) => e.args.reason === "expire")).toBe(true);
     // Each connection waits liveness × interval for the queue, then closes, waits, and starts over.
     expect(misses[0]!.at).toBe(3000);
     expect(h.of("connect").map((e) => e.at).slice(0, 4)).toEqual([0, 4000, 9000, 16_000]);
-    // Every fresh connection starts with READY, and a disconnect comes before each wait.
+    // Every fresh connection starts with READY, and a hangup comes before each wait.
     expect(h.sends("ready").slice(0, 4)).toEqual([0, 4000, 9000, 16_000]);
-    expect(h.of("disconnect").slice(0, 3).map((e) => e.at)).toEqual([3000, 7000, 12_000]);
-    expect(h.of("disconnect").every((e) => e.action.final === false)).toBe(true);
+    expect(h.of("hangup").slice(0, 3).map((e) => e.at)).toEqual([3000, 7000, 12_000]);
+    expect(h.of("hangup").every((e) => e.action.final === false)).toBe(true);
     // No heartbeats while waiting.
     expect(h.sends("heartbeat").filter((t) => t > 3000 && t < 4000)).toEqual([]);
   });
@@ -161,13 +187,14 @@ describe("WorkerState: liveness and back-off", () => {
     const h = new Harness();
     h.start();
     h.clock.advance(3000 + 1000 + 3000 + 2000); // two misses: waits 1 s and 2 s
-    expect(h.of("reconnect").map((e) => e.action.delay)).toEqual([1000, 2000]);
-    expect(h.state.attempt).toBe(3);
+    expect(h.events("disconnect").map((e) => e.args.reconnectIn)).toEqual([1000, 2000]);
+    expect(h.state.attempt()).toBe(3);
     h.receive(HEARTBEAT);
     const before = h.log.length;
     h.clock.advance(3000);
-    expect(h.of("reconnect", before).map((e) => e.action.delay)).toEqual([1000]);
-    expect(h.of("reconnect", before)[0]!.action.attempt).toBe(4);
+    expect(h.events("disconnect", before).map((e) => e.args.reconnectIn)).toEqual([1000]);
+    h.clock.advance(1000);
+    expect(h.events("ready", before)[0]!.args.attempt).toBe(4);
   });
 
   it("ignores messages that arrive while waiting (old socket)", () => {
@@ -179,11 +206,23 @@ describe("WorkerState: liveness and back-off", () => {
     expect(h.receive(request("stale"))).toEqual([]);
   });
 
+  it("rotates through several endpoints, one per reconnect", () => {
+    const h = new Harness({ endpoint: ["tcp://a:1", "tcp://b:2"], heartbeatInterval: 1000, liveness: 3 });
+    h.start();
+    h.clock.advance(3000 + 1000 + 3000 + 2000);
+    expect(h.of("connect").map((e) => e.action.endpoint)).toEqual(["tcp://a:1", "tcp://b:2", "tcp://a:1"]);
+  });
+
   it("applies the configured back-off and jitter", () => {
     const h = new Harness({ heartbeatInterval: 50, liveness: 2, reconnect: { initial: 10, max: 40, jitter: 0.5 }, random: () => 1 });
     h.start();
     h.clock.advance(2000);
-    expect(h.of("reconnect").slice(0, 4).map((e) => e.action.delay)).toEqual([5, 10, 20, 20]);
+    expect(h.events("disconnect").slice(0, 4).map((e) => e.args.reconnectIn)).toEqual([5, 10, 20, 20]);
+  });
+
+  it("requires an endpoint: no silent default", () => {
+    expect(() => new WorkerState({ endpoint: undefined as unknown as string }, 0)).toThrow(/endpoint is required/);
+    expect(() => new WorkerState({ endpoint: [] }, 0)).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
   });
 });
 
@@ -191,46 +230,53 @@ describe("WorkerState: close", () => {
   it("closes at once when idle", () => {
     const h = new Harness();
     h.start();
-    expect(h.perform(h.state.close())).toEqual([{ type: "disconnect", final: true }]);
+    expect(h.feed({ type: "close" })).toEqual([
+      { type: "hangup", line: 0, channel: "link0", final: true },
+      { type: "emit", event: "disconnect", args: [{ endpoint: E, reason: "close", reconnectIn: undefined }] },
+      { type: "closed" },
+    ]);
     expect(h.state.phase).toBe("closed");
-    expect(h.state.nextWakeAt()).toBe(Number.POSITIVE_INFINITY);
-    expect(h.state.close()).toEqual([]);
+    expect(h.state.wakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(h.feed({ type: "close" })).toEqual([]);
   });
 
   it("finishes the request in hand, drops the queued ones, then closes", () => {
     const h = new Harness();
     h.start();
-    const [handle] = h.receive(request("in hand"));
+    h.receive(request("in hand"));
     h.receive(request("queued"));
-    expect(h.perform(h.state.close())).toEqual([{ type: "drop", reason: "closing" }]);
-    expect(h.state.phase).toBe("connected");
+    expect(h.feed({ type: "close" })).toEqual([drop("closing")]);
+    expect(h.state.phase).toBe("closing");
     h.clock.advance(2500); // still heartbeating while finishing
     expect(h.sends("heartbeat")).toEqual([1000, 2000]);
-    expect(h.receive(request("late"))).toEqual([{ type: "drop", reason: "closing" }]);
-    const done = h.complete((handle as { request: WorkerRequest }).request, { reply: ["bye"] });
-    expect(done.map((a) => a.type)).toEqual(["send", "disconnect"]);
-    expect(done[1]).toEqual({ type: "disconnect", final: true });
+    expect(h.receive(request("late"))).toEqual([drop("closing")]);
+    const done = h.complete(1, { reply: ["bye"] });
+    expect(done.map((a) => a.type)).toEqual(["send", "hangup", "emit", "closed"]);
+    expect(done[1]).toEqual({ type: "hangup", line: 0, channel: "link0", final: true });
     expect(h.state.phase).toBe("closed");
   });
 
   it("can abandon a request in hand that does not finish", () => {
     const h = new Harness();
     h.start();
-    const [handle] = h.receive(request("stuck"));
-    h.perform(h.state.close());
-    expect(h.state.abandon()).toEqual([
-      { type: "drop", reason: "closing" },
-      { type: "disconnect", final: true },
+    h.receive(request("stuck"));
+    h.feed({ type: "close" });
+    expect(h.feed({ type: "abandon" })).toEqual([
+      { type: "abort", job: 1 },
+      drop("closing"),
+      { type: "hangup", line: 0, channel: "link0", final: true },
+      { type: "emit", event: "disconnect", args: [{ endpoint: E, reason: "close", reconnectIn: undefined }] },
+      { type: "closed" },
     ]);
     expect(h.state.phase).toBe("closed");
-    expect(h.complete((handle as { request: WorkerRequest }).request, { reply: ["late"] })).toEqual([]);
+    expect(h.complete(1, { reply: ["late"] })).toEqual([]);
   });
 
-  it("closes without a disconnect while waiting between sockets", () => {
+  it("closes without a hangup while waiting between sockets", () => {
     const h = new Harness();
     h.start();
     h.clock.advance(3000);
-    expect(h.state.close()).toEqual([]);
+    expect(h.feed({ type: "close" })).toEqual([{ type: "closed" }]);
     expect(h.state.phase).toBe("closed");
   });
 });

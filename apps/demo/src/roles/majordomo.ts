@@ -36,8 +36,7 @@ export async function mdpWorker(name: string, args: RoleArgs): Promise<void> {
     service: "echo",
     heartbeatInterval: num(args, "heartbeat", 250),
     liveness: 3,
-    reconnect: 250,
-    reconnectMax: 1000,
+    reconnect: { initial: 250, max: 1000 },
     handler: demoHandler(name, num(args, "work", 5)),
   });
   await worker.start();
