@@ -30,3 +30,7 @@ export * from "./io/lifecycle.js";
 export * from "./io/socket.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";
+export * from "./machines/retry-plan.js";
+export * from "./machines/failover-plan.js";
+export * from "./machines/request-client.js";
+export * from "./io/request-client.js";
