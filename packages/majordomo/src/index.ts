@@ -67,8 +67,6 @@ export {
 export { MajordomoBroker, type MajordomoBrokerEvents, type MajordomoBrokerOptions } from "./broker.js";
 export {
   MajordomoClient,
-  type ClientFailoverEvent,
-  type ClientRetryEvent,
   type MajordomoClientEvents,
   type MajordomoClientOptions,
   type MajordomoClientStats,
