@@ -32,5 +32,6 @@ export * from "./security/curve.js";
 export * from "./security/zap.js";
 export * from "./machines/retry-plan.js";
 export * from "./machines/failover-plan.js";
+export * from "./machines/request-client-types.js";
 export * from "./machines/request-client.js";
 export * from "./io/request-client.js";

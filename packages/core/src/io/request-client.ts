@@ -21,12 +21,8 @@ import { systemClock } from "../pure/clock.js";
 import { AbortError, ClosedError, type ZmqReliableError } from "../pure/errors.js";
 import { type Logger, taggedLogger } from "../pure/logger.js";
 import type { RetryPolicy } from "../machines/retry-plan.js";
-import {
-  type RequestClientAction,
-  type RequestClientInput,
-  RequestClientState,
-  type RequestClientStats,
-} from "../machines/request-client.js";
+import { RequestClientState } from "../machines/request-client.js";
+import type { RequestClientAction, RequestClientInput, RequestClientStats } from "../machines/request-client-types.js";
 import { type CurveClientOptions, curveSocketOptions } from "../security/curve.js";
 import { Channel } from "./channel.js";
 import { Driver } from "./driver.js";
