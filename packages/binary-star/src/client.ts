@@ -18,6 +18,7 @@ import {
   TypedEmitter,
   VotingPolicy,
   checkNumber,
+  checkRenamed,
   toBuffers,
 } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, clientTimings } from "./defaults.js";
@@ -117,6 +118,7 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
   /** @param options - see {@link BinaryStarClientOptions}. */
   constructor(options: BinaryStarClientOptions) {
     super();
+    checkRenamed(options, { endpoints: "endpoint" });
     const endpoints = options.endpoint;
     if (!Array.isArray(endpoints) || endpoints.length !== 2 || !endpoints.every((e) => typeof e === "string" && e)) {
       throw new InvalidOptionError("endpoint must be [primary, backup]: two endpoint strings");
@@ -170,6 +172,7 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
    */
   request(message: Frame | readonly Frame[], options: RequestOptions = {}): Promise<Buffer[]> {
     try {
+      checkRenamed(options, { timeout: "deadline" });
       if (options.deadline !== undefined) checkNumber("deadline", options.deadline);
       return this.client.request(toBuffers(message as Frame | Frame[]), { signal: options.signal, deadline: options.deadline });
     } catch (err) {

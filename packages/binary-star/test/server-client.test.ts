@@ -202,11 +202,13 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     expect((await c.request("secret")).map(String)).toEqual(["secret"]);
   });
 
-  it("validates options", () => {
+  it("validates options", async () => {
     expect(() => new BinaryStarClient({ endpoint: ["tcp://a:1"] as unknown as [string, string] })).toThrow(InvalidOptionError);
     expect(() => new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"], voteInterval: 0 })).toThrow(InvalidOptionError);
     expect(() => new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"], curve: { serverKey: "short", publicKey: "x", secretKey: "y" } })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"] } as never)).toThrow(/endpoints was renamed endpoint/);
     const c = new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"] });
+    await expect(c.request("x", { timeout: 100 } as never)).rejects.toThrow(/timeout was renamed deadline/);
     expect(c.timings).toEqual({ timeout: 1000, settleDelay: 2000, voteInterval: 250 });
     expect(new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"], heartbeatInterval: 100 }).timings).toEqual({ timeout: 100, settleDelay: 200, voteInterval: 25 });
   });

@@ -8,6 +8,7 @@
 import {
   checkAttempts,
   checkNumber,
+  checkRenamed,
   ClosedError,
   type Clock,
   type CurveClientOptions,
@@ -132,6 +133,7 @@ export class LazyPirateClient extends TypedEmitter<LazyPirateClientEvents> {
    */
   constructor(options: LazyPirateClientOptions) {
     super();
+    checkRenamed(options, { retries: "attempts" });
     const endpoints = typeof options.endpoint === "string" ? [options.endpoint] : [...(options.endpoint ?? [])];
     const policy = new RotationPolicy(endpoints, options.failover ?? LAZY_PIRATE_DEFAULTS.failover);
     this.endpoints = policy.endpoints;
@@ -188,6 +190,7 @@ export class LazyPirateClient extends TypedEmitter<LazyPirateClientEvents> {
   request(message: Frame | readonly Frame[], options: RequestOptions = {}): Promise<Buffer[]> {
     try {
       if (this.closed) throw new ClosedError("LazyPirateClient is closed");
+      checkRenamed(options, { retries: "attempts" });
       return this.client.request(encodeRequest(message), {
         timeout: options.timeout === undefined ? undefined : checkNumber("timeout", options.timeout, 1),
         attempts: options.attempts === undefined ? undefined : checkAttempts(options.attempts),

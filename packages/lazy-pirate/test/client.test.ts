@@ -49,6 +49,7 @@ describe("LazyPirateClient basics", () => {
   it("validates options and requests", async () => {
     expect(() => new LazyPirateClient({ endpoint: [] })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
     expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", attempts: 0 })).toThrow(/attempts/);
+    expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", retries: 3 } as never)).toThrow(/retries was renamed attempts/);
     expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", timeout: 0 })).toThrow(/timeout/);
     expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", concurrency: 0 })).toThrow(/concurrency/);
     expect(
@@ -57,6 +58,7 @@ describe("LazyPirateClient basics", () => {
     const c = client({ endpoint: await deadEndpoint() });
     await expect(c.request([])).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
     await expect(c.request("x", { attempts: 0 })).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
+    await expect(c.request("x", { retries: 2 } as never)).rejects.toThrow(/retries was renamed attempts/);
     await expect(c.request("x", { timeout: -5 })).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
     const bad = client({ endpoint: "nonsense://x" });
     await expect(bad.request("x")).rejects.toMatchObject({ code: "ERR_SOCKET" });

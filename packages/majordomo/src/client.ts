@@ -14,6 +14,7 @@ import {
   TypedEmitter,
   checkAttempts,
   checkNumber,
+  checkRenamed,
   toBuffer,
 } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS } from "./defaults.js";
@@ -96,6 +97,7 @@ export class MajordomoClient extends TypedEmitter<MajordomoClientEvents> {
   /** @param options - see {@link MajordomoClientOptions}. */
   constructor(options: MajordomoClientOptions) {
     super();
+    checkRenamed(options, { retries: "attempts", maxSockets: "concurrency" });
     const endpoints = typeof options.endpoint === "string" ? [options.endpoint] : [...(options.endpoint ?? [])];
     if (endpoints.length === 0 || endpoints.some((e) => typeof e !== "string" || e.length === 0)) {
       throw new InvalidOptionError("endpoint: give one broker endpoint or a non-empty list");
@@ -150,6 +152,7 @@ export class MajordomoClient extends TypedEmitter<MajordomoClientEvents> {
    *   this service; `InvalidOptionError` for a bad argument.
    */
   async request(service: string, body: Frame | readonly Frame[], options: MajordomoRequestOptions = {}): Promise<Buffer[]> {
+    checkRenamed(options, { retries: "attempts" });
     if (typeof service !== "string" || service.length === 0) throw new InvalidOptionError("service must be a non-empty string");
     const bodyFrames = Array.isArray(body) ? (body as readonly Frame[]) : [body as Frame];
     if (bodyFrames.length === 0) throw new InvalidOptionError("body needs at least one frame");

@@ -164,6 +164,9 @@ describe("broker + client + worker over TCP", () => {
     const c = client("tcp://127.0.0.1:1");
     await expect(c.request("", "x")).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
     await expect(c.request("echo", [])).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
+    await expect(c.request("echo", "x", { retries: 2 } as never)).rejects.toThrow(/retries was renamed attempts/);
+    expect(() => new MajordomoClient({ endpoint: "tcp://127.0.0.1:1", retries: 3 } as never)).toThrow(/retries was renamed attempts/);
+    expect(() => new MajordomoClient({ endpoint: "tcp://127.0.0.1:1", maxSockets: 3 } as never)).toThrow(/maxSockets was renamed concurrency/);
     expect(ProtocolError).toBeDefined();
   });
 

@@ -403,3 +403,18 @@ class RotationPlan implements RetryPlan {
     return [send];
   }
 }
+
+/**
+ * Throws for an option that was renamed, so a caller still using the old
+ * name fails loudly instead of silently getting the default.
+ *
+ * @param options - the options object as given.
+ * @param renamed - old name → new name.
+ * @throws `InvalidOptionError` naming both.
+ */
+export function checkRenamed(options: object | undefined, renamed: Readonly<Record<string, string>>): void {
+  if (!options) return;
+  for (const old of Object.keys(renamed)) {
+    if (old in options) throw new InvalidOptionError(`${old} was renamed ${renamed[old]}`);
+  }
+}
