@@ -117,7 +117,7 @@ describe("RequestClientState (FakeClock)", () => {
     h.reply(h.lastSend().channel, "7");
     expect(h.settled.get(call)).toEqual({ value: [b("7")] });
     expect(h.named("drop").map((d) => d.reason)).toEqual(["malformed", "stale"]);
-    expect(h.machine.stats()).toMatchObject({ malformed: 1, stale: 1, retries: 1, replies: 1 });
+    expect(h.machine.stats()).toMatchObject({ dropped: 2, malformed: 1, stale: 1, retries: 1, replies: 1 });
   });
 
   it("a decode that throws rejects the call with its error and discards the socket", () => {

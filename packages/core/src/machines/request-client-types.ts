@@ -113,6 +113,8 @@ export interface RequestClientStats {
   reconnects: number;
   /** Calls aborted through their signal. */
   aborted: number;
+  /** Replies thrown away (`drop` events): `malformed` plus `stale`. */
+  dropped: number;
   /** Replies rejected by `validate`. */
   malformed: number;
   /** Replies that came for an attempt already over, thrown away. */

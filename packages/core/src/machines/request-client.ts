@@ -89,6 +89,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   stats(): RequestClientStats {
     return {
       ...this.counters,
+      dropped: this.counters.malformed + this.counters.stale,
       inFlight: this.active.size,
       queued: this.queue.length,
       openSockets: this.links.size,
