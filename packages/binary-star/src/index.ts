@@ -74,20 +74,11 @@ export {
   echoHandler,
 } from "./server-options.js";
 export {
-  type FailoverAction,
-  type FailoverReason,
-  FailoverPlan,
-  type FailoverTimings,
-  type PlanAction,
-  type SendAction,
-  type ServerIndex,
-} from "./failover.js";
-export {
   BinaryStarClient,
   type BinaryStarClientEvents,
   type BinaryStarClientOptions,
   type BinaryStarClientStats,
-  type FailoverEvent,
   type RequestOptions,
-  type RetryEvent,
 } from "./client.js";
+/** Re-exported from `@zmq-reliable/core`: the payloads of the client's events. */
+export type { FailoverEvent, RetryEvent } from "@zmq-reliable/core";

@@ -33,7 +33,7 @@ describe("binary-star-server CLI", () => {
     const started = await child.waitForLine(/^started /);
     expect(started).toMatch(new RegExp(`^started role=primary state=PRIMARY frontend=${frontend} local=${local} remote=${remote} heartbeat=50 pid=\\d+ at=[\\d.]+$`));
     // Alone, the primary waits two heartbeats, then a client vote makes it active.
-    const client = new BinaryStarClient({ endpoints: [frontend!, remote!], heartbeatInterval: 50 });
+    const client = new BinaryStarClient({ endpoint: [frontend!, remote!], heartbeatInterval: 50 });
     cleanup.push(() => client.close());
     expect((await client.request(["hello", "world"])).map(String)).toEqual(["hello", "world"]);
     // The reply can overtake the state line on the child's stdout pipe: wait for the line.

@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 function client(frontends: [string, string], options: { timeout?: number } = {}): BinaryStarClient {
-  const c = new BinaryStarClient({ endpoints: frontends, heartbeatInterval: HB, ...options });
+  const c = new BinaryStarClient({ endpoint: frontends, heartbeatInterval: HB, ...options });
   cleanup.push(() => c.close());
   return c;
 }
@@ -83,7 +83,7 @@ describe("Binary Star faults (child processes; heartbeat 100 ms unless stated)",
   it("with the default 1000 ms heartbeat, the next reply after killing the active comes within 3x the 2.5 s target", async () => {
     const layout = await pairLayout(1000);
     const { primary } = await startPair(layout);
-    const c = new BinaryStarClient({ endpoints: layout.frontends }); // all defaults
+    const c = new BinaryStarClient({ endpoint: layout.frontends }); // all defaults
     cleanup.push(() => c.close());
     const load = traffic(c);
     await waitFor(() => load.replies.length >= 10, { timeout: WAIT });

@@ -48,7 +48,7 @@ async function runningPair(extra: Partial<BinaryStarServerOptions> = {}) {
 describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
   it("echoes through the active server, multi-frame bodies included", async () => {
     const { primary, backup, clientEndpoints } = await runningPair();
-    const c = client({ endpoints: clientEndpoints });
+    const c = client({ endpoint: clientEndpoints });
     expect((await c.request("hello")).map(String)).toEqual(["hello"]);
     expect((await c.request(["a", Buffer.from("b"), new Uint8Array([0x63])])).map(String)).toEqual(["a", "b", "c"]);
     expect(c.stats()).toMatchObject({ requests: 2, replies: 2, failovers: 0, endpoint: clientEndpoints[0] });
@@ -63,7 +63,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
         return [`got:${body}`, "2nd"];
       },
     });
-    const c = client({ endpoints: clientEndpoints, timeout: 2000 });
+    const c = client({ endpoint: clientEndpoints, timeout: 2000 });
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => c.request(String(i))));
     expect(replies.map((r) => r.map(String))).toEqual(Array.from({ length: 20 }, (_, i) => [`got:${i}`, "2nd"]));
   });
@@ -96,7 +96,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     dealer.connect(clientEndpoints[0]);
     await dealer.send("no delimiter");
     await waitFor(() => primary.stats().malformed === 1, { timeout: 5000 });
-    const c = client({ endpoints: clientEndpoints, timeout: 200 });
+    const c = client({ endpoint: clientEndpoints, timeout: 200 });
     expect((await c.request("x")).map(String)).toEqual(["ok"]); // the first send failed in the handler; a retry got through
     expect(drops).toEqual(["malformed", "handler-error"]);
     expect(primary.stats().handlerErrors).toBe(1);
@@ -104,7 +104,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
 
   it("fails over to the backup when the active server goes away, and every reply matches its request", async () => {
     const { primary, backup, clientEndpoints } = await runningPair();
-    const c = client({ endpoints: clientEndpoints });
+    const c = client({ endpoint: clientEndpoints });
     const failovers: FailoverEvent[] = [];
     c.on("failover", (e) => failovers.push(e));
     for (let i = 0; i < 5; i++) expect((await c.request(`a${i}`)).map(String)).toEqual([`a${i}`]);
@@ -125,7 +125,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
         return `${body}#${n}`;
       },
     });
-    const c = client({ endpoints: clientEndpoints });
+    const c = client({ endpoint: clientEndpoints });
     const first = String((await c.request("slow"))[0]);
     expect(first).toMatch(/^slow#\d+$/);
     for (let i = 0; i < 10; i++) expect(String((await c.request(`next${i}`))[0])).toMatch(new RegExp(`^next${i}#\\d+$`));
@@ -138,7 +138,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     const l = await layout();
     const backup = server(l.backup);
     await backup.start();
-    const c = client({ endpoints: l.clientEndpoints });
+    const c = client({ endpoint: l.clientEndpoints });
     let answered = false;
     const pending = c.request("hello").then((r) => {
       answered = true;
@@ -158,10 +158,10 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
 
   it("aborts, times out and closes pending and queued requests", async () => {
     const [nobody1, nobody2] = await endpoints(2);
-    const c = client({ endpoints: [nobody1!, nobody2!] });
+    const c = client({ endpoint: [nobody1!, nobody2!] });
     await c.start();
     await expect(c.request("x", { signal: AbortSignal.timeout(3 * HB) })).rejects.toBeInstanceOf(AbortError);
-    await expect(c.request("x", { timeout: 3 * HB })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(c.request("x", { deadline: 3 * HB })).rejects.toBeInstanceOf(TimeoutError);
     const aborted = new AbortController();
     aborted.abort();
     await expect(c.request("x", { signal: aborted.signal })).rejects.toBeInstanceOf(AbortError);
@@ -170,7 +170,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     // A queued request's signal and deadline run from the call, not from its turn.
     const queuedAbort = new AbortController();
     const queuedAborted = c.request("queued, aborted", { signal: queuedAbort.signal });
-    const queuedTimedOut = c.request("queued, deadline", { timeout: HB / 2 });
+    const queuedTimedOut = c.request("queued, deadline", { deadline: HB / 2 });
     queuedAbort.abort();
     await expect(queuedAborted).rejects.toBeInstanceOf(AbortError);
     await expect(queuedTimedOut).rejects.toBeInstanceOf(TimeoutError);
@@ -179,7 +179,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     await expect(pending).rejects.toBeInstanceOf(ClosedError);
     await expect(queued).rejects.toBeInstanceOf(ClosedError);
     await expect(c.request("late")).rejects.toBeInstanceOf(ClosedError);
-    expect(c.stats()).toMatchObject({ replies: 0, failed: 7 });
+    expect(c.stats()).toMatchObject({ replies: 0, failures: 7 });
     expect(c.stats().failovers).toBeGreaterThan(0);
   });
 
@@ -193,7 +193,7 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     await Promise.all([primary.start(), backup.start()]);
     await waitFor(() => primary.state === "ACTIVE", { timeout: 5000 });
     const c = client({
-      endpoints: l.clientEndpoints,
+      endpoint: l.clientEndpoints,
       curve: [
         { serverKey: pk.publicKey, ...ck },
         { serverKey: bk.publicKey, ...ck },
@@ -202,13 +202,15 @@ describe("BinaryStarServer + BinaryStarClient (real sockets)", () => {
     expect((await c.request("secret")).map(String)).toEqual(["secret"]);
   });
 
-  it("validates options", () => {
-    expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1"] as unknown as [string, string] })).toThrow(InvalidOptionError);
-    expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], voteInterval: 0 })).toThrow(InvalidOptionError);
-    expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], curve: { serverKey: "short", publicKey: "x", secretKey: "y" } })).toThrow(InvalidOptionError);
-    const c = new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"] });
+  it("validates options", async () => {
+    expect(() => new BinaryStarClient({ endpoint: ["tcp://a:1"] as unknown as [string, string] })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"], voteInterval: 0 })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"], curve: { serverKey: "short", publicKey: "x", secretKey: "y" } })).toThrow(InvalidOptionError);
+    expect(() => new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"] } as never)).toThrow(/endpoints was renamed endpoint/);
+    const c = new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"] });
+    await expect(c.request("x", { timeout: 100 } as never)).rejects.toThrow(/timeout was renamed deadline/);
     expect(c.timings).toEqual({ timeout: 1000, settleDelay: 2000, voteInterval: 250 });
-    expect(new BinaryStarClient({ endpoints: ["tcp://a:1", "tcp://b:1"], heartbeatInterval: 100 }).timings).toEqual({ timeout: 100, settleDelay: 200, voteInterval: 25 });
+    expect(new BinaryStarClient({ endpoint: ["tcp://a:1", "tcp://b:1"], heartbeatInterval: 100 }).timings).toEqual({ timeout: 100, settleDelay: 200, voteInterval: 25 });
   });
 });
 
@@ -226,7 +228,7 @@ describe("BinaryStarServer: empty replies, bind errors, close", () => {
     const req = rawReq(clientEndpoints[0]);
     await req.send("x");
     expect(await req.receive()).toEqual([Buffer.alloc(0)]);
-    const c = client({ endpoints: clientEndpoints, timeout: 2000 });
+    const c = client({ endpoint: clientEndpoints, timeout: 2000 });
     expect(await c.request("y")).toEqual([Buffer.alloc(0)]);
     expect(await c.request("z")).toEqual([Buffer.alloc(0)]);
     expect(primary.stats()).toMatchObject({ replies: 3, dropped: 0, handlerErrors: 0 });

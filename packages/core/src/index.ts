@@ -37,3 +37,8 @@ export * from "./machines/worker-link.js";
 export * from "./machines/worker-link-types.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";
+export * from "./machines/retry-plan.js";
+export * from "./machines/failover-plan.js";
+export * from "./machines/request-client-types.js";
+export * from "./machines/request-client.js";
+export * from "./io/request-client.js";

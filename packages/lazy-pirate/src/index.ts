@@ -8,20 +8,16 @@
  *
  * @packageDocumentation
  */
-export { type Attempt, AttemptSchedule, type AttemptScheduleOptions, EndpointRotation, FAILOVER_POLICIES, type FailoverPolicy } from "./attempts.js";
 export {
-  type ClientDropEvent,
-  type FailoverEvent,
-  type GiveUpEvent,
   LAZY_PIRATE_DEFAULTS,
   LazyPirateClient,
   type LazyPirateClientEvents,
   type LazyPirateClientOptions,
   type LazyPirateClientStats,
-  type ReconnectEvent,
   type RequestOptions,
-  type RetryEvent,
 } from "./client.js";
+/** Re-exported from `@zmq-reliable/core`: the payloads of the client's events and its failover policies. */
+export type { ClientDropEvent, FailoverEvent, FailoverPolicy, GiveUpEvent, ReconnectEvent, RetryEvent } from "@zmq-reliable/core";
 export { type FaultDecision, type FaultOptions, FaultPlan } from "./faults.js";
 /** Re-exported from `@zmq-reliable/core` (seeds {@link FaultPlan}). */
 export { seededRandom } from "@zmq-reliable/core";

@@ -15,7 +15,7 @@ afterEach(closeAll);
 
 describe("LazyPirateClient basics", () => {
   it("exports the reference defaults", () => {
-    expect(LAZY_PIRATE_DEFAULTS).toMatchObject({ timeout: 2500, retries: 3, concurrency: 1 });
+    expect(LAZY_PIRATE_DEFAULTS).toMatchObject({ timeout: 2500, attempts: 3, concurrency: 1 });
   });
 
   it("round-trips multi-frame requests and replies, reusing one socket while all goes well", async () => {
@@ -41,14 +41,15 @@ describe("LazyPirateClient basics", () => {
     const s = await server({ curve: { secretKey: serverKeys.secretKey } });
     const c = client({ endpoint: s.endpoint, curve: { serverKey: serverKeys.publicKey, ...curveKeyPair() } });
     expect(text(await c.request(["secret", "stuff"]))).toEqual(["secret", "stuff"]);
-    const wrong = client({ endpoint: s.endpoint, timeout: 100, retries: 2, curve: { serverKey: curveKeyPair().publicKey, ...curveKeyPair() } });
+    const wrong = client({ endpoint: s.endpoint, timeout: 100, attempts: 2, curve: { serverKey: curveKeyPair().publicKey, ...curveKeyPair() } });
     await expect(wrong.request("x")).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE", attempts: 2 });
     expect(s.stats().requests).toBe(1);
   });
 
   it("validates options and requests", async () => {
     expect(() => new LazyPirateClient({ endpoint: [] })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", retries: 0 })).toThrow(/retries/);
+    expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", attempts: 0 })).toThrow(/attempts/);
+    expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", retries: 3 } as never)).toThrow(/retries was renamed attempts/);
     expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", timeout: 0 })).toThrow(/timeout/);
     expect(() => new LazyPirateClient({ endpoint: "tcp://127.0.0.1:1", concurrency: 0 })).toThrow(/concurrency/);
     expect(
@@ -56,7 +57,8 @@ describe("LazyPirateClient basics", () => {
     ).toThrow(/curve/);
     const c = client({ endpoint: await deadEndpoint() });
     await expect(c.request([])).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
-    await expect(c.request("x", { retries: 0 })).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
+    await expect(c.request("x", { attempts: 0 })).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
+    await expect(c.request("x", { retries: 2 } as never)).rejects.toThrow(/retries was renamed attempts/);
     await expect(c.request("x", { timeout: -5 })).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
     const bad = client({ endpoint: "nonsense://x" });
     await expect(bad.request("x")).rejects.toMatchObject({ code: "ERR_SOCKET" });
@@ -65,9 +67,9 @@ describe("LazyPirateClient basics", () => {
 });
 
 describe("LazyPirateClient retries", () => {
-  it("no server at all: rejects after exactly `retries` attempts, in about retries × timeout", async () => {
+  it("no server at all: rejects after exactly `attempts` sends, in about attempts × timeout", async () => {
     const endpoint = await deadEndpoint();
-    const c = client({ endpoint, timeout: 100, retries: 3 });
+    const c = client({ endpoint, timeout: 100, attempts: 3 });
     const retries: RetryEvent[] = [];
     const reconnects: ReconnectEvent[] = [];
     const giveUps: GiveUpEvent[] = [];
@@ -82,9 +84,9 @@ describe("LazyPirateClient retries", () => {
     expect((error as Error).message).toContain(endpoint);
     expect(took).toBeGreaterThanOrEqual(290);
     expect(took).toBeLessThan(300 + 1500);
-    expect(retries.map((r) => [r.attempt, r.maxAttempts, r.reason])).toEqual([
-      [2, 3, "timeout"],
-      [3, 3, "timeout"],
+    expect(retries.map((r) => [r.attempt, r.reason, r.previous, r.endpoint])).toEqual([
+      [2, "timeout", endpoint, endpoint],
+      [3, "timeout", endpoint, endpoint],
     ]);
     expect(reconnects).toHaveLength(2);
     expect(giveUps).toHaveLength(1);
@@ -92,9 +94,9 @@ describe("LazyPirateClient retries", () => {
     expect(c.stats()).toMatchObject({ requests: 1, replies: 0, sends: 3, retries: 2, reconnects: 2, timeouts: 3, failures: 1, openSockets: 0, inFlight: 0 });
   });
 
-  it("a server that never answers receives exactly `retries` sends, each on a fresh socket", async () => {
+  it("a server that never answers receives exactly `attempts` sends, each on a fresh socket", async () => {
     const router = await rawRouter();
-    const c = client({ endpoint: router.endpoint, timeout: 80, retries: 4 });
+    const c = client({ endpoint: router.endpoint, timeout: 80, attempts: 4 });
     await expect(c.request(["q", "2"])).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE", attempts: 4 });
     await waitFor(() => router.received.length === 4);
     // Each send comes from a new REQ socket (new routing id), with the REQ envelope [id, ∅, body…].
@@ -103,10 +105,10 @@ describe("LazyPirateClient retries", () => {
     expect(c.stats().sends).toBe(4);
   });
 
-  it("per-call timeout and retries override the client's", async () => {
-    const c = client({ endpoint: await deadEndpoint(), timeout: 5000, retries: 5 });
+  it("per-call timeout and attempts override the client's", async () => {
+    const c = client({ endpoint: await deadEndpoint(), timeout: 5000, attempts: 5 });
     const start = performance.now();
-    await expect(c.request("x", { timeout: 60, retries: 2 })).rejects.toMatchObject({ attempts: 2 });
+    await expect(c.request("x", { timeout: 60, attempts: 2 })).rejects.toMatchObject({ attempts: 2 });
     expect(since(start)).toBeLessThan(2000);
   });
 
@@ -123,7 +125,7 @@ describe("LazyPirateClient retries", () => {
   it("a slow server's stale answer is discarded: the caller only ever gets the answer to its current attempt", async () => {
     // Request n is answered with "reply-n"; the first is answered 300 ms late, after the client's 100 ms timeout.
     const s = await server({ handler: (_frames, { request }) => `reply-${request}`, faults: { delay: (n) => (n === 1 ? 300 : 0) } });
-    const c = client({ endpoint: s.endpoint, timeout: 100, retries: 10 });
+    const c = client({ endpoint: s.endpoint, timeout: 100, attempts: 10 });
     const seen = [Number(text(await c.request("first"))[0]!.slice("reply-".length))];
     expect(seen[0]).toBeGreaterThanOrEqual(2); // never the stale reply-1
     await waitFor(() => s.stats().replies === s.stats().requests); // the stale reply-1 has now been sent, to a closed socket
@@ -152,7 +154,7 @@ describe("LazyPirateClient failover", () => {
   it("two endpoints, the first dead: every request is answered by the second", async () => {
     const dead = await deadEndpoint();
     const s = await server({ handler: () => "from-second" });
-    const c = client({ endpoint: [dead, s.endpoint], timeout: 300, retries: 2 });
+    const c = client({ endpoint: [dead, s.endpoint], timeout: 300, attempts: 2 });
     const failovers: string[] = [];
     c.on("failover", (e) => failovers.push(`${e.from} -> ${e.to}`));
     for (let i = 0; i < 5; i++) expect(text(await c.request(String(i)))).toEqual(["from-second"]);
@@ -165,14 +167,14 @@ describe("LazyPirateClient failover", () => {
   it("policy `first` always starts at the first endpoint and fails over for each request", async () => {
     const dead = await deadEndpoint();
     const s = await server();
-    const c = client({ endpoint: [dead, s.endpoint], timeout: 250, retries: 2, failover: "first" });
+    const c = client({ endpoint: [dead, s.endpoint], timeout: 250, attempts: 2, failover: "first" });
     for (let i = 0; i < 3; i++) expect(text(await c.request(String(i)))).toEqual([String(i)]);
     expect(c.stats()).toMatchObject({ replies: 3, failovers: 3 });
   });
 
   it("both dead: the error lists every endpoint tried, in order", async () => {
     const [a, b] = [await deadEndpoint(), await deadEndpoint()];
-    const c = client({ endpoint: [a, b], timeout: 50, retries: 3 });
+    const c = client({ endpoint: [a, b], timeout: 50, attempts: 3 });
     await expect(c.request("x")).rejects.toMatchObject({ attempts: 3, endpoints: [a, b, a] });
   });
 

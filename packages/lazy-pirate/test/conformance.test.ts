@@ -57,7 +57,7 @@ describe("LazyPirateClient against a raw zeromq Reply server", () => {
   it("recovers from a raw REP that stalls past the timeout (lpserver's 'CPU overload'), discarding the stale echo", async () => {
     // Sequence 3 stalls 300 ms the first time; the client (timeout 100 ms) closes, reopens and resends.
     const rep = await rawReplyEcho((seq, seen) => (seq === 3 && seen === 1 ? 300 : 0));
-    const c = client({ endpoint: rep.endpoint, timeout: 100, retries: 5, validate: (reply, request) => reply[0]!.equals(request[0]!) });
+    const c = client({ endpoint: rep.endpoint, timeout: 100, attempts: 5, validate: (reply, request) => reply[0]!.equals(request[0]!) });
     for (let sequence = 1; sequence <= 5; sequence++) {
       expect(text(await c.request(encodeSequence(sequence)))).toEqual([String(sequence)]);
     }

@@ -27,7 +27,7 @@ describe("server killed and restarted", () => {
     const endpoint = `tcp://127.0.0.1:${await reservePort()}`;
     const first = await startServer(endpoint, { HANG_ON: "3" });
     // 250 ms × 60 attempts = 15 s of patience: plenty for a node restart on a loaded machine.
-    const c = client({ endpoint, timeout: 250, retries: 60 });
+    const c = client({ endpoint, timeout: 250, attempts: 60 });
     for (const i of ["1", "2"]) expect(text(await c.request(i))).toEqual([i, `pid-${first.pid}`]);
 
     const pending = c.request("3");
@@ -44,7 +44,7 @@ describe("server killed and restarted", () => {
   it("SIGKILL in the middle of a stream from several callers: every call is answered correctly", async () => {
     const endpoint = `tcp://127.0.0.1:${await reservePort()}`;
     const first = await startServer(endpoint);
-    const c = client({ endpoint, timeout: 250, retries: 60, concurrency: 4 });
+    const c = client({ endpoint, timeout: 250, attempts: 60, concurrency: 4 });
     const answered = [0, 0, 0, 0];
     let stop = false;
     const caller = async (k: number) => {
@@ -70,7 +70,7 @@ describe("server killed and restarted", () => {
   it("a server process that crashes by fault injection (lpserver-style) and is restarted: the client carries on", async () => {
     const endpoint = `tcp://127.0.0.1:${await reservePort()}`;
     const first = await startServer(endpoint, { CRASH_AFTER: "2" });
-    const c = client({ endpoint, timeout: 250, retries: 60 });
+    const c = client({ endpoint, timeout: 250, attempts: 60 });
     for (const i of ["1", "2"]) expect(text(await c.request(i))).toEqual([i, `pid-${first.pid}`]);
     const pending = c.request("3");
     expect(await first.exited).toEqual({ code: 3, signal: null });
@@ -84,7 +84,7 @@ describe("process exit", () => {
   it("a server process exits by itself after close(), its last reply delivered", async () => {
     const endpoint = `tcp://127.0.0.1:${await reservePort()}`;
     const child = await startServer(endpoint, { CLOSE_AFTER: "2" });
-    const c = client({ endpoint, timeout: 5000, retries: 1 });
+    const c = client({ endpoint, timeout: 5000, attempts: 1 });
     expect(text(await c.request("1"))).toEqual(["1", `pid-${child.pid}`]);
     expect(text(await c.request("2"))).toEqual(["2", `pid-${child.pid}`]);
     const line = await child.waitForLine(/^closed /);

@@ -1,7 +1,4 @@
-import { Timer } from "@zmq-reliable/core";
-import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
-import { AttemptSchedule, EndpointRotation } from "../src/attempts.js";
 import { seededRandom } from "@zmq-reliable/core";
 import { FaultPlan } from "../src/faults.js";
 import { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "../src/protocol.js";
@@ -53,83 +50,6 @@ describe("protocol", () => {
     expect(isEcho([Buffer.from("1"), Buffer.from("x")], req)).toBe(true);
     expect(isEcho([Buffer.from("1")], req)).toBe(false);
     expect(isEcho([Buffer.from("2"), Buffer.from("x")], req)).toBe(false);
-  });
-});
-
-describe("attempt planning", () => {
-  it("one endpoint: retries=3 is three sends to the same endpoint, then give up after 3 × timeout", () => {
-    const clock = new FakeClock(1000);
-    const rotation = new EndpointRotation(["tcp://a:1"]);
-    const schedule = new AttemptSchedule(rotation, { attempts: 3, timeout: 2500 });
-    const sends: { attempt: number; at: number; endpoint: string; failover: boolean }[] = [];
-    let gaveUpAt = -1;
-    const timer = new Timer(clock, () => step());
-    const step = () => {
-      const a = schedule.next(clock.now());
-      if (!a) {
-        gaveUpAt = clock.now();
-        return;
-      }
-      sends.push({ attempt: a.attempt, at: clock.now(), endpoint: a.endpoint, failover: a.failover });
-      timer.at(a.deadline);
-    };
-    step();
-    while (clock.runNext());
-    expect(sends).toEqual([
-      { attempt: 1, at: 1000, endpoint: "tcp://a:1", failover: false },
-      { attempt: 2, at: 3500, endpoint: "tcp://a:1", failover: false },
-      { attempt: 3, at: 6000, endpoint: "tcp://a:1", failover: false },
-    ]);
-    expect(gaveUpAt - 1000).toBe(3 * 2500);
-    expect(schedule.attempts).toBe(3);
-    expect(schedule.exhausted).toBe(true);
-    expect(schedule.endpoints).toEqual(["tcp://a:1", "tcp://a:1", "tcp://a:1"]);
-  });
-
-  it("several endpoints: each retry moves to the next endpoint, wrapping around", () => {
-    const rotation = new EndpointRotation(["A", "B", "C"]);
-    const schedule = new AttemptSchedule(rotation, { attempts: 5, timeout: 10 });
-    const plan = Array.from({ length: 6 }, (_, i) => schedule.next(i * 10));
-    expect(plan.map((a) => a?.endpoint)).toEqual(["A", "B", "C", "A", "B", undefined]);
-    expect(plan.map((a) => a?.failover)).toEqual([false, true, true, true, true, undefined]);
-    expect(plan.map((a) => a?.previous)).toEqual([undefined, "A", "B", "C", "A", undefined]);
-    expect(plan[1]!.deadline).toBe(20);
-  });
-
-  it("sticky: the next request starts where the last answer came from", () => {
-    const rotation = new EndpointRotation(["A", "B"], "sticky");
-    const first = new AttemptSchedule(rotation, { attempts: 3, timeout: 10 });
-    expect(first.next(0)!.endpoint).toBe("A");
-    expect(first.next(10)!.endpoint).toBe("B");
-    first.answered();
-    const second = new AttemptSchedule(rotation, { attempts: 3, timeout: 10 });
-    expect(second.next(20)!.endpoint).toBe("B");
-    expect(second.next(30)!.endpoint).toBe("A");
-  });
-
-  it("first: every request starts at the first endpoint", () => {
-    const rotation = new EndpointRotation(["A", "B"], "first");
-    const first = new AttemptSchedule(rotation, { attempts: 2, timeout: 10 });
-    first.next(0);
-    first.next(10);
-    first.answered();
-    expect(new AttemptSchedule(rotation, { attempts: 2, timeout: 10 }).next(20)!.endpoint).toBe("A");
-  });
-
-  it("round-robin: successive requests start on successive endpoints", () => {
-    const rotation = new EndpointRotation(["A", "B", "C"], "round-robin");
-    const starts = Array.from({ length: 4 }, () => new AttemptSchedule(rotation, { attempts: 1, timeout: 10 }).next(0)!.endpoint);
-    expect(starts).toEqual(["A", "B", "C", "A"]);
-  });
-
-  it("rejects bad options", () => {
-    expect(() => new EndpointRotation([])).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    expect(() => new EndpointRotation([""])).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    expect(() => new EndpointRotation(["A"], "random" as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    const rotation = new EndpointRotation(["A"]);
-    expect(() => new AttemptSchedule(rotation, { attempts: 0, timeout: 10 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    expect(() => new AttemptSchedule(rotation, { attempts: 1.5, timeout: 10 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    expect(() => new AttemptSchedule(rotation, { attempts: 1, timeout: 0 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
   });
 });
 

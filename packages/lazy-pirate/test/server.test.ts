@@ -107,7 +107,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
         return frames;
       },
     });
-    const c = client({ endpoint: s.endpoint, timeout: 150, retries: 3 });
+    const c = client({ endpoint: s.endpoint, timeout: 150, attempts: 3 });
     await expect(c.request("bad")).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE", attempts: 3 });
     expect(text(await c.request("good"))).toEqual(["good"]);
     expect(s.stats()).toMatchObject({ handlerErrors: 3 });
@@ -122,7 +122,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     expect(await req.receive()).toEqual([Buffer.alloc(0)]);
     await req.send("y");
     expect(await req.receive()).toEqual([Buffer.alloc(0)]);
-    const c = client({ endpoint: s.endpoint, timeout: 2000, retries: 1 });
+    const c = client({ endpoint: s.endpoint, timeout: 2000, attempts: 1 });
     expect(await c.request("z")).toEqual([Buffer.alloc(0)]);
     expect(await c.request("w")).toEqual([Buffer.alloc(0)]);
     expect(s.stats()).toMatchObject({ handlerErrors: 0, replies: 4, dropped: 0 });
@@ -131,7 +131,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
   it("returning something that is not a frame is a handler error: no reply", async () => {
     let n = 0;
     const s = await server({ handler: () => (++n === 1 ? (null as never) : n === 2 ? ([1] as never) : "third time") });
-    const c = client({ endpoint: s.endpoint, timeout: 200, retries: 5 });
+    const c = client({ endpoint: s.endpoint, timeout: 200, attempts: 5 });
     expect(text(await c.request("x"))).toEqual(["third time"]);
     expect(s.stats()).toMatchObject({ handlerErrors: 2 });
   });
@@ -173,7 +173,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
       handlerTimeout: 1500,
       handler: (frames) => (++calls <= 2 ? new Promise<never>(() => {}) : frames),
     });
-    const c = client({ endpoint: s.endpoint, timeout: 100, retries: 3 });
+    const c = client({ endpoint: s.endpoint, timeout: 100, attempts: 3 });
     expect(text(await c.request("x"))).toEqual(["x"]);
     expect(c.stats()).toMatchObject({ retries: 2, timeouts: 2 });
     expect(s.stats().inFlight).toBe(2); // the two hung handlers still hold a slot each, until handlerTimeout
@@ -269,7 +269,7 @@ describe("LazyPirateServer fault injection", () => {
     const s = await server({ faults: { dropReply: 0.5, seed: 1234 } });
     const dropped: number[] = [];
     s.on("fault", (e) => dropped.push(e.request));
-    const c = client({ endpoint: s.endpoint, timeout: 100, retries: 20 });
+    const c = client({ endpoint: s.endpoint, timeout: 100, attempts: 20 });
     for (let i = 0; i < 5; i++) expect(text(await c.request(String(i)))).toEqual([String(i)]);
     expect(s.faultSeed).toBe(1234);
     // Replay the plan for as many requests as the server saw (a retry under load only adds requests).
@@ -283,7 +283,7 @@ describe("LazyPirateServer fault injection", () => {
     const s = await server({ faults: { crashAfter: 2 } });
     const endpoint = s.endpoint;
     const crashed = nextEvent(s, "fault", { timeout: 5000 });
-    const c = client({ endpoint, timeout: 100, retries: 50 });
+    const c = client({ endpoint, timeout: 100, attempts: 50 });
     expect(text(await c.request("1"))).toEqual(["1"]);
     expect(text(await c.request("2"))).toEqual(["2"]);
     const third = c.request("3");

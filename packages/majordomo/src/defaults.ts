@@ -18,8 +18,8 @@ export const MAJORDOMO_DEFAULTS = {
   liveness: 3,
   /** Client: milliseconds to wait for a reply per attempt (`mdcliapi.c`). */
   timeout: 2500,
-  /** Client: attempts in total per request (`mdcliapi.c`: 3 means 3 sends). */
-  retries: 3,
+  /** Client: sends in all per request, the first included (`mdcliapi.c`'s `retries`: 3 means 3 sends). */
+  attempts: 3,
   /**
    * Worker: back-off between reconnects, in ms: `initial` (`mdwrkapi.c`'s
    * `reconnect`) doubling up to `max`.
@@ -38,6 +38,6 @@ export const MAJORDOMO_DEFAULTS = {
   requestExpiry: 7500,
   /** Broker: workers a request may be handed to before it is dropped. */
   maxAttempts: 3,
-  /** Client: REQ sockets open at most, i.e. requests outstanding at once. */
-  maxSockets: 256,
+  /** Client: requests outstanding at once, each on its own REQ socket. */
+  concurrency: 256,
 } as const;

@@ -75,8 +75,6 @@ export type { RouterSend } from "./broker-dispatch-state.js";
 export type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
 export {
   MajordomoClient,
-  type ClientFailoverEvent,
-  type ClientRetryEvent,
   type MajordomoClientEvents,
   type MajordomoClientOptions,
   type MajordomoClientStats,

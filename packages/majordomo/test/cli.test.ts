@@ -51,7 +51,7 @@ describe("majordomo-broker", () => {
     const worker = new MajordomoWorker({ endpoint: endpoints[1]!, service: "echo", handler: (b) => b, heartbeatInterval: 50 });
     closers.push(() => worker.close());
     await worker.start();
-    const client = new MajordomoClient({ endpoint: endpoints[0]!, timeout: 300, retries: 10 });
+    const client = new MajordomoClient({ endpoint: endpoints[0]!, timeout: 300, attempts: 10 });
     closers.push(() => client.close());
     expect((await client.request("echo", "via-cli")).map(String)).toEqual(["via-cli"]);
     expect(child.stderr).toMatch(/D: \[mdp-broker\] recv .*"MDPC01"/);

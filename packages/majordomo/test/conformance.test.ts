@@ -169,7 +169,7 @@ describe("our client → raw broker", () => {
 
   it("sends [<id> | ∅ | MDPC01 | service | body…] and accepts the reply", async () => {
     const [router, endpoint] = await rawBroker();
-    const client = new MajordomoClient({ endpoint, timeout: 3000, retries: 1 });
+    const client = new MajordomoClient({ endpoint, timeout: 3000, attempts: 1 });
     closers.push(() => client.close());
     const pending = client.request("echo", ["one", Buffer.from([0, 1])]);
     const got = await recv(router);
@@ -180,7 +180,7 @@ describe("our client → raw broker", () => {
 
   it("asks mmi.service with the name as body", async () => {
     const [router, endpoint] = await rawBroker();
-    const client = new MajordomoClient({ endpoint, timeout: 3000, retries: 1 });
+    const client = new MajordomoClient({ endpoint, timeout: 3000, attempts: 1 });
     closers.push(() => client.close());
     const pending = client.serviceAvailable("echo");
     const got = await recv(router);
@@ -191,7 +191,7 @@ describe("our client → raw broker", () => {
 
   it("retries on a fresh socket (new identity); a late reply to the old one is never delivered", async () => {
     const [router, endpoint] = await rawBroker();
-    const client = new MajordomoClient({ endpoint, timeout: 150, retries: 3 });
+    const client = new MajordomoClient({ endpoint, timeout: 150, attempts: 3 });
     closers.push(() => client.close());
     const pending = client.request("echo", "x");
     const first = await recv(router);
@@ -211,7 +211,7 @@ describe("our client → raw broker", () => {
 
   it("rejects a reply for another service or without MDPC01 with ProtocolError", async () => {
     const [router, endpoint] = await rawBroker();
-    const client = new MajordomoClient({ endpoint, timeout: 3000, retries: 1 });
+    const client = new MajordomoClient({ endpoint, timeout: 3000, attempts: 1 });
     closers.push(() => client.close());
     const wrongService = client.request("echo", "x");
     let got = await recv(router);

@@ -27,8 +27,8 @@ async function inProcessBroker(): Promise<MajordomoBroker> {
   return broker;
 }
 
-function client(endpoint: string, timeout: number, retries: number): MajordomoClient {
-  const c = new MajordomoClient({ endpoint, timeout, retries });
+function client(endpoint: string, timeout: number, attempts: number): MajordomoClient {
+  const c = new MajordomoClient({ endpoint, timeout, attempts });
   closers.push(() => c.close());
   return c;
 }
@@ -49,7 +49,7 @@ describe("worker faults", () => {
   it("a worker killed mid-request: another worker serves it and the client gets exactly one reply", async () => {
     const broker = await inProcessBroker();
     const workers = [await startWorker(broker, "A", 1000), await startWorker(broker, "B", 1000)];
-    // retries: 1 — recovery must come from the broker's re-dispatch, not from a client retry
+    // attempts: 1 — recovery must come from the broker's re-dispatch, not from a client retry
     const c = client(broker.endpoint, 10_000, 1);
     const pending = c.request("job", "payload");
     const victim = await firstToSay(workers, /^got payload$/);
@@ -113,7 +113,7 @@ describe("broker faults", () => {
     let broker = await startBroker();
     const workers = [spawnNode(WORKER, [endpoint, "echo", "W1", "0", String(HB)]), spawnNode(WORKER, [endpoint, "echo", "W2", "0", String(HB)])];
     const c = client(endpoint, 300, 30);
-    await waitFor(() => c.serviceAvailable("echo", { retries: 1 }).catch(() => false), { timeout: 10_000, interval: 50 });
+    await waitFor(() => c.serviceAvailable("echo", { attempts: 1 }).catch(() => false), { timeout: 10_000, interval: 50 });
     expect((await c.request("echo", "before")).map(String).slice(1)).toEqual(["before"]);
 
     await broker.kill();
@@ -125,7 +125,7 @@ describe("broker faults", () => {
     const restartedAt = performance.now();
     // each worker opens a fresh socket and says READY again
     await waitFor(
-      () => workers.every((w, i) => w.lines.filter((l) => l.startsWith("ready ")).length > connectsBefore[i]!) && c.serviceAvailable("echo", { retries: 1 }).catch(() => false),
+      () => workers.every((w, i) => w.lines.filter((l) => l.startsWith("ready ")).length > connectsBefore[i]!) && c.serviceAvailable("echo", { attempts: 1 }).catch(() => false),
       { timeout: 10_000, interval: 20 },
     );
     const reRegisteredIn = performance.now() - restartedAt;

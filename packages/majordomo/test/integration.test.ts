@@ -44,8 +44,8 @@ async function worker(b: MajordomoBroker, service: string, handler: MajordomoHan
   return w;
 }
 
-function client(endpoint: string | string[], options: { timeout?: number; retries?: number; maxSockets?: number } = {}) {
-  return track(new MajordomoClient({ endpoint, timeout: 2000, retries: 1, ...options }));
+function client(endpoint: string | string[], options: { timeout?: number; attempts?: number; concurrency?: number } = {}) {
+  return track(new MajordomoClient({ endpoint, timeout: 2000, attempts: 1, ...options }));
 }
 
 const text = (frames: Buffer[]) => frames.map(String);
@@ -73,7 +73,7 @@ describe("broker + client + worker over TCP", () => {
         return [`w${i}`, ...body];
       });
     }
-    const c = client(b.endpoint, { maxSockets: 64 });
+    const c = client(b.endpoint, { concurrency: 64 });
     const n = 400;
     const replies = await Promise.all(Array.from({ length: n }, (_, i) => c.request("tag", [`req-${i}`, String(i)])));
     replies.forEach((r, i) => {
@@ -81,17 +81,17 @@ describe("broker + client + worker over TCP", () => {
     });
     const stats = c.stats();
     expect(stats).toMatchObject({ requests: n, replies: n, timeouts: 0 });
-    expect(stats.socketsCreated).toBeLessThanOrEqual(64);
+    expect(stats.socketsOpened).toBeLessThanOrEqual(64);
     expect(b.stats()).toMatchObject({ replies: n, dropped: 0 });
   });
 
-  it("waits for a free socket when maxSockets are all busy", async () => {
+  it("waits for a free socket when `concurrency` sockets are all busy", async () => {
     const b = await broker();
     await worker(b, "slow", async (body) => (await delay(20), body));
-    const c = client(b.endpoint, { maxSockets: 2 });
+    const c = client(b.endpoint, { concurrency: 2 });
     const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => c.request("slow", String(i))));
     expect(replies.map((r) => String(r[0]))).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
-    expect(c.stats().socketsCreated).toBe(2);
+    expect(c.stats().socketsOpened).toBe(2);
   });
 
   it("retries a timed-out attempt on a fresh socket; the late reply never reaches anyone", async () => {
@@ -103,11 +103,11 @@ describe("broker + client + worker over TCP", () => {
     };
     await worker(b, "flaky", handler);
     await worker(b, "flaky", handler);
-    const c = client(b.endpoint, { timeout: 200, retries: 3 });
+    const c = client(b.endpoint, { timeout: 200, attempts: 3 });
     const retried = nextEvent(c, "retry", { timeout: 5000 });
     const reply = await c.request("flaky", "x");
     expect(text(reply)).toEqual(["call-2", "x"]);
-    expect((await retried)[0]).toMatchObject({ service: "flaky", attempt: 1 });
+    expect((await retried)[0]).toMatchObject({ attempt: 2, reason: "timeout", endpoint: b.endpoints[0], previous: b.endpoints[0] });
     // the first worker answers later; the broker forwards it to a socket that no longer exists
     await waitFor(() => b.stats().replies === 2, { timeout: 5000 });
     expect(text(await c.request("flaky", "y"))).toEqual(["call-3", "y"]);
@@ -116,7 +116,7 @@ describe("broker + client + worker over TCP", () => {
 
   it("fails with ServiceUnavailableError after the last attempt; the broker expires the queued copies", async () => {
     const b = await broker({ requestExpiry: 100 });
-    const c = client(b.endpoint, { timeout: 150, retries: 2 });
+    const c = client(b.endpoint, { timeout: 150, attempts: 2 });
     const error = await c.request("ghost", "x").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error).toMatchObject({ attempts: 2, code: "ERR_SERVICE_UNAVAILABLE" });
@@ -136,10 +136,10 @@ describe("broker + client + worker over TCP", () => {
     const deadPort = await reservePort(); // nothing listens here
     const b = await broker();
     await worker(b, "echo", echo);
-    const c = client([`tcp://127.0.0.1:${deadPort}`, b.endpoint], { timeout: 200, retries: 2 });
+    const c = client([`tcp://127.0.0.1:${deadPort}`, b.endpoint], { timeout: 200, attempts: 2 });
     const failover = nextEvent(c, "failover", { timeout: 5000 });
     expect(text(await c.request("echo", "x"))).toEqual(["x"]);
-    expect((await failover)[0]).toEqual({ from: `tcp://127.0.0.1:${deadPort}`, to: b.endpoint });
+    expect((await failover)[0]).toMatchObject({ from: `tcp://127.0.0.1:${deadPort}`, to: b.endpoint, reason: "timeout" });
     expect(c.endpoint).toBe(b.endpoint);
     expect(text(await c.request("echo", "y"))).toEqual(["y"]);
     expect(c.stats()).toMatchObject({ failovers: 1, timeouts: 1 });
@@ -154,13 +154,13 @@ describe("broker + client + worker over TCP", () => {
     await delay(50);
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(AbortError);
-    expect(c.stats()).toMatchObject({ aborted: 1, socketsOpen: 0 });
+    expect(c.stats()).toMatchObject({ aborted: 1, openSockets: 0 });
     await expect(c.request("never", "x", { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
   });
 
   it("rejects pending and later calls with ClosedError when the client closes", async () => {
     const b = await broker();
-    const c = new MajordomoClient({ endpoint: b.endpoint, timeout: 10_000, maxSockets: 1 });
+    const c = new MajordomoClient({ endpoint: b.endpoint, timeout: 10_000, concurrency: 1 });
     const first = c.request("ghost", "1");
     const second = c.request("ghost", "2"); // waits for the only socket
     await delay(20);
@@ -176,6 +176,9 @@ describe("broker + client + worker over TCP", () => {
     const c = client("tcp://127.0.0.1:1");
     await expect(c.request("", "x")).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
     await expect(c.request("echo", [])).rejects.toMatchObject({ code: "ERR_INVALID_OPTION" });
+    await expect(c.request("echo", "x", { retries: 2 } as never)).rejects.toThrow(/retries was renamed attempts/);
+    expect(() => new MajordomoClient({ endpoint: "tcp://127.0.0.1:1", retries: 3 } as never)).toThrow(/retries was renamed attempts/);
+    expect(() => new MajordomoClient({ endpoint: "tcp://127.0.0.1:1", maxSockets: 3 } as never)).toThrow(/maxSockets was renamed concurrency/);
     expect(ProtocolError).toBeDefined();
   });
 
@@ -192,7 +195,7 @@ describe("broker + client + worker over TCP", () => {
     let admit = false;
     const b = await broker({ admission: { admit: () => admit } });
     await worker(b, "echo", echo);
-    const c = client(b.endpoint, { timeout: 150, retries: 5 });
+    const c = client(b.endpoint, { timeout: 150, attempts: 5 });
     c.once("retry", () => {
       admit = true;
     });

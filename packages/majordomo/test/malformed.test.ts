@@ -26,7 +26,7 @@ beforeAll(async () => {
   const ready = nextEvent(broker, "ready", { timeout: 5000 });
   await worker.start();
   await ready;
-  client = new MajordomoClient({ endpoint: broker.endpoint, timeout: 3000, retries: 1 });
+  client = new MajordomoClient({ endpoint: broker.endpoint, timeout: 3000, attempts: 1 });
 });
 
 afterAll(async () => {

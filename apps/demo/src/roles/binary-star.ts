@@ -20,7 +20,7 @@ export async function bstarServer(name: string, args: RoleArgs): Promise<void> {
 /** A Binary Star client. Args: endpoints (primary,backup), heartbeat. */
 export async function bstarClient(name: string, args: RoleArgs): Promise<void> {
   const [primary, backup] = args.endpoints!.split(",") as [string, string];
-  const client = new BinaryStarClient({ endpoints: [primary, backup], heartbeatInterval: num(args, "heartbeat", 250) });
+  const client = new BinaryStarClient({ endpoint: [primary, backup], heartbeatInterval: num(args, "heartbeat", 250) });
   await client.start();
   report({ kind: "up", name });
   await runClient(name, (l) => client.on("retry", l), (id) => client.request(String(id), { signal: AbortSignal.timeout(10_000) }));

@@ -1,7 +1,8 @@
 /**
- * The client's failover schedule, as a pure planner: when to send, to which
- * server, when to give up on it. {@link BinaryStarClient} performs the
- * actions with real sockets; tests drive the planner with plain numbers.
+ * The Binary Star client's failover schedule, as a pure planner: when to
+ * send, to which server, when to give up on it. {@link VotingPolicy} adapts
+ * it to the request client's {@link RetryPolicy}; the request client performs
+ * the steps with real sockets; tests drive the planner with plain numbers.
  *
  * ## Why it beats the reference client
  *
@@ -41,6 +42,8 @@
  * @module
  */
 
+import type { PlanStep, RetryPlan, RetryPolicy, RetryReason } from "./retry-plan.js";
+
 /** Which of the two endpoints: 0 is the primary's, 1 the backup's. */
 export type ServerIndex = 0 | 1;
 
@@ -63,7 +66,7 @@ export interface FailoverTimings {
 export type FailoverReason = "timeout" | "unreachable" | "settle";
 
 /** Send the request to `server`. */
-export interface SendAction {
+export interface VoteSendAction {
   /** Discriminant. */
   type: "send";
   /** Where to send. */
@@ -93,7 +96,7 @@ export interface FailoverAction {
 }
 
 /** What the client should do; see {@link FailoverPlan}. */
-export type PlanAction = SendAction | FailoverAction;
+export type PlanAction = VoteSendAction | FailoverAction;
 
 /**
  * The failover schedule of one request. Call {@link FailoverPlan.begin} once,
@@ -198,9 +201,92 @@ export class FailoverPlan {
     return [{ type: "failover", from, to: this.target, reason, window: this.windowNo }, this.vote(now)];
   }
 
-  private vote(now: number): SendAction {
+  private vote(now: number): VoteSendAction {
     this.lastVoteAt = now;
     this.nextVoteAt = now + this.timings.voteInterval;
     return { type: "send", server: this.target, vote: true, window: this.windowNo };
+  }
+}
+
+/**
+ * The Binary Star client's {@link RetryPolicy}: two endpoints, each call
+ * planned by a {@link FailoverPlan} starting at the server that answered
+ * last. A call never gives up (it ends by a reply, its signal or its deadline).
+ */
+export class VotingPolicy implements RetryPolicy {
+  /** The two endpoints, `[primary, backup]`. */
+  readonly endpoints: readonly [string, string];
+  private server: ServerIndex = 0;
+
+  /**
+   * @param endpoints - `[primary, backup]`.
+   * @param timings - the planner's timings.
+   */
+  constructor(
+    endpoints: readonly [string, string],
+    readonly timings: Readonly<FailoverTimings>,
+  ) {
+    this.endpoints = [endpoints[0], endpoints[1]];
+  }
+
+  /** The server the next call goes to first: the one that answered last. */
+  get current(): ServerIndex {
+    return this.server;
+  }
+
+  /** A plan for one call (per-call limits do not apply: the timings do). */
+  plan(): RetryPlan {
+    return new VotingPlan(new FailoverPlan(this.timings, this.server), (server) => (this.server = server));
+  }
+}
+
+class VotingPlan implements RetryPlan {
+  private reason: RetryReason | undefined;
+
+  constructor(
+    private readonly plan: FailoverPlan,
+    private readonly onAnswer: (server: ServerIndex) => void,
+  ) {}
+
+  get first(): number {
+    return this.plan.server;
+  }
+
+  begin(now: number, reachable: boolean): PlanStep[] {
+    return this.steps(this.plan.begin(now, reachable));
+  }
+
+  wake(now: number): PlanStep[] {
+    return this.steps(this.plan.wake(now));
+  }
+
+  failed(endpoint: number, _group: number, reason: "send-failed" | "unreachable", now: number): PlanStep[] {
+    return reason === "unreachable" ? this.steps(this.plan.unreachable(endpoint as ServerIndex, now)) : [];
+  }
+
+  answered(endpoint: number): void {
+    this.onAnswer(endpoint as ServerIndex);
+  }
+
+  wakeAt(): number {
+    return this.plan.wakeAt;
+  }
+
+  private steps(actions: PlanAction[]): PlanStep[] {
+    const steps: PlanStep[] = [];
+    for (const action of actions) {
+      if (action.type === "failover") {
+        if (action.reason === "timeout") steps.push({ type: "timeout" });
+        steps.push({ type: "failover", from: action.from, to: action.to, reason: action.reason });
+        // Keep the sockets of this window and the previous one: a late reply there still counts.
+        steps.push({ type: "retire", before: action.window - 1 });
+        this.reason = action.reason;
+      } else {
+        const reason = action.vote ? (this.reason ?? "vote") : undefined;
+        this.reason = undefined;
+        steps.push({ type: "send", endpoint: action.server, reuse: !action.vote, group: action.window, reason });
+      }
+    }
+    return steps;
   }
 }
