@@ -14,6 +14,7 @@
 export * from "./pure/abort.js";
 export * from "./pure/admission.js";
 export * from "./pure/backoff.js";
+export * from "./pure/cli-flags.js";
 export * from "./pure/clock.js";
 export * from "./pure/collections.js";
 export * from "./pure/errors.js";
@@ -24,6 +25,7 @@ export * from "./pure/logger.js";
 export * from "./pure/machine.js";
 export * from "./pure/random.js";
 export * from "./io/channel.js";
+export * from "./io/cli.js";
 export * from "./io/driver.js";
 export * from "./io/endpoints.js";
 export * from "./io/lifecycle.js";
