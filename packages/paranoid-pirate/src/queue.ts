@@ -12,6 +12,7 @@ import {
   type CurveServerOptions,
   describeFrame,
   type Logger,
+  NotStartedError,
   systemClock,
   taggedLogger,
   Timer,
@@ -153,6 +154,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   private receiver: GatedReceiver | undefined;
   private frontendAddress: string | undefined;
   private backendAddress: string | undefined;
+  private bound: { frontend: string; backend: string } | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -175,6 +177,17 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   /** The endpoint workers connect to, once started. */
   get backendEndpoint(): string | undefined {
     return this.backendAddress;
+  }
+
+  /**
+   * Both endpoints as bound (the sockets' `lastEndpoint`: `tcp://0.0.0.0:5555`
+   * for `tcp://*:5555`), for logs and start lines.
+   *
+   * @throws `NotStartedError` before {@link ParanoidPirateQueue.start} succeeded.
+   */
+  get boundEndpoints(): { frontend: string; backend: string } {
+    if (!this.bound) throw new NotStartedError("ParanoidPirateQueue.boundEndpoints is known after start()");
+    return { ...this.bound };
   }
 
   /** Routing ids of ready workers, least recently used first. */
@@ -217,6 +230,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
     try {
       this.frontendAddress = await bindEphemeral(this.frontend.socket, this.options.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend);
       this.backendAddress = await bindEphemeral(this.backend.socket, this.options.backend ?? PARANOID_PIRATE_DEFAULTS.backend);
+      this.bound = { frontend: this.frontend.socket.lastEndpoint ?? this.frontendAddress, backend: this.backend.socket.lastEndpoint ?? this.backendAddress };
     } catch (err) {
       await Promise.all([this.frontend.close(), this.backend.close()]);
       throw err;

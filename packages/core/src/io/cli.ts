@@ -183,9 +183,8 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
     await role.start();
   } catch (err) {
     if (stopping) return;
-    stopping = true;
+    // A failed start() has released what it took (the lifecycle contract): exit with the one line.
     say(`cannot start: ${failureLine(err)}`);
-    await role.close().catch(() => {});
     process.exit(1);
   }
   if (stopping) return;
