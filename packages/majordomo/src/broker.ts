@@ -9,6 +9,7 @@ import {
   Channel,
   ClosedError,
   InvalidOptionError,
+  NotStartedError,
   SocketError,
   Timer,
   TypedEmitter,
@@ -121,6 +122,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   private readonly timer: Timer;
   private channel: Channel<zmq.Router> | undefined;
   private bound: string[] = [];
+  private boundAs: string[] = [];
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   /** While closing: sends to wait for before the socket closes. */
@@ -159,6 +161,17 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     return [...this.bound];
   }
 
+  /**
+   * The endpoints as bound (the socket's `lastEndpoint` after each bind:
+   * `tcp://0.0.0.0:5555` for `tcp://*:5555`), for logs and start lines.
+   *
+   * @throws `NotStartedError` before {@link MajordomoBroker.start} succeeded.
+   */
+  get boundEndpoints(): string[] {
+    if (!this.channel) throw new NotStartedError("MajordomoBroker.boundEndpoints is known after start()");
+    return [...this.boundAs];
+  }
+
   /** Whether {@link MajordomoBroker.start} succeeded and {@link MajordomoBroker.close} was not called. */
   get running(): boolean {
     return this.channel !== undefined && this.closing === undefined;
@@ -182,10 +195,14 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     if (o.receiveHighWaterMark !== undefined) socketOptions.receiveHighWaterMark = o.receiveHighWaterMark;
     const socket = createSocket("router", socketOptions);
     try {
-      for (const endpoint of this.requested) this.bound.push(await bindEphemeral(socket, endpoint));
+      for (const endpoint of this.requested) {
+        this.bound.push(await bindEphemeral(socket, endpoint));
+        this.boundAs.push(socket.lastEndpoint ?? endpoint);
+      }
     } catch (err) {
       closeSocket(socket);
       this.bound = [];
+      this.boundAs = [];
       this.starting = undefined;
       throw err;
     }
