@@ -19,6 +19,7 @@ import {
   TypedEmitter,
   ClosedError,
   InvalidOptionError,
+  NotStartedError,
   ProtocolError,
   bindEphemeral,
   checkNumber,
@@ -199,7 +200,8 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   private peerExpiry = Number.POSITIVE_INFINITY;
   private pub: Channel | undefined;
   private sub: Channel | undefined;
-  private boundEndpoint: string | undefined;
+  private address: string | undefined;
+  private bound: string | undefined;
   private phase: "new" | "starting" | "running" | "closed" = "new";
   private fatalReason: BinaryStarFatalReason | undefined;
   private closing: Promise<void> | undefined;
@@ -240,7 +242,18 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
 
   /** The endpoint the state PUB is bound to (with the real port), once started. */
   get endpoint(): string | undefined {
-    return this.boundEndpoint;
+    return this.address;
+  }
+
+  /**
+   * The state PUB's endpoint as bound (its `lastEndpoint`: `tcp://0.0.0.0:5003`
+   * for `tcp://*:5003`), for logs and start lines.
+   *
+   * @throws `NotStartedError` before {@link BinaryStar.start} bound it.
+   */
+  get boundEndpoint(): string {
+    if (this.bound === undefined) throw new NotStartedError("BinaryStar.boundEndpoint is known after start()");
+    return this.bound;
   }
 
   /**
@@ -271,7 +284,8 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     this.pub = pub;
     this.sub = sub;
     try {
-      this.boundEndpoint = await bindEphemeral(pub.socket, this.options.local);
+      this.address = await bindEphemeral(pub.socket, this.options.local);
+      this.bound = pub.socket.lastEndpoint ?? this.address;
       sub.socket.subscribe();
       sub.socket.connect(this.options.remote);
     } catch (err) {
@@ -286,7 +300,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     this.peerExpiry = this.clock.now() + this.peerTimeout;
     sub.listen((message) => this.onStateMessage(message));
     pub.listen((message) => this.onSubscription(message));
-    this.log.info?.(`started as ${this.current}: state on ${this.boundEndpoint}, peer at ${this.options.remote}, heartbeat ${this.heartbeatInterval} ms`);
+    this.log.info?.(`started as ${this.current}: state on ${this.address}, peer at ${this.options.remote}, heartbeat ${this.heartbeatInterval} ms`);
     this.heartbeat();
   }
 

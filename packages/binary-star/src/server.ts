@@ -8,6 +8,7 @@ import {
   Channel,
   ClosedError,
   EMPTY,
+  NotStartedError,
   type Frame,
   type Logger,
   TypedEmitter,
@@ -134,7 +135,8 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
   private readonly drainTimeout: number;
   private readonly log: Logger;
   private frontend: Channel | undefined;
-  private boundEndpoint: string | undefined;
+  private address: string | undefined;
+  private bound: string | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
   private readonly pending = new Set<Promise<void>>();
@@ -157,7 +159,18 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
 
   /** The frontend's bound endpoint (with the real port), once started. */
   get endpoint(): string | undefined {
-    return this.boundEndpoint;
+    return this.address;
+  }
+
+  /**
+   * The frontend's endpoint as bound (its `lastEndpoint`: `tcp://0.0.0.0:5001`
+   * for `tcp://*:5001`), for logs and start lines.
+   *
+   * @throws `NotStartedError` before {@link BinaryStarServer.start} bound it.
+   */
+  get boundEndpoint(): string {
+    if (this.bound === undefined) throw new NotStartedError("BinaryStarServer.boundEndpoint is known after start()");
+    return this.bound;
   }
 
   /** The node's current state. */
@@ -181,7 +194,8 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
     });
     this.frontend = frontend;
     try {
-      this.boundEndpoint = await bindEphemeral(frontend.socket, this.options.frontend);
+      this.address = await bindEphemeral(frontend.socket, this.options.frontend);
+      this.bound = frontend.socket.lastEndpoint ?? this.address;
     } catch (err) {
       const closedMeanwhile = this.closing !== undefined;
       await this.close();
@@ -190,7 +204,7 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
     }
     if (this.closing) return;
     frontend.listen((message) => this.onRequest(message));
-    this.log.info?.(`serving clients on ${this.boundEndpoint}`);
+    this.log.info?.(`serving clients on ${this.address}`);
   }
 
   /** A snapshot of the counters, with the node's. */
