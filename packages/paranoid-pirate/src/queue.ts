@@ -154,7 +154,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   private receiver: GatedReceiver | undefined;
   private frontendAddress: string | undefined;
   private backendAddress: string | undefined;
-  private bound: { frontend: string; backend: string } | undefined;
+  private bound: Readonly<Record<"frontend" | "backend", string>> | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -185,7 +185,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
    *
    * @throws `NotStartedError` before {@link ParanoidPirateQueue.start} succeeded.
    */
-  get boundEndpoints(): { frontend: string; backend: string } {
+  get boundEndpoints(): Readonly<Record<"frontend" | "backend", string>> {
     if (!this.bound) throw new NotStartedError("ParanoidPirateQueue.boundEndpoints is known after start()");
     return { ...this.bound };
   }

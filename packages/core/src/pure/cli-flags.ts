@@ -70,28 +70,48 @@ export type FlagSpec = BooleanFlag | StringFlag | StringListFlag | IntegerFlag;
 /** A bin's flags by long name (without the leading `--`). */
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
+/** A flag declared with a number default: its value is never `undefined`. */
+export interface WithNumberDefault {
+  /** The default. */
+  readonly default: number;
+}
+
+/** A flag declared with a text default: its value is never `undefined`. */
+export interface WithStringDefault {
+  /** The default. */
+  readonly default: string;
+}
+
 /** The parsed value of one flag, typed from its declaration. */
 export type FlagValue<F extends FlagSpec> = F extends BooleanFlag
   ? boolean
   : F extends StringListFlag
     ? string[]
     : F extends IntegerFlag
-      ? F extends { default: number }
+      ? F extends WithNumberDefault
         ? number
         : number | undefined
-      : F extends { default: string }
+      : F extends WithStringDefault
         ? string
         : string | undefined;
 
+/** The shape of {@link STANDARD_FLAGS}. */
+export type StandardFlags = {
+  /** `--verbose`, `-v`: debug logging to stderr. */
+  readonly verbose: BooleanFlag;
+  /** `--help`, `-h`: print the help and exit 0. */
+  readonly help: BooleanFlag;
+};
+
 /** The flags every bin has, added by {@link withStandardFlags}. */
-export const STANDARD_FLAGS = {
+export const STANDARD_FLAGS: StandardFlags = Object.freeze<StandardFlags>({
   verbose: { type: "boolean", short: "v", help: "also log every message (debug level) to stderr" },
   help: { type: "boolean", short: "h", help: "show this help and exit" },
-} as const satisfies FlagSpecs;
+});
 
 /** The parsed values of a bin's flags, {@link STANDARD_FLAGS} included. */
 export type FlagValues<S extends FlagSpecs> = { -readonly [K in keyof S]: FlagValue<S[K]> } & {
-  -readonly [K in keyof typeof STANDARD_FLAGS]: boolean;
+  -readonly [K in keyof StandardFlags]: boolean;
 };
 
 /**
@@ -130,7 +150,7 @@ export class UsageError extends ZmqReliableError {
  * @param flags - the bin's own flags.
  * @throws `Error` on a declaration mistake (a bug in the bin, not bad usage).
  */
-export function withStandardFlags<S extends FlagSpecs>(flags: S): S & typeof STANDARD_FLAGS {
+export function withStandardFlags<S extends FlagSpecs>(flags: S): S & StandardFlags {
   for (const name of Object.keys(STANDARD_FLAGS)) {
     if (name in flags) throw new Error(`flag --${name} is standard; do not declare it`);
   }
