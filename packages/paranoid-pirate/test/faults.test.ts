@@ -135,7 +135,7 @@ describe("the queue process killed and restarted on the same ports", () => {
     for (const w of workers) expect(w.lines.some((l) => /^connect [2-9]/.test(l))).toBe(true);
 
     queue2.process.kill("SIGTERM");
-    await queue2.waitForLine(/closed$/);
+    await queue2.waitForLine(/^stopped at=/);
     expect(await queue2.exited).toEqual({ code: 0, signal: null });
   });
 });
