@@ -88,9 +88,11 @@ export function cliLogger(verbose: boolean, write: (line: string) => void = (lin
  */
 export function failureLine(err: unknown): string {
   let line: string;
-  if (err instanceof ZmqReliableError || !(err instanceof Error)) line = err instanceof Error ? err.message : String(err);
-  else {
-    const { address, code } = err as { address?: unknown; code?: unknown };
+  const { address, code } = (err ?? {}) as { address?: unknown; code?: unknown };
+  // Ours (checked by code too: `instanceof` breaks across duplicated installs) already name the endpoint.
+  if (err instanceof ZmqReliableError || !(err instanceof Error) || (typeof code === "string" && code.startsWith("ERR_"))) {
+    line = err instanceof Error ? err.message : String(err);
+  } else {
     line = `${typeof address === "string" ? `${address}: ` : ""}${err.message}${typeof code === "string" && !err.message.includes(code) ? ` (${code})` : ""}`;
   }
   return line.replace(/\s*\n\s*/g, " ");
@@ -142,7 +144,7 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
     logger = cliLogger(values.verbose);
     role = program.create(values, { logger, print, now, fail: (message) => void stop(1, message) });
   } catch (err) {
-    const usage = err instanceof ZmqReliableError && err.code === "ERR_INVALID_OPTION";
+    const usage = (err as { code?: unknown } | undefined)?.code === "ERR_INVALID_OPTION"; // UsageError, InvalidOptionError
     say(usage ? `${failureLine(err)} (see ${program.name} --help)` : failureLine(err));
     process.exit(usage ? 2 : 1);
   }
