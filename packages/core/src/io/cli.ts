@@ -18,7 +18,8 @@
  * @module
  */
 import { format } from "node:util";
-import { type FlagSpecs, type FlagValues, type HelpText, formatHelp, parseFlags, withStandardFlags } from "../pure/cli-flags.js";
+import { type FlagSpecs, type FlagValues, parseFlags, withStandardFlags } from "../pure/cli-flags.js";
+import { type HelpText, formatHelp } from "../pure/cli-help.js";
 import { ZmqReliableError } from "../pure/errors.js";
 import type { Logger } from "../pure/logger.js";
 

@@ -2,8 +2,8 @@
  * Command-line flags, declared once: every bin of zmq-reliable describes its
  * flags as {@link FlagSpecs} (name, short letter, type, bounds, default,
  * help text); {@link parseFlags} parses them with `node:util`'s `parseArgs`
- * and checks every number against both of its bounds, and
- * {@link formatHelp} writes the `--help` text. Pure: no process, no I/O.
+ * and checks every number against both of its bounds (`formatHelp`, in
+ * `cli-help.ts`, writes the `--help` text). Pure: no process, no I/O.
  * The process side (signals, exit codes, the start line) is core's CLI
  * runner, `runCli`.
  *
@@ -262,40 +262,4 @@ function parseArgsMessage(err: unknown): string {
   if ((m = /^Option '(-\w|--[\w-]+)' argument is ambiguous/.exec(message))) return `${m[1]} needs a value (write ${m[1]}=<value> for one starting with a dash)`;
   if ((m = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message))) return `${m[1]} takes no value`;
   return message.split("\n")[0]!;
-}
-
-/** Text of the `--help` output; see {@link formatHelp}. */
-export interface HelpText {
-  /** The bin's name. */
-  readonly name: string;
-  /** What follows the name on the usage line. Default `[options]`. */
-  readonly usage?: string;
-  /** What the bin does: a paragraph. */
-  readonly summary: string;
-  /** Text after the options (output lines, exit status). */
-  readonly epilog?: string;
-}
-
-/**
- * The `--help` text: usage line, summary, one line per flag (with its
- * default and, for numbers, its bounds), then the epilog.
- *
- * @param text - the bin's name, usage, summary and epilog.
- * @param flags - its flags, as returned by {@link withStandardFlags}.
- */
-export function formatHelp(text: HelpText, flags: FlagSpecs): string {
-  const rows = Object.entries(flags).map(([name, spec]) => {
-    const placeholder = spec.type === "boolean" ? "" : ` <${spec.placeholder ?? (spec.type === "integer" ? "n" : "value")}>`;
-    const left = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${placeholder}`;
-    const notes: string[] = [];
-    if (spec.type === "integer") notes.push(`${spec.min}..${spec.max}`);
-    if (spec.type === "strings") notes.push("repeatable");
-    const fallback = spec.type === "strings" ? spec.default?.join(" ") : spec.type === "boolean" ? undefined : spec.default;
-    if (fallback !== undefined) notes.push(`default ${fallback}`);
-    return [left, notes.length > 0 ? `${spec.help} (${notes.join("; ")})` : spec.help] as const;
-  });
-  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
-  const options = rows.map(([left, help]) => `  ${left.padEnd(width)}${help}`).join("\n");
-  const epilog = text.epilog ? `\n${text.epilog.trimEnd()}\n` : "";
-  return `Usage: ${text.name} ${text.usage ?? "[options]"}\n\n${text.summary.trim()}\n\nOptions:\n${options}\n${epilog}`;
 }
