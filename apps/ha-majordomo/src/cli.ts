@@ -1,120 +1,85 @@
 #!/usr/bin/env node
 /**
  * `ha-majordomo-broker`: one half of a highly available Majordomo broker
- * pair. Prints one line per life-cycle event on stdout and exits 1 on a fatal
- * pair error, 2 on bad usage, 0 after SIGINT/SIGTERM.
+ * pair, on core's CLI runner (`--help` lists the flags). Prints one line per
+ * life-cycle event on stdout and exits 1 on a fatal pair error or another
+ * runtime failure, 2 on bad usage, 0 after SIGINT/SIGTERM.
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import type { BinaryStarRole } from "@zmq-reliable/binary-star";
+import { BINARY_STAR_DEFAULTS } from "@zmq-reliable/binary-star";
+import { MAX_CLI_COUNT, MAX_CLI_MS, UsageError, runCli } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
 
 const DEFAULTS = {
-  primary: { frontend: "tcp://*:5555", local: "tcp://*:5003", remote: "tcp://localhost:5004" },
-  backup: { frontend: "tcp://*:5556", local: "tcp://*:5004", remote: "tcp://localhost:5003" },
+  primary: { frontend: "tcp://*:5555", local: BINARY_STAR_DEFAULTS.endpoints.primary.local, remote: BINARY_STAR_DEFAULTS.endpoints.primary.remote },
+  backup: { frontend: "tcp://*:5556", local: BINARY_STAR_DEFAULTS.endpoints.backup.local, remote: BINARY_STAR_DEFAULTS.endpoints.backup.remote },
 } as const;
 
-const USAGE = `Usage: ha-majordomo-broker (--primary | --backup) [options]
-
-Runs one Majordomo broker (7/MDP 0.1 + 8/MMI) of a Binary Star pair. Only the
+void runCli({
+  name: "ha-majordomo-broker",
+  usage: "(--primary | --backup) [options]",
+  summary: `Runs one Majordomo broker (7/MDP 0.1 + 8/MMI) of a Binary Star pair. Only the
 active broker serves clients; workers register with both (MajordomoWorker
-{ brokers: "all" }); clients list both endpoints and fail over on timeout.
-
-  -p, --primary              run as the primary (normally active)
-  -b, --backup               run as the backup (normally passive)
-      --frontend <ep>        broker bind endpoint for clients and workers
-                             (default ${DEFAULTS.primary.frontend} primary, ${DEFAULTS.backup.frontend} backup)
-      --local <ep>           Binary Star state PUB bind endpoint
-                             (default ${DEFAULTS.primary.local} primary, ${DEFAULTS.backup.local} backup)
-      --remote <ep>          the peer's state PUB endpoint
-                             (default ${DEFAULTS.primary.remote} primary, ${DEFAULTS.backup.remote} backup)
-      --heartbeat <ms>       Binary Star heartbeat; peer presumed dead after two (default 1000)
-      --mdp-heartbeat <ms>   broker-worker heartbeat (default ${MAJORDOMO_DEFAULTS.heartbeatInterval})
-      --liveness <n>         missed worker heartbeats before expiry (default ${MAJORDOMO_DEFAULTS.liveness})
-  -h, --help                 show this help
-
-Output (stdout, one line each; at= is epoch milliseconds):
-  started role=<role> state=<state> frontend=<ep> local=<ep> pid=<pid> at=<t>
+{ brokers: "all" }); clients list both endpoints and fail over on timeout.`,
+  flags: {
+    primary: { type: "boolean", help: "run as the primary (normally active)" },
+    backup: { type: "boolean", help: "run as the backup (normally passive)" },
+    frontend: {
+      type: "string",
+      placeholder: "endpoint",
+      help: `broker bind endpoint for clients and workers (default ${DEFAULTS.primary.frontend} primary, ${DEFAULTS.backup.frontend} backup)`,
+    },
+    local: { type: "string", placeholder: "endpoint", help: `Binary Star state PUB bind endpoint (default ${DEFAULTS.primary.local} primary, ${DEFAULTS.backup.local} backup)` },
+    remote: { type: "string", placeholder: "endpoint", help: `the peer's state PUB to connect to (default ${DEFAULTS.primary.remote} primary, ${DEFAULTS.backup.remote} backup)` },
+    heartbeat: {
+      type: "integer",
+      min: 1,
+      max: MAX_CLI_MS,
+      default: BINARY_STAR_DEFAULTS.heartbeatInterval,
+      placeholder: "ms",
+      help: "Binary Star heartbeat; the peer is presumed dead after two",
+    },
+    "mdp-heartbeat": { type: "integer", min: 1, max: MAX_CLI_MS, default: MAJORDOMO_DEFAULTS.heartbeatInterval, placeholder: "ms", help: "broker-worker heartbeat" },
+    liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: MAJORDOMO_DEFAULTS.liveness, help: "missed worker heartbeats before expiry" },
+  },
+  epilog: `Output (stdout, one line each; at= is epoch milliseconds):
+  started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n> pid=<pid> at=<t>
   state from=<state> to=<state> at=<t>
   fatal reason=<reason> at=<t>
   stopped at=<t>
-`;
-
-const now = () => (performance.timeOrigin + performance.now()).toFixed(3);
-
-function usageError(message: string): never {
-  process.stderr.write(`ha-majordomo-broker: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) usageError(`--${name} must be a positive number, got ${value}`);
-  return n;
-}
-
-async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        primary: { type: "boolean", short: "p" },
-        backup: { type: "boolean", short: "b" },
-        frontend: { type: "string" },
-        local: { type: "string" },
-        remote: { type: "string" },
-        heartbeat: { type: "string" },
-        "mdp-heartbeat": { type: "string" },
-        liveness: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    usageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (Boolean(values.primary) === Boolean(values.backup)) usageError("give exactly one of --primary or --backup");
-  const role: BinaryStarRole = values.primary ? "primary" : "backup";
-  const ha = new HaMajordomoBroker({
-    role,
-    frontend: values.frontend ?? DEFAULTS[role].frontend,
-    local: values.local ?? DEFAULTS[role].local,
-    remote: values.remote ?? DEFAULTS[role].remote,
-    heartbeatInterval: positive("heartbeat", values.heartbeat, 1000),
-    broker: {
-      heartbeatInterval: positive("mdp-heartbeat", values["mdp-heartbeat"], MAJORDOMO_DEFAULTS.heartbeatInterval),
-      liveness: positive("liveness", values.liveness, MAJORDOMO_DEFAULTS.liveness),
-    },
-  });
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await ha.close();
-    process.stdout.write(`stopped at=${now()}\n`);
-    process.exitCode = code;
-  };
-  ha.on("state-change", (e) => process.stdout.write(`state from=${e.from} to=${e.to} at=${now()}\n`));
-  ha.on("fatal", (e) => {
-    process.stdout.write(`fatal reason=${e.reason} at=${now()}\n`);
-    void stop(1);
-  });
-  process.once("SIGINT", () => void stop(0));
-  process.once("SIGTERM", () => void stop(0));
-  await ha.start();
-  process.stdout.write(
-    `started role=${role} state=${ha.state} frontend=${ha.endpoints.join(",")} local=${ha.node.endpoint ?? ""} pid=${process.pid} at=${now()}\n`,
-  );
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`ha-majordomo-broker: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+Endpoints are printed as bound (tcp://0.0.0.0:5555 for tcp://*:5555).
+Exit status: 0 after SIGINT/SIGTERM, 1 on a fatal error or runtime failure, 2 on bad usage.`,
+  check: (v) => {
+    if (v.primary === v.backup) throw new UsageError("give exactly one of --primary or --backup");
+  },
+  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger.
+  create: (v, { logger, print, now, fail }) => {
+    const role = v.primary ? "primary" : "backup";
+    const ha = new HaMajordomoBroker({
+      role,
+      bind: { frontend: v.frontend ?? DEFAULTS[role].frontend, state: v.local ?? DEFAULTS[role].local },
+      peer: v.remote ?? DEFAULTS[role].remote,
+      heartbeatInterval: v.heartbeat,
+      broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness },
+      logger,
+    });
+    ha.on("state-change", (e) => print(`state from=${e.from} to=${e.to} at=${now()}`));
+    ha.on("fatal", (e) => {
+      print(`fatal reason=${e.reason} at=${now()}`);
+      fail(`fatal error: ${e.reason}, exiting`);
+    });
+    return ha;
+  },
+  started: (ha, v) => ({
+    role: ha.node.role,
+    state: ha.state,
+    frontend: ha.broker.boundEndpoints,
+    local: ha.node.boundEndpoint,
+    remote: v.remote ?? DEFAULTS[ha.node.role].remote,
+    heartbeat: ha.node.heartbeatInterval,
+    "mdp-heartbeat": v["mdp-heartbeat"],
+    liveness: v.liveness,
+  }),
 });

@@ -18,12 +18,14 @@ import { MajordomoBroker, type MajordomoBrokerOptions } from "@zmq-reliable/majo
 export interface HaMajordomoBrokerOptions {
   /** `"primary"` (normally active) or `"backup"`. */
   role: BinaryStarRole;
-  /** Where the Majordomo broker binds for clients and workers (one or several endpoints). */
-  frontend: string | readonly string[];
-  /** Where this node's Binary Star state PUB binds. */
-  local: string;
+  /**
+   * Where to bind: `frontend`, the Majordomo broker's ROUTER for clients and
+   * workers (one or several endpoints), and `state`, this node's Binary Star
+   * state PUB.
+   */
+  bind: { frontend: string | readonly string[]; state: string };
   /** The peer's state PUB endpoint. */
-  remote: string;
+  peer: string;
   /**
    * Binary Star heartbeat in ms (the peer is presumed dead after two). Clients'
    * timeouts should be about this long. Default 1000.
@@ -52,8 +54,8 @@ export type HaMajordomoBrokerEvents = {
  *
  * ```ts
  * const primary = new HaMajordomoBroker({
- *   role: "primary", frontend: "tcp://*:5555",
- *   local: "tcp://*:5003", remote: "tcp://backup-host:5004",
+ *   role: "primary", bind: { frontend: "tcp://*:5555", state: "tcp://*:5003" },
+ *   peer: "tcp://backup-host:5004",
  * });
  * await primary.start();
  * // clients:  new MajordomoClient({ endpoint: [primaryEndpoint, backupEndpoint] })
@@ -71,14 +73,14 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
     super();
     this.node = new BinaryStar({
       role: options.role,
-      bind: options.local,
-      peer: options.remote,
+      bind: options.bind.state,
+      peer: options.peer,
       ...(options.heartbeatInterval !== undefined ? { heartbeatInterval: options.heartbeatInterval } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.broker = new MajordomoBroker({
       ...options.broker,
-      bind: options.frontend,
+      bind: options.bind.frontend,
       admission: this.node,
       ...(options.logger ? { logger: options.logger } : {}),
     });

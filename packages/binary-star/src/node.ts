@@ -115,6 +115,16 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   }
 
   /**
+   * The endpoint the state publisher is bound to, as bound (`tcp://0.0.0.0:5003` for `tcp://*:5003`): what a CLI prints.
+   *
+   * @throws `NotStartedError` before {@link BinaryStar.start} has succeeded.
+   */
+  get boundEndpoint(): string {
+    if (!this.bound) throw new NotStartedError("BinaryStar.boundEndpoint is known after start()");
+    return this.bound.bound;
+  }
+
+  /**
    * Binds the state publisher, connects the SUB to the peer, publishes the
    * start state and starts the heartbeat. A PRIMARY then waits `liveness`
    * heartbeats for its peer before a client vote can make it active (the

@@ -95,6 +95,16 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
     return { frontend: this.server.endpoint, state };
   }
 
+  /**
+   * Both endpoints as bound (`tcp://0.0.0.0:5001` for `tcp://*:5001`): what a CLI prints.
+   *
+   * @throws `NotStartedError` before {@link BinaryStarServer.start} resolved.
+   */
+  get boundEndpoints(): { frontend: string; state: string } {
+    if (!this.life.running) throw new NotStartedError("BinaryStarServer.boundEndpoints are known after start()");
+    return { frontend: this.server.boundEndpoint, state: this.node.boundEndpoint };
+  }
+
   /** The node's current state. */
   get state(): BinaryStarState {
     return this.node.state;

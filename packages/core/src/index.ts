@@ -13,6 +13,8 @@
  */
 export * from "./pure/admission.js";
 export * from "./pure/backoff.js";
+export * from "./pure/cli-flags.js";
+export * from "./pure/cli-help.js";
 export * from "./pure/clock.js";
 export * from "./pure/collections.js";
 export * from "./pure/errors.js";
@@ -23,6 +25,7 @@ export * from "./pure/machine.js";
 export * from "./pure/random.js";
 export * from "./io/abort.js";
 export * from "./io/channel.js";
+export * from "./io/cli.js";
 export * from "./io/driver.js";
 export * from "./io/endpoints.js";
 export * from "./io/events.js";

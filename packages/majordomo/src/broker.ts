@@ -60,6 +60,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   private readonly driver: Driver<BrokerInput, BrokerAction>;
   private channel: Channel<zmq.Router> | undefined;
   private bound: string[] | undefined;
+  private asBound: string[] | undefined;
 
   /** @param options - see {@link MajordomoBrokerOptions}; every field has a default. */
   constructor(options: MajordomoBrokerOptions = {}) {
@@ -100,6 +101,12 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     return [...this.bound];
   }
 
+  /** Every endpoint as bound (`tcp://0.0.0.0:5555` for `tcp://*:5555`), in `bind` order: what a CLI prints. Throws `NotStartedError` before `start()`. */
+  get boundEndpoints(): string[] {
+    if (!this.asBound) throw new NotStartedError("MajordomoBroker.boundEndpoints are known after start()");
+    return [...this.asBound];
+  }
+
   /** Whether {@link MajordomoBroker.start} succeeded and {@link MajordomoBroker.close} was not called. */
   get running(): boolean {
     return this.life.running;
@@ -127,11 +134,15 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     const channel = new Channel(createSocket("router", socketOptions), { name: WHAT, onError: (e) => this.onChannelError(e) });
     this.channel = channel;
     const bound: string[] = [];
+    const asBound: string[] = [];
     for (const bind of this.binds) {
       const endpoint = bind.includes("://") ? bind : ephemeralEndpoint(bind as Transport);
-      bound.push((await bindEndpoint(channel.socket, endpoint, WHAT)).endpoint);
+      const b = await bindEndpoint(channel.socket, endpoint, WHAT);
+      bound.push(b.endpoint);
+      asBound.push(b.bound);
     }
     this.bound = bound;
+    this.asBound = asBound;
     this.driver.attach(ROUTER, channel);
     this.driver.feed(WAKE); // first tick: arms the heartbeat timer
     this.log.info?.(`MDP/0.1 broker active at ${bound.join(", ")}`);
@@ -143,6 +154,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     const channel = this.channel;
     this.channel = undefined;
     this.bound = undefined;
+    this.asBound = undefined;
     await channel?.close({ release: PORT_RELEASE });
   }
 

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ephemeralEndpoint } from "@zmq-reliable/core";
-import { killAllChildren, spawnNode } from "@zmq-reliable/core/testing";
+import { type ChildHandle, killAllChildren, reservePort, spawnNode, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { MajordomoClient, MajordomoWorker } from "../src/index.js";
@@ -16,11 +16,20 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
+const NAME = "majordomo-broker";
+
 async function startCli(...args: string[]) {
   const child = spawnNode(CLI, args);
-  const line = await child.waitForLine(/active at/);
-  const endpoints = line.split("active at ")[1]!.split(" ");
-  return { child, endpoints };
+  const line = await child.waitForLine(/^started /);
+  const endpoints = /^started bind=(\S+) /.exec(line)![1]!.split(",");
+  return { child, line, endpoints };
+}
+
+/** The bin's own stderr lines (`<name>: …`), as opposed to timestamped log lines; every stderr line is one or the other. */
+function ownLines(child: ChildHandle): string[] {
+  const lines = child.stderr.split("\n").filter((l) => l !== "");
+  for (const line of lines) expect(line).toMatch(new RegExp(`^(${NAME}: |\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z (DEBUG|INFO|WARN|ERROR) )`));
+  return lines.filter((l) => l.startsWith(`${NAME}: `));
 }
 
 describe("majordomo-broker", () => {
@@ -34,13 +43,37 @@ describe("majordomo-broker", () => {
     const child = spawnNode(CLI, ["--help"]);
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const out = child.lines.join("\n");
-    for (const flag of ["--bind", "--heartbeat", "--liveness", "--request-expiry", "--verbose", "--help"]) expect(out).toContain(flag);
+    expect(out).toMatch(/^Usage: majordomo-broker \[options\]/);
+    for (const flag of ["-b, --bind", "--heartbeat", "--liveness", "--request-expiry", "--max-attempts", "-v, --verbose", "-h, --help"]) expect(out).toContain(flag);
   });
 
-  it.each([[["--bogus"]], [["--heartbeat", "fast"]], [["--liveness", "0"]], [["positional"]]])("rejects %j with exit code 2", async (args) => {
+  it.each([
+    [["--bogus"], "unknown option --bogus"],
+    [["--heartbeat", "fast"], "--heartbeat must be an integer between 1 and 2147483647, got fast"],
+    [["--liveness", "0"], "--liveness must be an integer between 1 and 1000, got 0"],
+    [["positional"], 'unexpected argument "positional"'],
+    // Regression: parseArgs called this "ambiguous"; the message is the bounds one.
+    [["--heartbeat", "-5"], "--heartbeat must be an integer between 1 and 2147483647, got -5"],
+    // Regression: a heartbeat past Node's longest timer was accepted.
+    [["--heartbeat", "99999999999"], "--heartbeat must be an integer between 1 and 2147483647, got 99999999999"],
+    [["--request-expiry", "-1"], "--request-expiry must be an integer between 0 and 2147483647, got -1"],
+    [["--max-attempts", "1001"], "--max-attempts must be an integer between 1 and 1000, got 1001"],
+    [["-b"], "--bind needs a value"],
+  ])("rejects %j with exit code 2 and one stderr line", async (args, message) => {
     const child = spawnNode(CLI, args);
     expect(await child.exited).toEqual({ code: 2, signal: null });
-    expect(child.stderr).toContain("Usage: majordomo-broker");
+    expect(child.stderr).toBe(`${NAME}: ${message} (see ${NAME} --help)\n`);
+    expect(child.lines).toEqual([]);
+  });
+
+  it("prints the endpoints as bound (regression: tcp://* was printed as 127.0.0.1) and every timing in effect; -b is --bind", async () => {
+    const port = await reservePort();
+    const { child, line } = await startCli("-b", `tcp://*:${port}`);
+    expect(line).toMatch(new RegExp(`^started bind=tcp://0\\.0\\.0\\.0:${port} heartbeat=2500 liveness=3 request-expiry=7500 max-attempts=3 pid=${child.pid} at=[\\d.]+$`));
+    await child.kill("SIGTERM");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.lines.at(-1)).toMatch(/^stopped at=[\d.]+$/);
+    expect(ownLines(child)).toEqual([]);
   });
 
   it("binds every --bind, serves on each, and logs every message with --verbose", async () => {
@@ -54,7 +87,8 @@ describe("majordomo-broker", () => {
     const client = new MajordomoClient({ endpoint: endpoints[0]!, timeout: 300, attempts: 10 });
     closers.push(() => client.close());
     expect((await client.request("echo", "via-cli")).map(String)).toEqual(["via-cli"]);
-    expect(child.stderr).toMatch(/D: \[mdp-broker\] recv .*"MDPC01"/);
+    // The reply can overtake the log line on the child's stderr pipe: wait for the line.
+    await waitFor(() => / DEBUG \[mdp-broker\] recv .*"MDPC01"/.test(child.stderr), { timeout: 5000, message: child.stderr });
   });
 
   it.each(["SIGTERM", "SIGINT"] as const)("on %s tells workers DISCONNECT and exits 0", async (signal) => {
@@ -73,10 +107,20 @@ describe("majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
-  it("exits 1 when it cannot bind", async () => {
+  it("exits 1 with one stderr line naming the endpoint when it cannot bind (EADDRINUSE)", async () => {
     const { endpoints } = await startCli("--bind", "tcp://127.0.0.1:*");
     const second = spawnNode(CLI, ["--bind", endpoints[0]!]);
     expect(await second.exited).toEqual({ code: 1, signal: null });
-    expect(second.stderr).toMatch(/cannot bind/);
+    const [line, ...more] = ownLines(second);
+    expect(more).toEqual([]);
+    expect(line).toMatch(new RegExp(`^${NAME}: cannot start: .*${endpoints[0]!.replace(/\./g, "\\.")}.*(EADDRINUSE|in use)`));
+  });
+
+  it("exits 1 with one stderr line naming a bad endpoint", async () => {
+    const child = spawnNode(CLI, ["--bind", "tcp://127.0.0.1:*", "--bind", "bogus://nowhere"]);
+    expect(await child.exited).toEqual({ code: 1, signal: null });
+    const [line, ...more] = ownLines(child);
+    expect(more).toEqual([]);
+    expect(line).toMatch(new RegExp(`^${NAME}: cannot start: .*bogus://nowhere`));
   });
 });

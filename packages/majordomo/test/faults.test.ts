@@ -107,7 +107,7 @@ describe("broker faults", () => {
     const endpoint = `tcp://127.0.0.1:${port}`;
     const startBroker = async () => {
       const child = spawnNode(CLI, ["--bind", endpoint, "--heartbeat", String(HB)]);
-      await child.waitForLine(/active at/);
+      await child.waitForLine(/^started /);
       return child;
     };
     let broker = await startBroker();

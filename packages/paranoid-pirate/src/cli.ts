@@ -1,117 +1,35 @@
 #!/usr/bin/env node
 /**
- * `paranoid-pirate-queue`: runs a {@link ParanoidPirateQueue} as a process.
+ * `paranoid-pirate-queue`: runs a {@link ParanoidPirateQueue} as a process,
+ * on core's CLI runner (`--help` lists the flags).
  *
- * Prints one line to stdout once both sockets are bound:
- * `paranoid-pirate-queue ready frontend=<endpoint> backend=<endpoint>`,
- * and `paranoid-pirate-queue closed` after a clean shutdown on SIGINT/SIGTERM.
- * Life-cycle lines (workers ready and expired, lost requests) go to
- * stderr; `--verbose` adds a line per message.
+ * Prints `started frontend=<as bound> backend=<as bound> heartbeat=<ms>
+ * liveness=<n> pid=<pid> at=<t>` on stdout once both sockets are bound, and
+ * `stopped at=<t>` after a clean shutdown on SIGINT/SIGTERM (exit 0).
+ * Life-cycle lines (workers ready and expired, lost requests) go to stderr;
+ * `--verbose` adds a line per message. Exit 1 on a runtime failure (such as
+ * an endpoint in use), 2 on bad usage, each with one line on stderr.
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import type { Logger } from "@zmq-reliable/core";
-import { PARANOID_PIRATE_DEFAULTS } from "./defaults.js";
+import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
+import { PARANOID_PIRATE_DEFAULTS as D } from "./defaults.js";
 import { ParanoidPirateQueue } from "./queue.js";
 
-const NAME = "paranoid-pirate-queue";
-
-const USAGE = `Usage: ${NAME} [options]
-
-Runs a Paranoid Pirate (6/PPP) queue: Lazy Pirate clients connect to the
-frontend, PPP workers to the backend.
-
-Options:
-  --frontend <endpoint>  endpoint to bind for clients (default ${PARANOID_PIRATE_DEFAULTS.frontend})
-  --backend <endpoint>   endpoint to bind for workers (default ${PARANOID_PIRATE_DEFAULTS.backend})
-  --heartbeat <ms>       heartbeat interval (default ${PARANOID_PIRATE_DEFAULTS.heartbeatInterval})
-  --liveness <n>         silent intervals before a worker is expired (default ${PARANOID_PIRATE_DEFAULTS.liveness})
-  -v, --verbose          also log every message to stderr (workers coming and
-                         going and lost requests are always logged)
-  -h, --help             show this help
-
-Prints "${NAME} ready frontend=<endpoint> backend=<endpoint>" once bound.
-SIGINT or SIGTERM closes the queue and exits with status 0.
-`;
-
-function fail(message: string): never {
-  process.stderr.write(`${NAME}: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function positive(name: string, text: string | undefined, fallback: number, integer: boolean): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 1 || (integer && !Number.isInteger(value))) fail(`--${name} must be a ${integer ? "positive integer" : "number >= 1"}, got "${text}"`);
-  return value;
-}
-
-function stderrLogger(verbose: boolean): Logger {
-  const line =
-    (level: string) =>
-    (message: string): void => {
-      process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
-    };
-  return verbose
-    ? { debug: line("DEBUG"), info: line("INFO"), warn: line("WARN"), error: line("ERROR") }
-    : { info: line("INFO"), warn: line("WARN"), error: line("ERROR") };
-}
-
-async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        frontend: { type: "string" },
-        backend: { type: "string" },
-        heartbeat: { type: "string" },
-        liveness: { type: "string" },
-        verbose: { type: "boolean", short: "v" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const queue = new ParanoidPirateQueue({
-    frontend: values.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend,
-    backend: values.backend ?? PARANOID_PIRATE_DEFAULTS.backend,
-    heartbeatInterval: positive("heartbeat", values.heartbeat, PARANOID_PIRATE_DEFAULTS.heartbeatInterval, false),
-    liveness: positive("liveness", values.liveness, PARANOID_PIRATE_DEFAULTS.liveness, true),
-    logger: stderrLogger(values.verbose === true),
-  });
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${NAME}: ${signal}, closing\n`);
-    queue.close().then(
-      () => process.stdout.write(`${NAME} closed\n`),
-      (err: unknown) => {
-        process.stderr.write(`${NAME}: close failed: ${(err as Error).message}\n`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  try {
-    await queue.start();
-  } catch (err) {
-    process.stderr.write(`${NAME}: cannot start: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    return;
-  }
-  process.stdout.write(`${NAME} ready frontend=${queue.frontendEndpoint} backend=${queue.backendEndpoint}\n`);
-}
-
-void main();
+void runCli({
+  name: "paranoid-pirate-queue",
+  summary: "Runs a Paranoid Pirate (6/PPP) queue: Lazy Pirate clients connect to the frontend, PPP workers to the backend.",
+  flags: {
+    frontend: { type: "string", default: D.frontend, placeholder: "endpoint", help: "endpoint to bind for clients" },
+    backend: { type: "string", default: D.backend, placeholder: "endpoint", help: "endpoint to bind for workers" },
+    heartbeat: { type: "integer", min: 1, max: MAX_CLI_MS, default: D.heartbeatInterval, placeholder: "ms", help: "heartbeat interval" },
+    liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.liveness, help: "silent heartbeats before a worker is expired" },
+  },
+  epilog: `Output: "started frontend=<ep> backend=<ep> heartbeat=<ms> liveness=<n> pid=<pid> at=<t>" once bound,
+"stopped at=<t>" after SIGINT/SIGTERM. Workers coming and going and lost requests are logged to stderr.
+Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
+  // Role options passed: bind { frontend, backend }, heartbeatInterval, liveness, logger.
+  create: (v, { logger }) =>
+    new ParanoidPirateQueue({ bind: { frontend: v.frontend, backend: v.backend }, heartbeatInterval: v.heartbeat, liveness: v.liveness, logger }),
+  started: (queue) => ({ ...queue.boundEndpoints, heartbeat: queue.heartbeatInterval, liveness: queue.liveness }),
+});

@@ -22,10 +22,6 @@ export interface ParanoidPirateQueueOptions {
    * picks a free port; read it back from `ParanoidPirateQueue.endpoints`.
    */
   bind?: QueueBindOptions;
-  /** @deprecated Use `bind.frontend`. Kept while callers move; `bind.frontend` wins. */
-  frontend?: string;
-  /** @deprecated Use `bind.backend`. Kept while callers move; `bind.backend` wins. */
-  backend?: string;
   /** Milliseconds between heartbeats to each worker, idle or busy. Default 1000. */
   heartbeatInterval?: number;
   /** Intervals of silence after which a worker is expired. Default 3. */

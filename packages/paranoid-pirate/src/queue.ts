@@ -64,6 +64,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   private frontend: Channel<zmq.Router> | undefined;
   private backend: Channel<zmq.Router> | undefined;
   private bound: QueueEndpoints | undefined;
+  private asBound: QueueEndpoints | undefined;
   private drained: (() => void) | undefined;
 
   /**
@@ -97,14 +98,14 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
     return this.bound;
   }
 
-  /** @deprecated Use `endpoints.frontend`. The frontend endpoint once started, `undefined` before. */
-  get frontendEndpoint(): string | undefined {
-    return this.bound?.frontend;
-  }
-
-  /** @deprecated Use `endpoints.backend`. The backend endpoint once started, `undefined` before. */
-  get backendEndpoint(): string | undefined {
-    return this.bound?.backend;
+  /**
+   * The endpoints as bound (`tcp://0.0.0.0:5555` for `tcp://*:5555`): what a CLI prints.
+   *
+   * @throws `NotStartedError` (core) before `start()` has resolved.
+   */
+  get boundEndpoints(): QueueEndpoints {
+    if (!this.asBound) throw new NotStartedError("ParanoidPirateQueue.boundEndpoints are known after start()");
+    return this.asBound;
   }
 
   /** Routing ids of ready workers, least recently used first. */
@@ -147,9 +148,10 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
     const onError = (error: ZmqReliableError) => this.fail(error);
     const frontend = (this.frontend = new Channel(createSocket("router", { curve }), { name: "ppp-queue frontend", onError }));
     const backend = (this.backend = new Channel(createSocket("router", { curve }), { name: "ppp-queue backend", onError }));
-    const f = await bindEndpoint(frontend.socket, bind.frontend ?? this.options.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend, "ppp-queue frontend");
-    const b = await bindEndpoint(backend.socket, bind.backend ?? this.options.backend ?? PARANOID_PIRATE_DEFAULTS.backend, "ppp-queue backend");
+    const f = await bindEndpoint(frontend.socket, bind.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend, "ppp-queue frontend");
+    const b = await bindEndpoint(backend.socket, bind.backend ?? PARANOID_PIRATE_DEFAULTS.backend, "ppp-queue backend");
     this.bound = { frontend: f.endpoint, backend: b.endpoint };
+    this.asBound = { frontend: f.bound, backend: b.bound };
     this.log.info?.(`frontend ${f.endpoint}, backend ${b.endpoint}`);
     frontend.pause(); // read only while a worker is ready: the machine asks for `resume`
     this.driver.attach("backend", backend, {

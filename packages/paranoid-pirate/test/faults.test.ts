@@ -109,7 +109,7 @@ describe("the queue process killed and restarted on the same ports", () => {
     const frontend = `tcp://127.0.0.1:${await reservePort()}`;
     const backend = `tcp://127.0.0.1:${await reservePort()}`;
     const queue1 = spawnQueue(frontend, backend);
-    await queue1.waitForLine(/ready frontend=/);
+    await queue1.waitForLine(/^started frontend=/);
     const workers = ["W1", "W2"].map((name) => spawnNode(WORKER, [backend, name], { env: WORKER_ENV }));
     await Promise.all(workers.map((w) => w.waitForLine(/^started /)));
     await waitFor(() => (queue1.stderr.match(/ ready\n/g) ?? []).length >= 2, { timeout: 10_000, message: `queue1 stderr: ${queue1.stderr}` });
@@ -123,7 +123,7 @@ describe("the queue process killed and restarted on the same ports", () => {
     await Promise.all(workers.map((w) => w.waitForLine(/^disconnect expire /)));
 
     const queue2 = spawnQueue(frontend, backend);
-    await queue2.waitForLine(/ready frontend=/);
+    await queue2.waitForLine(/^started frontend=/);
     const { reply, attempts } = await during;
     expect(reply[1]).toBe("during outage");
     expect(attempts).toBeGreaterThan(1);
@@ -135,7 +135,7 @@ describe("the queue process killed and restarted on the same ports", () => {
     for (const w of workers) expect(w.lines.some((l) => /^ready [2-9]/.test(l))).toBe(true);
 
     queue2.process.kill("SIGTERM");
-    await queue2.waitForLine(/closed$/);
+    await queue2.waitForLine(/^stopped at=/);
     expect(await queue2.exited).toEqual({ code: 0, signal: null });
   });
 });

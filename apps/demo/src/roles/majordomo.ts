@@ -6,9 +6,8 @@ import { type RoleArgs, closeOnStop, demoHandler, num, report, runClient } from 
 export async function haBroker(name: string, args: RoleArgs): Promise<void> {
   const ha = new HaMajordomoBroker({
     role: args.role === "backup" ? "backup" : "primary",
-    frontend: args.frontend!,
-    local: args.local!,
-    remote: args.remote!,
+    bind: { frontend: args.frontend!, state: args.local! },
+    peer: args.remote!,
     heartbeatInterval: num(args, "heartbeat", 250),
     broker: { heartbeatInterval: num(args, "mdp-heartbeat", 250), liveness: 3 },
   });

@@ -121,6 +121,12 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     return this.bound.endpoint;
   }
 
+  /** The endpoint as bound (`tcp://0.0.0.0:5555` for `tcp://*:5555`): what a CLI prints. Throws `NotStartedError` before `start()`. */
+  get boundEndpoint(): string {
+    if (!this.bound) throw new NotStartedError(`${this.name}: boundEndpoint is known after start()`);
+    return this.bound.bound;
+  }
+
   /** Whether {@link RequestServer.close} was called. */
   get closed(): boolean {
     return this.life.closed;

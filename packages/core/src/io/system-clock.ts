@@ -4,15 +4,7 @@
  *
  * @module
  */
-import type { Clock } from "../pure/clock.js";
-
-/**
- * The longest delay Node's `setTimeout` takes (2^31 - 1 ms, about 24.8 days);
- * a longer one would fire after 1 ms with a `TimeoutOverflowWarning`.
- * {@link systemClock} clamps to it: a timer due later fires early, and a
- * {@link Timer} or {@link Driver} re-arms it.
- */
-export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+import { type Clock, MAX_TIMER_DELAY } from "../pure/clock.js";
 
 /** The real clock: `performance.now()` and Node's timers. */
 export const systemClock: Clock = {

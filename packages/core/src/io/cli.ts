@@ -1,0 +1,195 @@
+/**
+ * The CLI runner every bin of zmq-reliable is built on: flags declared once
+ * ({@link FlagSpecs}), `--help` and `--verbose` everywhere, one start line
+ * on stdout with the endpoints as bound and every timing in effect,
+ * SIGINT/SIGTERM → `close()` then exit 0, and exactly one line on stderr
+ * with exit status 1 on a runtime failure or 2 on bad usage.
+ *
+ * ```ts
+ * void runCli({
+ *   name: "echo-server",
+ *   summary: "An echo server.",
+ *   flags: { bind: { type: "string", short: "b", default: "tcp://*:5555", placeholder: "endpoint", help: "endpoint to bind" } },
+ *   create: (values, { logger }) => new Echo({ bind: values.bind, logger }),
+ *   started: (echo) => ({ bind: echo.boundEndpoint }),
+ * });
+ * ```
+ *
+ * @module
+ */
+import { format } from "node:util";
+import { type FlagSpecs, type FlagValues, parseFlags, withStandardFlags } from "../pure/cli-flags.js";
+import { type HelpText, formatHelp } from "../pure/cli-help.js";
+import { ZmqReliableError } from "../pure/errors.js";
+import type { Logger } from "../pure/logger.js";
+
+/** What a bin runs: a role with `start()` and `close()`. */
+export interface CliRole {
+  /** Binds, connects, starts serving. */
+  start(): Promise<void>;
+  /** Drains and releases everything. */
+  close(): Promise<void>;
+}
+
+/** What a bin's {@link CliProgram.create} gets besides the flag values. */
+export interface CliContext {
+  /** Writes to stderr; `debug` only with `--verbose`. Pass it to the role. */
+  readonly logger: Logger;
+  /** Writes one line to stdout (for life-cycle lines scripts and tests wait for). */
+  print(line: string): void;
+  /** The wall-clock time in epoch ms with µs precision, as printed in `at=` fields. */
+  now(): string;
+  /**
+   * A fatal runtime failure (say, a broken pair): writes `message` as the one
+   * stderr line, closes the role, prints `stopped`, exits with status 1.
+   */
+  fail(message: string): void;
+}
+
+/** A bin: its help text, its flags and how to build and describe its role. */
+export interface CliProgram<S extends FlagSpecs, R extends CliRole> extends HelpText {
+  /** The bin's own flags; `--verbose` and `--help` are added. */
+  readonly flags: S;
+  /** Checks that need several flags at once; throws `UsageError`. */
+  check?(values: FlagValues<S>): void;
+  /** Builds the role (not started). An `InvalidOptionError` from it is bad usage (status 2). */
+  create(values: FlagValues<S>, context: CliContext): R;
+  /**
+   * The start line's fields once started: every endpoint as bound (e.g. the
+   * socket's `lastEndpoint`, `tcp://0.0.0.0:5555` for `tcp://*:5555`) and
+   * every timing in effect. Printed as `started k=v … pid=<pid> at=<t>`.
+   */
+  started(role: R, values: FlagValues<S>): Readonly<Record<string, string | number | readonly string[] | undefined>>;
+}
+
+/**
+ * A console-shaped logger writing `<ISO time> <LEVEL> <message>` lines to
+ * `write` (stderr by default); `debug` is there only when `verbose`.
+ *
+ * @param verbose - whether to log debug lines.
+ * @param write - where lines go.
+ */
+export function cliLogger(verbose: boolean, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+  const level =
+    (name: string) =>
+    (message: string, ...args: unknown[]): void =>
+      write(`${new Date().toISOString()} ${name} ${args.length > 0 ? format(message, ...args) : message}\n`);
+  const logger: Logger = { info: level("INFO"), warn: level("WARN"), error: level("ERROR") };
+  if (verbose) logger.debug = level("DEBUG");
+  return logger;
+}
+
+/**
+ * One line describing a failure: a {@link ZmqReliableError}'s message (it
+ * names the endpoint), a zeromq error's endpoint, message and code
+ * (`tcp://0.0.0.0:5555: Address already in use (EADDRINUSE)`), or any
+ * other error's message.
+ *
+ * @param err - what was thrown.
+ */
+export function failureLine(err: unknown): string {
+  let line: string;
+  const { address, code } = (err ?? {}) as { address?: unknown; code?: unknown };
+  // Ours (checked by code too: `instanceof` breaks across duplicated installs) already name the endpoint.
+  if (err instanceof ZmqReliableError || !(err instanceof Error) || (typeof code === "string" && code.startsWith("ERR_"))) {
+    line = err instanceof Error ? err.message : String(err);
+  } else {
+    line = `${typeof address === "string" ? `${address}: ` : ""}${err.message}${typeof code === "string" && !err.message.includes(code) ? ` (${code})` : ""}`;
+  }
+  return line.replace(/\s*\n\s*/g, " ");
+}
+
+/**
+ * `k=v` pairs for a stdout line: lists joined with commas, values with
+ * spaces or quotes JSON-quoted, `undefined` left out.
+ *
+ * @param fields - the fields in order.
+ */
+export function formatFields(fields: Readonly<Record<string, string | number | readonly string[] | undefined>>): string {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => {
+      const text = Array.isArray(value) ? value.join(",") : String(value);
+      return `${key}=${/[\s"]/.test(text) || text === "" ? JSON.stringify(text) : text}`;
+    })
+    .join(" ");
+}
+
+const now = (): string => (performance.timeOrigin + performance.now()).toFixed(3);
+
+/**
+ * Runs a bin: parses `args`, prints help or builds and starts the role,
+ * prints the start line, and on SIGINT/SIGTERM closes it (a second signal
+ * exits at once with status 1). Exit status: 0 after `--help` or a signal,
+ * 1 on a runtime failure (a failed start, a fatal error, an uncaught
+ * exception), 2 on bad usage; each failure is one line on stderr,
+ * `<name>: <what>`.
+ *
+ * @param program - the bin.
+ * @param args - the arguments, default `process.argv.slice(2)`.
+ */
+export async function runCli<S extends FlagSpecs, R extends CliRole>(program: CliProgram<S, R>, args: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const flags = withStandardFlags(program.flags);
+  const say = (line: string) => process.stderr.write(`${program.name}: ${line}\n`);
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  let values: FlagValues<S>;
+  let role: R;
+  let logger: Logger;
+  try {
+    values = parseFlags(flags, args) as FlagValues<S>;
+    if (values.help) {
+      print(formatHelp(program, flags).trimEnd());
+      process.exit(0);
+    }
+    program.check?.(values);
+    logger = cliLogger(values.verbose);
+    role = program.create(values, { logger, print, now, fail: (message) => void stop(1, message) });
+  } catch (err) {
+    const usage = (err as { code?: unknown } | undefined)?.code === "ERR_INVALID_OPTION"; // UsageError, InvalidOptionError
+    say(usage ? `${failureLine(err)} (see ${program.name} --help)` : failureLine(err));
+    process.exit(usage ? 2 : 1);
+  }
+
+  const crash = (err: unknown) => {
+    say(values.verbose && err instanceof Error && err.stack ? err.stack.replace(/\n\s*/g, " | ") : failureLine(err));
+    process.exit(1);
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+
+  let stopping = false;
+  async function stop(code: number, message?: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    if (message !== undefined) say(message);
+    try {
+      await role.close();
+    } catch (err) {
+      say(`close failed: ${failureLine(err)}`);
+      process.exit(1);
+    }
+    print(`stopped at=${now()}`);
+    process.exit(code);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      say(`${signal} again: exiting without draining`);
+      process.exit(1);
+    }
+    logger.info?.(`${signal}: closing`);
+    void stop(0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    await role.start();
+  } catch (err) {
+    if (stopping) return;
+    // A failed start() has released what it took (the lifecycle contract): exit with the one line.
+    say(`cannot start: ${failureLine(err)}`);
+    process.exit(1);
+  }
+  if (stopping) return;
+  print(`started ${formatFields({ ...program.started(role, values), pid: process.pid, at: now() })}`);
+}
