@@ -100,7 +100,12 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
    *
    * @throws `NotStartedError` before {@link BinaryStarServer.start} resolved.
    */
-  get boundEndpoints(): { frontend: string; state: string } {
+  get boundEndpoints(): {
+    /** The frontend, for clients. */
+    frontend: string;
+    /** The state PUB, for the peer. */
+    state: string;
+  } {
     if (!this.life.running) throw new NotStartedError("BinaryStarServer.boundEndpoints are known after start()");
     return { frontend: this.server.boundEndpoint, state: this.node.boundEndpoint };
   }

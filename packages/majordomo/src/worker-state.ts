@@ -118,7 +118,7 @@ export interface MajordomoWorkerStateOptions {
  * {@link MAJORDOMO_DEFAULTS} into the link's.
  *
  * @param options - the worker's options.
- * @throws {@link InvalidOptionError} for a missing or empty `endpoint`, a bad `service`, or bad numbers.
+ * @throws `InvalidOptionError` (core) for a missing or empty `endpoint`, a bad `service`, or bad numbers.
  */
 export function majordomoWorkerLinkOptions(options: MajordomoWorkerStateOptions): WorkerLinkOptions<MajordomoWorkerRequest, WorkerWireDropReason> {
   const given = options.endpoint as unknown;

@@ -113,7 +113,7 @@ export class MajordomoWorker extends TypedEmitter<MajordomoWorkerEvents> {
 
   /**
    * @param options - see {@link MajordomoWorkerOptions}.
-   * @throws {@link InvalidOptionError} for a missing `endpoint` or `handler`, a bad `service`, or bad numbers.
+   * @throws `InvalidOptionError` (core) for a missing `endpoint` or `handler`, a bad `service`, or bad numbers.
    */
   constructor(options: MajordomoWorkerOptions) {
     super();

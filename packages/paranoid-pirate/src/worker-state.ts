@@ -90,7 +90,7 @@ export interface WorkerStateOptions {
  * the link's.
  *
  * @param options - the worker's options.
- * @throws {@link InvalidOptionError} when `endpoint` is missing or empty (there is no default: a
+ * @throws `InvalidOptionError` (core) when `endpoint` is missing or empty (there is no default: a
  *   worker given `undefined` must not quietly connect somewhere else).
  */
 export function workerLinkOptions(options: WorkerStateOptions): WorkerLinkOptions<WorkerRequest, WorkerWireDropReason> {

@@ -102,7 +102,7 @@ export class ParanoidPirateWorker extends TypedEmitter<ParanoidPirateWorkerEvent
 
   /**
    * @param options - see {@link ParanoidPirateWorkerOptions}; `endpoint` and `handler` are required.
-   * @throws {@link InvalidOptionError} for a missing `endpoint` or `handler`, or bad heartbeat or back-off settings.
+   * @throws `InvalidOptionError` (core) for a missing `endpoint` or `handler`, or bad heartbeat or back-off settings.
    */
   constructor(options: ParanoidPirateWorkerOptions) {
     super();

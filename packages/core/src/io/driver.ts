@@ -19,7 +19,7 @@ import { Timer } from "../pure/clock.js";
 import { systemClock } from "./system-clock.js";
 import { AbortError, ClosedError, SocketError, type ZmqReliableError } from "../pure/errors.js";
 import type { Frame } from "../pure/frames.js";
-import type { Machine, MessageInput, SendFailedInput } from "../pure/machine.js";
+import type { Machine, MessageInput, SendFailedInput, Tagged } from "../pure/machine.js";
 import { WAKE } from "../pure/machine.js";
 import type { Channel } from "./channel.js";
 
@@ -60,7 +60,7 @@ interface PendingCall {
  * channels and, when calls can be aborted, {@link CancelInput}); `A` its
  * action union.
  */
-export class Driver<I extends { readonly type: string }, A extends { readonly type: string }> {
+export class Driver<I extends Tagged, A extends Tagged> {
   /** The clock the machine is driven by. */
   readonly clock: Clock;
   private readonly timer: Timer;

@@ -30,11 +30,17 @@ import type { Frame } from "./frames.js";
 /** A map from event name to the tuple of listener arguments (the events of a role). */
 export type EventMap = { [event: string]: unknown[] };
 
+/** Anything with a `type` discriminant: every machine input and action. */
+export interface Tagged {
+  /** Discriminant. */
+  readonly type: string;
+}
+
 /**
  * A protocol state machine. `I` is the union of inputs it accepts (always
  * including {@link WakeInput}), `A` the union of actions it returns.
  */
-export interface Machine<I extends { readonly type: string }, A extends { readonly type: string }> {
+export interface Machine<I extends Tagged, A extends Tagged> {
   /**
    * Feeds one input at clock time `now` and returns the actions to perform,
    * in order. Never throws for anything a peer sent: bad input becomes a drop
