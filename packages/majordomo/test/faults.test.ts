@@ -13,6 +13,14 @@ import { MajordomoBroker, MajordomoClient } from "../src/index.js";
 const WORKER = fileURLToPath(new URL("./fixtures/worker.mjs", import.meta.url));
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const HB = 50;
+/**
+ * Heartbeats a peer may miss before it is taken for dead, on both sides. The
+ * reference 3 (150 ms here) made healthy peers expire each other when the 2
+ * cores were saturated (a busy worker expired by the broker, one run in eight:
+ * `expired: 2`; a waiting worker re-registering and losing its place in the
+ * queue); 6 × 50 ms still detects a killed worker well inside the deadlines.
+ */
+const LIVENESS = 6;
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -21,7 +29,7 @@ afterEach(async () => {
 });
 
 async function inProcessBroker(): Promise<MajordomoBroker> {
-  const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB });
+  const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB, liveness: LIVENESS });
   closers.push(() => broker.close());
   await broker.start();
   return broker;
@@ -35,7 +43,7 @@ function client(endpoint: string, timeout: number, attempts: number): MajordomoC
 
 async function startWorker(broker: MajordomoBroker, name: string, delayMs: number): Promise<ChildHandle> {
   const ready = nextEvent(broker, "ready", { timeout: 10_000 });
-  const child = spawnNode(WORKER, [broker.endpoint, "job", name, String(delayMs), String(HB)]);
+  const child = spawnNode(WORKER, [broker.endpoint, "job", name, String(delayMs), String(HB), String(LIVENESS)]);
   await ready;
   return child;
 }
