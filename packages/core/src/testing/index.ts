@@ -7,11 +7,14 @@
  */
 export { FakeClock } from "./fake-clock.js";
 export {
+  type ActionOfType,
+  type EmittedEvent,
   type MachineAction,
   MachineHarness,
   type MachineHarnessOptions,
   type MachineInput,
   type RecordedAction,
+  type TypeTag,
 } from "./machine-harness.js";
 export { waitFor, type WaitForOptions } from "./wait.js";
 export {

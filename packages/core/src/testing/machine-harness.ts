@@ -15,6 +15,23 @@ export interface RecordedAction<A> {
   readonly action: A;
 }
 
+/** The members of action union `A` whose `type` is `T`. */
+export type ActionOfType<A, T extends string> = Extract<A, TypeTag<T>>;
+
+/** A `type` discriminant of one value. */
+export interface TypeTag<T extends string> {
+  /** The value. */
+  readonly type: T;
+}
+
+/** An `emit` action as {@link MachineHarness.emitted} returns it. */
+export interface EmittedEvent {
+  /** The fake clock's time when the machine returned it. */
+  at: number;
+  /** The event's arguments. */
+  args: unknown[];
+}
+
 /** Options of {@link MachineHarness}. */
 export interface MachineHarnessOptions<A> {
   /** The fake clock's starting time; default 0. */
@@ -79,12 +96,12 @@ export class MachineHarness<M extends Machine<never, Tagged>> {
   }
 
   /** The recorded actions of one `type` since log index `from`, with their times. */
-  of<T extends MachineAction<M>["type"]>(type: T, from = 0): RecordedAction<Extract<MachineAction<M>, { type: T }>>[] {
-    return this.log.slice(from).filter((e) => e.action.type === type) as RecordedAction<Extract<MachineAction<M>, { type: T }>>[];
+  of<T extends MachineAction<M>["type"]>(type: T, from = 0): RecordedAction<ActionOfType<MachineAction<M>, T>>[] {
+    return this.log.slice(from).filter((e) => e.action.type === type) as RecordedAction<ActionOfType<MachineAction<M>, T>>[];
   }
 
   /** The `emit` actions of one event since log index `from`: each with its time and its arguments. */
-  emitted(event: string, from = 0): { at: number; args: unknown[] }[] {
+  emitted(event: string, from = 0): EmittedEvent[] {
     return this.log.slice(from).flatMap((e) => {
       const action = e.action as Tagged & { event?: unknown; args?: unknown[] };
       return action.type === "emit" && action.event === event ? [{ at: e.at, args: action.args ?? [] }] : [];
