@@ -5,12 +5,11 @@ import {
   SocketError,
   toBuffers,
   type WorkerLinkAction,
-  type WorkerLinkInput,
   WorkerLinkState,
   type WorkerLinkOptions,
   type WorkerWire,
 } from "../src/index.js";
-import { FakeClock } from "../src/testing/index.js";
+import { MachineHarness } from "../src/testing/index.js";
 
 // A toy wire: READY "R", HEARTBEAT "H", DISCONNECT "D", request ["Q", id, body…], reply ["A", id, body…].
 interface Req {
@@ -38,27 +37,16 @@ function toyWire(onHandlerError: "ready" | "reconnect", withDisconnect = true): 
 
 type Action = WorkerLinkAction<Req, "bad" | "odd">;
 
-/** Drives the machine the way the driver does: one timer at wakeAt(), every action logged with its time. */
-class Harness {
-  readonly clock = new FakeClock();
-  readonly state: WorkerLinkState<Req, "bad" | "odd">;
-  readonly log: { at: number; action: Action }[] = [];
-  private armed: unknown;
-
+/** Drives the machine the way the driver does (core's MachineHarness), with the toy wire's helpers. */
+class Harness extends MachineHarness<WorkerLinkState<Req, "bad" | "odd">> {
   constructor(options: Partial<WorkerLinkOptions<Req, "bad" | "odd">> = {}) {
-    this.state = new WorkerLinkState(
-      { wire: toyWire("ready"), lines: [["tcp://a"]], heartbeatInterval: 1000, liveness: 3, reconnect: { initial: 1000, max: 32_000 }, ...options },
-      this.clock.now(),
+    super(
+      (now) =>
+        new WorkerLinkState(
+          { wire: toyWire("ready"), lines: [["tcp://a"]], heartbeatInterval: 1000, liveness: 3, reconnect: { initial: 1000, max: 32_000 }, ...options },
+          now,
+        ),
     );
-  }
-
-  feed(input: WorkerLinkInput): Action[] {
-    const actions = this.state.handle(input, this.clock.now());
-    for (const action of actions) this.log.push({ at: this.clock.now(), action });
-    if (this.armed !== undefined) this.clock.clearTimeout(this.armed);
-    const next = this.state.wakeAt();
-    this.armed = Number.isFinite(next) ? this.clock.setTimeout(() => this.feed({ type: "wake" }), next - this.clock.now()) : undefined;
-    return actions;
   }
 
   /** The current connection id of line 0 (from the last connect action). */
@@ -71,10 +59,6 @@ class Harness {
     return this.feed({ type: "message", channel: `link${line}`, message: { connection, frames: frames.map((f) => Buffer.from(f)) } });
   }
 
-  of<T extends Action["type"]>(type: T, from = 0): { at: number; action: Extract<Action, { type: T }> }[] {
-    return this.log.slice(from).filter((e) => e.action.type === type) as { at: number; action: Extract<Action, { type: T }> }[];
-  }
-
   sent(what: string, from = 0): number[] {
     return this.of("send", from)
       .filter((e) => String(e.action.frames[0]) === what)
@@ -82,9 +66,7 @@ class Harness {
   }
 
   events(event: string, from = 0): unknown[] {
-    return this.of("emit", from)
-      .filter((e) => e.action.event === event)
-      .map((e) => e.action.args[0]);
+    return this.emitted(event, from).map((e) => e.args[0]);
   }
 
   handled(from = 0): number[] {
@@ -101,7 +83,7 @@ describe("WorkerLinkState: connection, READY and heartbeats", () => {
     expect(toBuffers((actions[1] as { frames: Frame[] }).frames).map(String)).toEqual(["R"]);
     expect(actions[2]).toEqual({ type: "emit", event: "ready", args: [{ endpoint: "tcp://a", attempt: 1 }] });
     expect(h.feed({ type: "start" })).toEqual([]);
-    expect(h.state.phase).toBe("connected");
+    expect(h.machine.phase).toBe("connected");
   });
 
   it("heartbeats every interval while the peer keeps talking, and never expires it", () => {
@@ -114,7 +96,7 @@ describe("WorkerLinkState: connection, READY and heartbeats", () => {
     }
     expect(h.sent("H")).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
     expect(h.events("expire")).toEqual([]);
-    expect(h.state.stats()).toMatchObject({ heartbeatsSent: 10, heartbeatsReceived: 10, connects: 1, expired: 0 });
+    expect(h.machine.stats()).toMatchObject({ heartbeatsSent: 10, heartbeatsReceived: 10, connects: 1, expired: 0 });
   });
 
   it("drops malformed messages without counting them as life; 'other' messages count as life", () => {
@@ -129,7 +111,7 @@ describe("WorkerLinkState: connection, READY and heartbeats", () => {
     expect(h.message(["R"])).toEqual([{ type: "emit", event: "drop", args: [{ reason: "odd", endpoint: "tcp://a", detail: "READY from the peer" }] }]);
     h.clock.advance(2000);
     expect(h.events("expire")).toHaveLength(1);
-    expect(h.state.stats()).toMatchObject({ dropped: 2, drops: { bad: 1, odd: 1 } });
+    expect(h.machine.stats()).toMatchObject({ dropped: 2, drops: { bad: 1, odd: 1 } });
   });
 });
 
@@ -164,7 +146,7 @@ describe("WorkerLinkState: liveness, back-off and rotation", () => {
     h.feed({ type: "start" });
     h.clock.advance(3000 + 1000 + 3000 + 2000);
     expect((h.events("disconnect") as { reconnectIn: number }[]).map((e) => e.reconnectIn)).toEqual([1000, 2000]);
-    expect(h.state.attempt()).toBe(3);
+    expect(h.machine.attempt()).toBe(3);
     h.message(["H"]);
     const before = h.log.length;
     h.clock.advance(3000);
@@ -176,12 +158,12 @@ describe("WorkerLinkState: liveness, back-off and rotation", () => {
     h.feed({ type: "start" });
     const old = h.connection();
     h.clock.advance(3000);
-    expect(h.state.phase).toBe("waiting");
+    expect(h.machine.phase).toBe("waiting");
     expect(h.message(["Q", "1", "x"], 0, old)).toEqual([]);
     h.clock.advance(1000);
     expect(h.connection()).not.toBe(old);
     expect(h.message(["Q", "1", "x"], 0, old)).toEqual([]);
-    expect(h.state.stats().requests).toBe(0);
+    expect(h.machine.stats().requests).toBe(0);
   });
 
   it("applies the configured back-off and jitter", () => {
@@ -203,7 +185,7 @@ describe("WorkerLinkState: liveness, back-off and rotation", () => {
     expect(h.events("disconnect")).toHaveLength(1);
     h.feed({ type: "socket-error", line: 0, connection: h.connection(), error });
     expect(h.events("disconnect")[1]).toEqual({ endpoint: "tcp://b", reason: "socket-error", reconnectIn: 2000 });
-    expect(h.state.stats().disconnectsReceived).toBe(1);
+    expect(h.machine.stats().disconnectsReceived).toBe(1);
   });
 });
 
@@ -214,7 +196,7 @@ describe("WorkerLinkState: requests", () => {
     const [handle1] = h.message(["Q", "c1", "a", "b"]);
     expect(handle1).toMatchObject({ type: "handle", job: { id: 1, line: 0, endpoint: "tcp://a", request: { id: "c1", body: [Buffer.from("a"), Buffer.from("b")] } } });
     expect(h.message(["Q", "c2", "second"])).toEqual([]);
-    expect(h.state.stats()).toMatchObject({ inFlight: 1, queued: 1, requests: 2 });
+    expect(h.machine.stats()).toMatchObject({ inFlight: 1, queued: 1, requests: 2 });
     const done = h.feed({ type: "done", job: 1, reply: ["x", "y"] });
     expect(done[0]).toEqual({ type: "send", channel: "link0", frames: ["A", "c1", "x", "y"] });
     expect(done[1]).toMatchObject({ type: "handle", job: { id: 2, request: { id: "c2" } } });
@@ -245,7 +227,7 @@ describe("WorkerLinkState: requests", () => {
       { type: "emit", event: "drop", args: [{ reason: "handler-error", endpoint: "tcp://a", error }] },
       { type: "send", channel: "link0", frames: ["R"] },
     ]);
-    expect(h.state.stats()).toMatchObject({ failures: 1, replies: 0, connects: 1 });
+    expect(h.machine.stats()).toMatchObject({ failures: 1, replies: 0, connects: 1 });
   });
 
   it("a handler error with a 'reconnect' wire: DISCONNECT, hang up and register again at once", () => {
@@ -271,7 +253,7 @@ describe("WorkerLinkState: requests", () => {
       { type: "emit", event: "drop", args: [{ reason: "stale-reply", endpoint: "tcp://a" }] },
       { type: "emit", event: "drop", args: [{ reason: "stale-request", endpoint: "tcp://a" }] },
     ]);
-    expect(h.state.stats()).toMatchObject({ inFlight: 0, queued: 0, dropped: 2 });
+    expect(h.machine.stats()).toMatchObject({ inFlight: 0, queued: 0, dropped: 2 });
   });
 
   it("a reply the wire cannot encode counts as a handler error", () => {
@@ -296,7 +278,7 @@ describe("WorkerLinkState: several lines", () => {
       h.message(["H"], 1);
     }
     expect(h.events("expire")).toEqual([{ endpoint: "tcp://a", silentFor: 3000 }]);
-    expect(h.state.phase).toBe("connected");
+    expect(h.machine.phase).toBe("connected");
     h.message(["Q", "c1", "x"], 1);
     h.clock.advance(1000); // line 0 reconnected meanwhile
     expect(h.message(["Q", "c0", "y"], 0)).toEqual([]); // waits its turn
@@ -316,8 +298,8 @@ describe("WorkerLinkState: close", () => {
       { type: "emit", event: "disconnect", args: [{ endpoint: "tcp://a", reason: "close", reconnectIn: undefined }] },
       { type: "closed" },
     ]);
-    expect(h.state.phase).toBe("closed");
-    expect(h.state.wakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(h.machine.phase).toBe("closed");
+    expect(h.machine.wakeAt()).toBe(Number.POSITIVE_INFINITY);
     expect(h.feed({ type: "close" })).toEqual([]);
   });
 
@@ -337,14 +319,14 @@ describe("WorkerLinkState: close", () => {
     h.message(["Q", "c1", "in hand"]);
     h.message(["Q", "c2", "queued"]);
     expect(h.feed({ type: "close" })).toEqual([{ type: "emit", event: "drop", args: [{ reason: "closing", endpoint: "tcp://a" }] }]);
-    expect(h.state.phase).toBe("closing");
+    expect(h.machine.phase).toBe("closing");
     h.clock.advance(2500);
     expect(h.sent("H")).toEqual([1000, 2000]);
     expect(h.message(["Q", "c3", "late"])).toMatchObject([{ type: "emit", event: "drop", args: [{ reason: "closing" }] }]);
     const done = h.feed({ type: "done", job: 1, reply: ["bye"] });
     expect(done.map((a) => a.type)).toEqual(["send", "hangup", "emit", "closed"]);
     expect(done[1]).toMatchObject({ final: true });
-    expect(h.state.phase).toBe("closed");
+    expect(h.machine.phase).toBe("closed");
   });
 
   it("abandons a request in hand that does not finish: abort, drop closing, close", () => {

@@ -19,7 +19,8 @@ import {
   InvalidOptionError,
   type LinkDropReason,
   type LinkIncoming,
-  type ReconnectOptions,
+  type WorkerConnectOptions,
+  workerEndpoints,
   type WorkerLinkOptions,
   WorkerLinkState,
   type WorkerWire,
@@ -80,26 +81,17 @@ export function mdpWorkerWire(service: string): WorkerWire<MajordomoWorkerReques
   };
 }
 
-/** Options of {@link MajordomoWorkerState}. */
-export interface MajordomoWorkerStateOptions {
-  /**
-   * The broker, or several. With `brokers: "failover"` (the default) the
-   * worker talks to one at a time and moves to the next endpoint each time it
-   * reconnects; with `brokers: "all"` it registers with every one at once.
-   */
-  endpoint: string | readonly string[];
+/**
+ * Options of {@link MajordomoWorkerState}: `endpoint` (the broker, or
+ * several: see `brokers`), `heartbeatInterval` (ms between heartbeats to the
+ * broker; default 2500), `liveness` (silent intervals after which the broker
+ * is considered dead; default 3), `reconnect` (`initial`, default 2500 ms,
+ * doubling up to `max`, default 32,000 ms or `initial` when larger; reset once
+ * the broker talks again), `random`, and the MDP options below.
+ */
+export interface MajordomoWorkerStateOptions extends WorkerConnectOptions {
   /** The service name to register (not `mmi.*`, which brokers refuse). */
   service: string;
-  /** Milliseconds between heartbeats to the broker. Default 2500. */
-  heartbeatInterval?: number;
-  /** Silent intervals after which the broker is considered dead. Default 3. */
-  liveness?: number;
-  /**
-   * Back-off between reconnects: `initial` (default 2500 ms) doubling (`factor`
-   * 2) up to `max` (default 32,000 ms, or `initial` when larger); reset once the
-   * broker talks again.
-   */
-  reconnect?: ReconnectOptions;
   /**
    * `"failover"` (default): one broker connection at a time, endpoints
    * rotated on each reconnect. `"all"`: one connection per endpoint, each
@@ -109,8 +101,6 @@ export interface MajordomoWorkerStateOptions {
    * wherever clients are admitted.
    */
   brokers?: "failover" | "all";
-  /** Randomness for back-off jitter (tests). Default `Math.random`. */
-  random?: () => number;
 }
 
 /**
@@ -121,11 +111,7 @@ export interface MajordomoWorkerStateOptions {
  * @throws `InvalidOptionError` (core) for a missing or empty `endpoint`, a bad `service`, or bad numbers.
  */
 export function majordomoWorkerLinkOptions(options: MajordomoWorkerStateOptions): WorkerLinkOptions<MajordomoWorkerRequest, WorkerWireDropReason> {
-  const given = options.endpoint as unknown;
-  const endpoints = typeof given === "string" ? [given] : Array.isArray(given) ? [...(given as unknown[])] : [];
-  if (endpoints.length === 0 || endpoints.some((e) => typeof e !== "string" || e.length === 0)) {
-    throw new InvalidOptionError(`endpoint: give one broker endpoint or a non-empty list, got ${String(given)}`);
-  }
+  const endpoints = workerEndpoints(options.endpoint, "endpoint: give one broker endpoint or a non-empty list");
   const service = options.service;
   if (typeof service !== "string" || service.length === 0) throw new InvalidOptionError("service must be a non-empty string");
   if (Buffer.byteLength(service) > 255) throw new InvalidOptionError("service must be at most 255 bytes");
@@ -135,7 +121,7 @@ export function majordomoWorkerLinkOptions(options: MajordomoWorkerStateOptions)
   const max = checkNumber("reconnect.max", options.reconnect?.max ?? Math.max(initial, defaults.max), initial);
   return {
     wire: mdpWorkerWire(service),
-    lines: options.brokers === "all" ? endpoints.map((e) => [e as string]) : [endpoints as string[]],
+    lines: options.brokers === "all" ? endpoints.map((e) => [e]) : [endpoints],
     heartbeatInterval: options.heartbeatInterval ?? MAJORDOMO_DEFAULTS.heartbeatInterval,
     liveness: options.liveness ?? MAJORDOMO_DEFAULTS.liveness,
     reconnect: { ...options.reconnect, initial, max },

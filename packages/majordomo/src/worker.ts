@@ -6,77 +6,52 @@
  * @module
  */
 import {
-  type Clock,
-  type CurveClientOptions,
-  type Frame,
   InvalidOptionError,
-  type LinkDisconnectEvent,
   type LinkDropEvent,
-  type LinkExpireEvent,
-  type LinkPhase,
-  type LinkReadyEvent,
-  type Logger,
-  taggedLogger,
-  TypedEmitter,
-  WorkerLink,
+  type LinkEvents,
+  type WorkerHandler,
+  type WorkerHandlerContext,
   type WorkerLinkStats,
+  WorkerRole,
+  type WorkerRoleOptions,
 } from "@zmq-reliable/core";
 import { majordomoWorkerLinkOptions, type MajordomoWorkerRequest, type MajordomoWorkerStateOptions, type WorkerWireDropReason } from "./worker-state.js";
 
 /** How long (ms) a closing worker's socket may take to send its last reply and DISCONNECT. */
 const CLOSE_LINGER = 200;
 
-/** What a handler gets besides the request body. */
-export interface MajordomoRequestContext {
-  /** Aborts when {@link MajordomoWorker.close} stops waiting for the handler (its `timeout` passed). */
-  signal: AbortSignal;
+/** What a handler gets besides the request body: `signal`, `endpoint` (the broker's), the service and the client. */
+export interface MajordomoRequestContext extends WorkerHandlerContext {
   /** The service this worker serves. */
   service: string;
   /** The client's address frame, as the broker gave it. */
   client: Buffer;
-  /** The broker endpoint the request came through. */
-  endpoint: string;
 }
 
 /**
- * Answers one request. Return (or resolve with) one frame or several; `[]`
- * and `undefined` are sent as one empty frame (core's `replyFrames`; MDP needs
- * at least one body frame). Throwing (or rejecting) means the request could
- * not be served: a `drop` with reason `handler-error`, and the worker tells
- * the broker DISCONNECT and registers again on a fresh socket, so the broker
- * hands the request to another worker (bounded by the broker's `maxAttempts`).
+ * Answers one request (core's `WorkerHandler`; MDP needs at least one body
+ * frame, so `[]` and `undefined` are sent as one empty frame). Throwing (or
+ * rejecting) means the request could not be served: a `drop` with reason
+ * `handler-error`, and the worker tells the broker DISCONNECT and registers
+ * again on a fresh socket, so the broker hands the request to another worker
+ * (bounded by the broker's `maxAttempts`).
  */
-export type MajordomoHandler = (
-  body: Buffer[],
-  context: MajordomoRequestContext,
-) => Frame | readonly Frame[] | undefined | PromiseLike<Frame | readonly Frame[] | undefined>;
+export type MajordomoHandler = WorkerHandler<MajordomoRequestContext>;
 
-/** Options of {@link MajordomoWorker}. */
-export interface MajordomoWorkerOptions extends Omit<MajordomoWorkerStateOptions, "random"> {
+/** Options of {@link MajordomoWorker}: the wire's, core's `curve`/`logger`/`clock`, and the handler. */
+export interface MajordomoWorkerOptions extends Omit<MajordomoWorkerStateOptions, "random">, WorkerRoleOptions {
   /** Answers requests; see {@link MajordomoHandler}. */
   handler: MajordomoHandler;
-  /** CURVE keys: the broker's public key and this worker's key pair. */
-  curve?: CurveClientOptions;
-  /** Where to log; nothing is logged without it. */
-  logger?: Logger;
-  /** Clock for heartbeats, back-off and `close({ timeout })`; default the system clock. */
-  clock?: Clock;
 }
 
 /** Payload of the worker's `drop` event. */
 export type WorkerDropEvent = LinkDropEvent<WorkerWireDropReason>;
 
-/** Events of {@link MajordomoWorker}. */
-export type MajordomoWorkerEvents = {
-  /** A connection opened and READY was sent. */
-  ready: [LinkReadyEvent];
-  /** A broker was silent for `liveness` intervals while the worker was idle on it; a `disconnect` follows. */
-  expire: [LinkExpireEvent];
-  /** A connection ended (`reason`); a new one follows after `reconnectIn` ms unless closing. */
-  disconnect: [LinkDisconnectEvent];
-  /** A message, request or reply was dropped (a failed handler is a drop with reason `handler-error`). */
-  drop: [WorkerDropEvent];
-};
+/**
+ * Events of {@link MajordomoWorker}: core's worker link events (`ready`,
+ * `expire`, `disconnect`, `drop`; a failed handler is a drop with reason `handler-error`).
+ */
+export type MajordomoWorkerEvents = LinkEvents<WorkerWireDropReason>;
 
 /** Counters of {@link MajordomoWorker}. */
 export type MajordomoWorkerStats = WorkerLinkStats<WorkerWireDropReason>;
@@ -95,7 +70,9 @@ export type MajordomoWorkerStats = WorkerLinkStats<WorkerWireDropReason>;
  *   and sends READY again. A reply finished after that is dropped: the broker
  *   forgot the request and gives it to another worker.
  * - {@link MajordomoWorker.close} lets the request in hand finish and be
- *   answered, then sends DISCONNECT and closes.
+ *   answered, then sends DISCONNECT and closes; requests that arrived but
+ *   had not started are dropped (the broker re-dispatches them once it sees
+ *   DISCONNECT).
  *
  * ```ts
  * const worker = new MajordomoWorker({
@@ -106,33 +83,30 @@ export type MajordomoWorkerStats = WorkerLinkStats<WorkerWireDropReason>;
  * await worker.start();
  * ```
  */
-export class MajordomoWorker extends TypedEmitter<MajordomoWorkerEvents> {
+export class MajordomoWorker extends WorkerRole<MajordomoWorkerRequest, WorkerWireDropReason> {
   /** The service this worker serves. */
   readonly service: string;
-  private readonly link: WorkerLink<MajordomoWorkerRequest, WorkerWireDropReason>;
 
   /**
    * @param options - see {@link MajordomoWorkerOptions}.
    * @throws `InvalidOptionError` (core) for a missing `endpoint` or `handler`, a bad `service`, or bad numbers.
    */
   constructor(options: MajordomoWorkerOptions) {
-    super();
     const link = majordomoWorkerLinkOptions(options);
     if (typeof options.handler !== "function") throw new InvalidOptionError("handler must be a function");
     const handler = options.handler;
-    const service = (this.service = options.service);
-    this.link = new WorkerLink({
+    const service = options.service;
+    super({
+      ...options,
       ...link,
       name: "MajordomoWorker",
       what: "majordomo worker",
+      tag: `mdp-worker ${service}`,
       closeLinger: CLOSE_LINGER,
       sendTimeout: 0,
-      curve: options.curve,
-      clock: options.clock,
-      logger: taggedLogger(options.logger, `mdp-worker ${service}`),
-      emit: (event, ...args) => this.emit(event, ...(args as MajordomoWorkerEvents[typeof event])),
       handle: (job, signal) => handler(job.request.body, { signal, service, client: job.request.client, endpoint: job.endpoint }),
     });
+    this.service = service;
   }
 
   /** Whether a request is being handled right now. */
@@ -143,39 +117,5 @@ export class MajordomoWorker extends TypedEmitter<MajordomoWorkerEvents> {
   /** The endpoints of the current connections (one in `"failover"` mode). */
   get endpoints(): string[] {
     return this.link.state.endpoints;
-  }
-
-  /** Where the worker is in its life. */
-  get phase(): LinkPhase {
-    return this.link.phase;
-  }
-
-  /** Counters; see {@link MajordomoWorkerStats}. */
-  stats(): MajordomoWorkerStats {
-    return this.link.stats();
-  }
-
-  /**
-   * Connects and sends READY (to every broker in `"all"` mode). Idempotent;
-   * retryable after a failure.
-   *
-   * @throws `SocketError` naming the endpoint when one cannot be connected (a bad scheme, say).
-   */
-  start(): Promise<void> {
-    return this.link.start();
-  }
-
-  /**
-   * Stops taking requests, lets the request in hand finish and sends its
-   * reply, then sends DISCONNECT to the broker(s) and closes. Requests that
-   * arrived but had not started are dropped (the broker re-dispatches them
-   * once it sees DISCONNECT). Idempotent.
-   *
-   * @param options - `timeout`: give up waiting for the handler after this
-   *   many ms (its `context.signal` aborts, and its reply, if any, is not
-   *   sent); default: as long as it takes.
-   */
-  close(options: { timeout?: number } = {}): Promise<void> {
-    return this.link.close(options.timeout ?? Number.POSITIVE_INFINITY);
   }
 }

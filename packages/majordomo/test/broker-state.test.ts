@@ -1,6 +1,6 @@
 import type { AdmissionRequest, Frame } from "@zmq-reliable/core";
-import { BackpressureError, EMPTY, Timer, WAKE } from "@zmq-reliable/core";
-import { FakeClock } from "@zmq-reliable/core/testing";
+import { BackpressureError, EMPTY } from "@zmq-reliable/core";
+import { MachineHarness } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import type { BrokerAction, BrokerInput, BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
 import { BrokerState } from "../src/index.js";
@@ -11,25 +11,20 @@ const LIVENESS = 3;
 const TTL = HB * LIVENESS;
 const EXPIRY = 500;
 
-/** The broker state plus what core's driver does with it: one wake-up timer on a fake clock, actions performed in order. */
+/** The broker state plus what core's driver does with it (core's MachineHarness: one wake-up timer on a fake clock), actions performed in order. */
 function harness(options: Partial<BrokerStateOptions> = {}) {
-  const clock = new FakeClock(1000);
   const sent: Buffer[][] = [];
   const events: BrokerStateEvent[] = [];
-  const state = new BrokerState({ heartbeatInterval: HB, liveness: LIVENESS, requestExpiry: EXPIRY, maxAttempts: 3, ...options }, clock.now());
-  const perform = (actions: BrokerAction[]) => {
-    for (const action of actions) {
-      if (action.type === "send") sent.push(bufs(action.frames));
-      else events.push(action.args[0] as BrokerStateEvent);
-    }
+  const perform = (action: BrokerAction) => {
+    if (action.type === "send") sent.push(bufs(action.frames));
+    else events.push(action.args[0] as BrokerStateEvent);
   };
-  const feed = (input: BrokerInput) => {
-    perform(state.handle(input, clock.now()));
-    const at = state.wakeAt(); // as the driver re-arms after every input
-    if (at !== timer.deadline || !timer.pending) timer.at(at);
-  };
-  const timer = new Timer(clock, () => feed(WAKE));
-  timer.at(state.wakeAt());
+  const h = new MachineHarness(
+    (now) => new BrokerState({ heartbeatInterval: HB, liveness: LIVENESS, requestExpiry: EXPIRY, maxAttempts: 3, ...options }, now),
+    { start: 1000, perform },
+  );
+  const feed = (input: BrokerInput) => h.feed(input);
+  const { clock, machine: state } = h;
   return {
     clock,
     state,

@@ -1,5 +1,5 @@
-import { type Frame, framesToStrings, type WorkerLinkAction, type WorkerLinkInput } from "@zmq-reliable/core";
-import { FakeClock } from "@zmq-reliable/core/testing";
+import { type Frame, framesToStrings, type WorkerLinkAction } from "@zmq-reliable/core";
+import { MachineHarness } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import { type MajordomoWorkerRequest, MajordomoWorkerState, type MajordomoWorkerStateOptions, type WorkerWireDropReason } from "../src/index.js";
 
@@ -8,34 +8,20 @@ const E = Buffer.alloc(0);
 const W = (command: number, ...rest: (string | Buffer)[]) => [E, Buffer.from("MDPW01"), Buffer.from([command]), ...rest.map((f) => Buffer.from(f))];
 const show = (frames: Frame[]) => framesToStrings(frames).map((f) => (f.length === 1 && f.charCodeAt(0) < 32 ? `0x0${f.charCodeAt(0)}` : f));
 
-/** Drives the state with a FakeClock the way core's driver does. */
-class Harness {
-  readonly clock = new FakeClock();
-  readonly state: MajordomoWorkerState;
-  readonly log: { at: number; action: Action }[] = [];
-  private armed: unknown;
-
+/** Drives the state with a FakeClock the way core's driver does (core's MachineHarness). */
+class Harness extends MachineHarness<MajordomoWorkerState> {
   constructor(options: Partial<MajordomoWorkerStateOptions> = {}) {
-    this.state = new MajordomoWorkerState({ endpoint: "tcp://b:5555", service: "echo", ...options }, this.clock.now());
-  }
-
-  feed(input: WorkerLinkInput): Action[] {
-    const actions = this.state.handle(input, this.clock.now());
-    for (const action of actions) this.log.push({ at: this.clock.now(), action });
-    if (this.armed !== undefined) this.clock.clearTimeout(this.armed);
-    const next = this.state.wakeAt();
-    this.armed = Number.isFinite(next) ? this.clock.setTimeout(() => this.feed({ type: "wake" }), next - this.clock.now()) : undefined;
-    return actions;
+    super((now) => new MajordomoWorkerState({ endpoint: "tcp://b:5555", service: "echo", ...options }, now));
   }
 
   receive(frames: Buffer[], line = 0): Action[] {
-    const connects = this.log.filter((e) => e.action.type === "connect" && e.action.line === line);
-    const last = connects[connects.length - 1]!.action as Extract<Action, { type: "connect" }>;
+    const connects = this.of("connect").filter((e) => e.action.line === line);
+    const last = connects[connects.length - 1]!.action;
     return this.feed({ type: "message", channel: last.channel, message: { connection: last.connection, frames } });
   }
 
   events(event: string): Record<string, unknown>[] {
-    return this.log.flatMap((e) => (e.action.type === "emit" && e.action.event === event ? [e.action.args[0] as unknown as Record<string, unknown>] : []));
+    return this.emitted(event).map((e) => e.args[0] as Record<string, unknown>);
   }
 }
 
@@ -72,7 +58,7 @@ describe("MajordomoWorkerState", () => {
       ["peer-disconnect", 5000],
       ["peer-disconnect", 10_000],
     ]);
-    expect(h.state.stats()).toMatchObject({ disconnectsReceived: 3, connects: 3, dropped: 2, drops: { malformed: 1, "unexpected-command": 1 } });
+    expect(h.machine.stats()).toMatchObject({ disconnectsReceived: 3, connects: 3, dropped: 2, drops: { malformed: 1, "unexpected-command": 1 } });
   });
 
   it("a failed handler says DISCONNECT and registers again at once on a fresh connection", () => {
@@ -96,7 +82,7 @@ describe("MajordomoWorkerState", () => {
     const one = new Harness({ endpoint: ["tcp://a:1", "tcp://b:2"] });
     one.feed({ type: "start" });
     expect(one.events("ready").map((e) => e.endpoint)).toEqual(["tcp://a:1"]);
-    expect(one.state.endpoints).toEqual(["tcp://a:1"]);
+    expect(one.machine.endpoints).toEqual(["tcp://a:1"]);
   });
 
   it("says DISCONNECT on close", () => {
@@ -111,6 +97,6 @@ describe("MajordomoWorkerState", () => {
     expect(() => new Harness({ endpoint: undefined as unknown as string })).toThrow(/endpoint/);
     expect(() => new Harness({ service: "mmi.x" })).toThrow(/mmi/);
     expect(() => new Harness({ reconnect: { initial: 100, max: 50 } })).toThrow(/reconnect.max/);
-    expect(new Harness({ reconnect: { initial: 40_000 } }).state).toBeInstanceOf(MajordomoWorkerState); // max follows a larger initial
+    expect(new Harness({ reconnect: { initial: 40_000 } }).machine).toBeInstanceOf(MajordomoWorkerState); // max follows a larger initial
   });
 });

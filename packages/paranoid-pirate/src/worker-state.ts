@@ -14,15 +14,7 @@
  *
  * @module
  */
-import {
-  InvalidOptionError,
-  type LinkDropReason,
-  type LinkIncoming,
-  type ReconnectOptions,
-  type WorkerLinkOptions,
-  WorkerLinkState,
-  type WorkerWire,
-} from "@zmq-reliable/core";
+import { type LinkDropReason, type LinkIncoming, type WorkerConnectOptions, workerEndpoints, type WorkerLinkOptions, WorkerLinkState, type WorkerWire } from "@zmq-reliable/core";
 import { PARANOID_PIRATE_DEFAULTS } from "./defaults.js";
 import { decodeQueueMessage, encodeHeartbeat, encodeReady, encodeReply, isCommandShaped } from "./protocol.js";
 
@@ -71,19 +63,14 @@ export const PPP_WORKER_WIRE: WorkerWire<WorkerRequest, WorkerWireDropReason> = 
   onHandlerError: "ready",
 });
 
-/** Options of {@link WorkerState}. */
-export interface WorkerStateOptions {
-  /** The queue's backend endpoint, or several in rotation order (the next one on each reconnect). Required. */
-  endpoint: string | readonly string[];
-  /** Milliseconds between heartbeats. Default 1000. */
-  heartbeatInterval?: number;
-  /** Intervals of queue silence (while idle) after which the worker reconnects. Default 3. */
-  liveness?: number;
-  /** Back-off between reconnects. Default 1 s doubling to 32 s, reset when the queue is heard from. */
-  reconnect?: ReconnectOptions;
-  /** Randomness for back-off jitter (tests). Default `Math.random`. */
-  random?: () => number;
-}
+/**
+ * Options of {@link WorkerState}: `endpoint` (the queue's backend endpoint,
+ * or several in rotation order), `heartbeatInterval` (default 1000 ms),
+ * `liveness` (intervals of queue silence while idle; default 3), `reconnect`
+ * (default 1 s doubling to 32 s, reset when the queue is heard from) and
+ * `random`.
+ */
+export type WorkerStateOptions = WorkerConnectOptions;
 
 /**
  * Resolves a worker's options against {@link PARANOID_PIRATE_DEFAULTS} into
@@ -94,16 +81,12 @@ export interface WorkerStateOptions {
  *   worker given `undefined` must not quietly connect somewhere else).
  */
 export function workerLinkOptions(options: WorkerStateOptions): WorkerLinkOptions<WorkerRequest, WorkerWireDropReason> {
-  const given = options.endpoint as unknown;
-  const endpoints = typeof given === "string" ? [given] : Array.isArray(given) ? [...(given as unknown[])] : [];
-  if (endpoints.length === 0 || endpoints.some((e) => typeof e !== "string" || e.length === 0)) {
-    throw new InvalidOptionError(`ParanoidPirateWorker: endpoint is required (the queue's backend endpoint, or a list), got ${String(given)}`);
-  }
+  const endpoints = workerEndpoints(options.endpoint, "ParanoidPirateWorker: endpoint is required (the queue's backend endpoint, or a list)");
   const defaults = PARANOID_PIRATE_DEFAULTS.reconnect;
   const initial = options.reconnect?.initial ?? defaults.initial;
   return {
     wire: PPP_WORKER_WIRE,
-    lines: [endpoints as string[]],
+    lines: [endpoints],
     heartbeatInterval: options.heartbeatInterval ?? PARANOID_PIRATE_DEFAULTS.heartbeatInterval,
     liveness: options.liveness ?? PARANOID_PIRATE_DEFAULTS.liveness,
     reconnect: { ...defaults, ...options.reconnect, initial, max: options.reconnect?.max ?? Math.max(initial, defaults.max) },

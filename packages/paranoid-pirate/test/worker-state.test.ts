@@ -1,5 +1,5 @@
-import { type Frame, toBuffers, type WorkerLinkAction, type WorkerLinkInput } from "@zmq-reliable/core";
-import { FakeClock } from "@zmq-reliable/core/testing";
+import { type Frame, toBuffers, type WorkerLinkAction } from "@zmq-reliable/core";
+import { MachineHarness } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import { type WorkerRequest, WorkerState, type WorkerStateOptions, type WorkerWireDropReason } from "../src/index.js";
 
@@ -9,26 +9,13 @@ const CID = Buffer.from([0x00, 9, 9, 9, 9]);
 const request = (...body: string[]) => [CID, Buffer.alloc(0), ...body.map((s) => Buffer.from(s))];
 
 /**
- * Drives a WorkerState with a FakeClock the way core's driver does: one timer
- * at wakeAt(), every action recorded with the time it happened.
+ * Drives a WorkerState with a FakeClock the way core's driver does (core's
+ * MachineHarness: one timer at wakeAt(), every action recorded with the time
+ * it happened), with PPP helpers.
  */
-class Harness {
-  readonly clock = new FakeClock();
-  readonly state: WorkerState;
-  readonly log: { at: number; action: WorkerAction }[] = [];
-  private armed: unknown;
-
+class Harness extends MachineHarness<WorkerState> {
   constructor(options: Partial<WorkerStateOptions> = { heartbeatInterval: 1000, liveness: 3 }) {
-    this.state = new WorkerState({ endpoint: "tcp://queue:5556", ...options }, this.clock.now());
-  }
-
-  feed(input: WorkerLinkInput): WorkerAction[] {
-    const actions = this.state.handle(input, this.clock.now());
-    for (const action of actions) this.log.push({ at: this.clock.now(), action });
-    if (this.armed !== undefined) this.clock.clearTimeout(this.armed);
-    const next = this.state.wakeAt();
-    this.armed = Number.isFinite(next) ? this.clock.setTimeout(() => this.feed({ type: "wake" }), next - this.clock.now()) : undefined;
-    return actions;
+    super((now) => new WorkerState({ endpoint: "tcp://queue:5556", ...options }, now));
   }
 
   start(): WorkerAction[] {
@@ -49,16 +36,9 @@ class Harness {
     return this.feed({ type: "done", job, ...result });
   }
 
-  /** Actions of a type, with their times, since index `from`. */
-  of<T extends WorkerAction["type"]>(type: T, from = 0): { at: number; action: Extract<WorkerAction, { type: T }> }[] {
-    return this.log.slice(from).filter((e) => e.action.type === type) as { at: number; action: Extract<WorkerAction, { type: T }> }[];
-  }
-
   /** Arguments of the events of one name since index `from`, with their times. */
   events(event: string, from = 0): { at: number; args: Record<string, unknown> }[] {
-    return this.of("emit", from)
-      .filter((e) => e.action.event === event)
-      .map((e) => ({ at: e.at, args: e.action.args[0] as unknown as Record<string, unknown> }));
+    return this.emitted(event, from).map((e) => ({ at: e.at, args: e.args[0] as Record<string, unknown> }));
   }
 
   sends(kind: "ready" | "heartbeat" | "reply", from = 0): number[] {
@@ -83,7 +63,7 @@ describe("WorkerState: READY, heartbeats and requests", () => {
     expect(actions[1]).toMatchObject({ type: "send", channel: "link0" });
     expect(toBuffers((actions[1] as { frames: Buffer[] }).frames)).toEqual([Buffer.from([0x01])]);
     expect(actions[2]).toEqual({ type: "emit", event: "ready", args: [{ endpoint: E, attempt: 1 }] });
-    expect(h.state.phase).toBe("connected");
+    expect(h.machine.phase).toBe("connected");
     expect(h.start()).toEqual([]); // only once
   });
 
@@ -97,7 +77,7 @@ describe("WorkerState: READY, heartbeats and requests", () => {
     }
     expect(h.sends("heartbeat")).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]);
     expect(h.events("expire")).toEqual([]);
-    expect(h.state.stats()).toMatchObject({ heartbeatsSent: 10, heartbeatsReceived: 10, connects: 1 });
+    expect(h.machine.stats()).toMatchObject({ heartbeatsSent: 10, heartbeatsReceived: 10, connects: 1 });
   });
 
   it("hands one request at a time to the handler, queues the rest, and echoes the envelope", () => {
@@ -106,7 +86,7 @@ describe("WorkerState: READY, heartbeats and requests", () => {
     const [handle1] = h.receive(request("a", "b"));
     expect(handle1).toMatchObject({ type: "handle", job: { id: 1, endpoint: E, request: { envelope: [CID], body: [Buffer.from("a"), Buffer.from("b")] } } });
     expect(h.receive(request("second"))).toEqual([]);
-    expect(h.state.stats().queued).toBe(1);
+    expect(h.machine.stats().queued).toBe(1);
     const done1 = h.complete(1, { reply: ["x", "y"] });
     expect(done1[0]).toMatchObject({ type: "send", channel: "link0" });
     expect(toBuffers((done1[0] as { frames: Buffer[] }).frames)).toEqual([CID, Buffer.alloc(0), Buffer.from("x"), Buffer.from("y")]);
@@ -146,8 +126,8 @@ describe("WorkerState: READY, heartbeats and requests", () => {
     const empty = h.complete(2, { reply: [] });
     expect(empty).toMatchObject([drop("handler-error"), { type: "send" }]);
     expect(h.sends("ready")).toEqual([0, 0, 0]);
-    expect(h.state.stats().drops["handler-error"]).toBe(2);
-    expect(h.state.stats()).toMatchObject({ failures: 2, replies: 0 });
+    expect(h.machine.stats().drops["handler-error"]).toBe(2);
+    expect(h.machine.stats()).toMatchObject({ failures: 2, replies: 0 });
   });
 
   it("drops malformed messages from the queue without counting them as signs of life", () => {
@@ -188,7 +168,7 @@ describe("WorkerState: liveness and back-off", () => {
     h.start();
     h.clock.advance(3000 + 1000 + 3000 + 2000); // two misses: waits 1 s and 2 s
     expect(h.events("disconnect").map((e) => e.args.reconnectIn)).toEqual([1000, 2000]);
-    expect(h.state.attempt()).toBe(3);
+    expect(h.machine.attempt()).toBe(3);
     h.receive(HEARTBEAT);
     const before = h.log.length;
     h.clock.advance(3000);
@@ -201,7 +181,7 @@ describe("WorkerState: liveness and back-off", () => {
     const h = new Harness();
     h.start();
     h.clock.advance(3000);
-    expect(h.state.phase).toBe("waiting");
+    expect(h.machine.phase).toBe("waiting");
     expect(h.receive(HEARTBEAT)).toEqual([]);
     expect(h.receive(request("stale"))).toEqual([]);
   });
@@ -235,8 +215,8 @@ describe("WorkerState: close", () => {
       { type: "emit", event: "disconnect", args: [{ endpoint: E, reason: "close", reconnectIn: undefined }] },
       { type: "closed" },
     ]);
-    expect(h.state.phase).toBe("closed");
-    expect(h.state.wakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(h.machine.phase).toBe("closed");
+    expect(h.machine.wakeAt()).toBe(Number.POSITIVE_INFINITY);
     expect(h.feed({ type: "close" })).toEqual([]);
   });
 
@@ -246,14 +226,14 @@ describe("WorkerState: close", () => {
     h.receive(request("in hand"));
     h.receive(request("queued"));
     expect(h.feed({ type: "close" })).toEqual([drop("closing")]);
-    expect(h.state.phase).toBe("closing");
+    expect(h.machine.phase).toBe("closing");
     h.clock.advance(2500); // still heartbeating while finishing
     expect(h.sends("heartbeat")).toEqual([1000, 2000]);
     expect(h.receive(request("late"))).toEqual([drop("closing")]);
     const done = h.complete(1, { reply: ["bye"] });
     expect(done.map((a) => a.type)).toEqual(["send", "hangup", "emit", "closed"]);
     expect(done[1]).toEqual({ type: "hangup", line: 0, channel: "link0", final: true });
-    expect(h.state.phase).toBe("closed");
+    expect(h.machine.phase).toBe("closed");
   });
 
   it("can abandon a request in hand that does not finish", () => {
@@ -268,7 +248,7 @@ describe("WorkerState: close", () => {
       { type: "emit", event: "disconnect", args: [{ endpoint: E, reason: "close", reconnectIn: undefined }] },
       { type: "closed" },
     ]);
-    expect(h.state.phase).toBe("closed");
+    expect(h.machine.phase).toBe("closed");
     expect(h.complete(1, { reply: ["late"] })).toEqual([]);
   });
 
@@ -277,6 +257,6 @@ describe("WorkerState: close", () => {
     h.start();
     h.clock.advance(3000);
     expect(h.feed({ type: "close" })).toEqual([{ type: "closed" }]);
-    expect(h.state.phase).toBe("closed");
+    expect(h.machine.phase).toBe("closed");
   });
 });

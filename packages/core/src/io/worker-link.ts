@@ -16,33 +16,20 @@
  *
  * @module
  */
-import type * as zmq from "zeromq";
-import type { Clock } from "../pure/clock.js";
 import { systemClock } from "./system-clock.js";
 import { ClosedError, type ZmqReliableError } from "../pure/errors.js";
-import { describeFrame, type Frame, replyFrames } from "../pure/frames.js";
+import type { Clock } from "../pure/clock.js";
 import type { Logger } from "../pure/logger.js";
 import type { Machine } from "../pure/machine.js";
 import { WorkerLinkState } from "../machines/worker-link.js";
-import type {
-  LinkEvents,
-  LinkJob,
-  LinkMessage,
-  LinkPhase,
-  WorkerLinkAction,
-  WorkerLinkInput,
-  WorkerLinkOptions,
-  WorkerLinkStats,
-} from "../machines/worker-link-types.js";
-import type { CurveClientOptions } from "../security/curve.js";
-import { Channel } from "./channel.js";
+import type { LinkEvents, LinkJob, LinkPhase, WorkerLinkAction, WorkerLinkInput, WorkerLinkOptions, WorkerLinkStats } from "../machines/worker-link-types.js";
 import { Driver } from "./driver.js";
-import { connectEndpoint } from "./endpoints.js";
 import { Lifecycle } from "./lifecycle.js";
-import { createSocket } from "./socket.js";
+import { LinkSockets, runHandler } from "./worker-link-sockets.js";
+import type { WorkerRoleOptions } from "./worker-role.js";
 
 /** Options of {@link WorkerLink}: the machine's, plus what the shell needs. */
-export interface WorkerLinkShellOptions<R, D extends string> extends WorkerLinkOptions<R, D> {
+export interface WorkerLinkShellOptions<R, D extends string> extends WorkerLinkOptions<R, D>, WorkerRoleOptions {
   /** The role's name, for error messages (`"ParanoidPirateWorker"`). */
   name: string;
   /** The socket's role, for `SocketError` messages (`"ppp worker"`). */
@@ -55,12 +42,6 @@ export interface WorkerLinkShellOptions<R, D extends string> extends WorkerLinkO
   closeLinger: number;
   /** `sendTimeout` of each DEALER (`0`: a send to a gone peer fails at once); default zeromq's. */
   sendTimeout?: number;
-  /** CURVE: the peer's public key and this worker's key pair. */
-  curve?: CurveClientOptions;
-  /** Clock for heartbeats, back-off and the close timeout; default the system clock. */
-  clock?: Clock;
-  /** Where to log (already tagged); nothing is logged without it. */
-  logger?: Logger;
 }
 
 /**
@@ -74,8 +55,7 @@ export class WorkerLink<R, D extends string> {
   private readonly log: Logger;
   private machine: WorkerLinkState<R, D>;
   private driver: Driver<WorkerLinkInput, Indexed<WorkerLinkAction<R, D>>> | undefined;
-  private readonly channels = new Map<string, Channel<zmq.Dealer>>();
-  private readonly hangups = new Set<Promise<void>>();
+  private readonly sockets: LinkSockets;
   private readonly running = new Map<number, AbortController>();
   private connectError: ZmqReliableError | undefined;
   private unconnected = false;
@@ -91,6 +71,7 @@ export class WorkerLink<R, D extends string> {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? {};
     this.life = new Lifecycle(options.name, this.clock);
+    this.sockets = new LinkSockets({ ...options, log: this.log, onSocketError: (line, connection, error) => this.driver?.feed({ type: "socket-error", line, connection, error }) });
     this.machine = new WorkerLinkState(options, this.clock.now());
     this.closedP = new Promise<void>((resolve) => (this.onClosed = resolve));
   }
@@ -133,7 +114,7 @@ export class WorkerLink<R, D extends string> {
       async () => {
         this.driver?.close();
         this.driver = undefined;
-        await this.closeChannels();
+        await this.sockets.closeAll();
         this.machine = new WorkerLinkState(this.options, this.clock.now()); // a retry starts afresh
       },
     );
@@ -153,16 +134,16 @@ export class WorkerLink<R, D extends string> {
         drain: async () => {
           this.driver?.feed({ type: "close" });
           await this.closedP;
-          await this.settleHangups();
+          await this.sockets.settle();
         },
         teardown: async () => {
           this.driver?.feed({ type: "close" });
           this.driver?.feed({ type: "abandon" });
           for (const controller of this.running.values()) controller.abort(new ClosedError(`${this.options.name} closed before the handler finished`));
           this.running.clear();
-          await this.settleHangups();
+          await this.sockets.settle();
           this.driver?.close();
-          await this.closeChannels();
+          await this.sockets.closeAll();
         },
       },
       timeout,
@@ -196,7 +177,7 @@ export class WorkerLink<R, D extends string> {
       case "connect":
         return this.connect(action);
       case "hangup":
-        return this.hangup(action.channel, action.final);
+        return this.sockets.hangup(action.channel, action.final, this.driver);
       case "handle":
         return this.run(action.job);
       case "abort":
@@ -210,101 +191,28 @@ export class WorkerLink<R, D extends string> {
   }
 
   private connect(action: Extract<WorkerLinkAction<R, D>, { type: "connect" }>): void {
-    const { line, connection, endpoint, channel: name } = action;
-    const socketOptions: Record<string, unknown> = { curve: this.options.curve };
-    if (this.options.sendTimeout !== undefined) socketOptions.sendTimeout = this.options.sendTimeout;
-    const socket = createSocket("dealer", socketOptions);
-    try {
-      connectEndpoint(socket, endpoint, this.options.what);
-    } catch (err) {
-      socket.close();
-      const error = err as ZmqReliableError;
-      this.connectError ??= error;
-      this.unconnected = true; // the ready event that follows is not true
-      this.log.error?.(error.message);
-      this.driver?.feed({ type: "socket-error", line, connection, error });
-      return;
-    }
-    this.unconnected = false;
-    const channel = new Channel(socket, {
-      name: `${this.options.what} (${endpoint})`,
-      onError: (error) => this.onChannelError(line, connection, error),
-    });
-    this.channels.set(name, channel);
-    const log = this.log;
-    this.driver!.attach<LinkMessage>(name, channel, {
-      decode: (frames) => {
-        if (log.debug) log.debug(`${endpoint} → ${frames.map((f) => describeFrame(f)).join(" | ")}`);
-        return { connection, frames };
-      },
-    });
-  }
-
-  private onChannelError(line: number, connection: number, error: ZmqReliableError): void {
-    if (error.code === "ERR_CLOSED") return;
-    if (error.code === "ERR_BACKPRESSURE") {
-      // The peer is not reading (gone?): the heartbeat check will notice.
-      this.log.debug?.(`send dropped: ${error.message}`);
-      return;
-    }
-    this.log.warn?.(`socket error: ${error.message}`);
-    this.driver?.feed({ type: "socket-error", line, connection, error });
-  }
-
-  private hangup(name: string, final: boolean): void {
-    const channel = this.channels.get(name);
-    this.channels.delete(name);
-    this.driver?.detach(name);
-    if (!channel) return;
-    const linger = this.options.closeLinger;
-    const closing = final ? channel.close({ flush: linger, linger }) : channel.close();
-    this.hangups.add(closing);
-    void closing.finally(() => this.hangups.delete(closing));
+    const error = this.sockets.open(action, this.driver!);
+    this.unconnected = error !== undefined; // the ready event that follows is not true
+    if (!error) return;
+    this.connectError ??= error;
+    this.log.error?.(error.message);
+    this.driver?.feed({ type: "socket-error", line: action.line, connection: action.connection, error });
   }
 
   private run(job: LinkJob<R>): void {
     const controller = new AbortController();
     this.running.set(job.id, controller);
-    const finish = (reply: Frame[] | undefined, error: unknown) => {
-      if (this.running.get(job.id) !== controller) return; // abandoned
-      this.running.delete(job.id);
-      if (reply === undefined) this.log.warn?.(`handler failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.driver?.feed(reply === undefined ? { type: "done", job: job.id, error } : { type: "done", job: job.id, reply });
-    };
-    const settle = (value: unknown) => {
-      let frames: Frame[];
-      try {
-        frames = replyFrames(value);
-      } catch (err) {
-        return finish(undefined, err);
-      }
-      finish(frames, undefined);
-    };
-    let result: unknown;
-    try {
-      result = this.options.handle(job, controller.signal);
-    } catch (err) {
-      return finish(undefined, err);
-    }
-    if (isThenable(result)) result.then(settle, (err: unknown) => finish(undefined, err));
-    else settle(result);
-  }
-
-  private async settleHangups(): Promise<void> {
-    while (this.hangups.size > 0) await Promise.all([...this.hangups]);
-  }
-
-  private async closeChannels(): Promise<void> {
-    const open = [...this.channels.values()];
-    this.channels.clear();
-    await Promise.all(open.map((c) => c.close()));
-    await this.settleHangups();
+    runHandler(
+      () => this.options.handle(job, controller.signal),
+      (reply, error) => {
+        if (this.running.get(job.id) !== controller) return; // abandoned
+        this.running.delete(job.id);
+        if (reply === undefined) this.log.warn?.(`handler failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.driver?.feed(reply === undefined ? { type: "done", job: job.id, error } : { type: "done", job: job.id, reply });
+      },
+    );
   }
 }
 
 /** The driver's view of an action: a record (interfaces lack the index signature it asks for). */
 type Indexed<A> = A & { readonly [key: string]: unknown };
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
-}

@@ -1,11 +1,21 @@
 /**
  * `@zmq-reliable/core/testing`: helpers for testing code built on
- * zmq-reliable: a fake clock, condition waits with deadlines, and child
- * processes you can freeze and kill.
+ * zmq-reliable: a fake clock, a harness that runs a pure machine on it,
+ * condition waits with deadlines, and child processes you can freeze and kill.
  *
  * @packageDocumentation
  */
 export { FakeClock } from "./fake-clock.js";
+export {
+  type ActionOfType,
+  type EmittedEvent,
+  type MachineAction,
+  MachineHarness,
+  type MachineHarnessOptions,
+  type MachineInput,
+  type RecordedAction,
+  type TypeTag,
+} from "./machine-harness.js";
 export { waitFor, type WaitForOptions } from "./wait.js";
 export {
   ChildHandle,
