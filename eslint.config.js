@@ -31,7 +31,7 @@ export default defineConfig(
       group: PATTERNS.filter((p) => p !== pkg).flatMap((p) => [`@zmq-reliable/${p}`, `@zmq-reliable/${p}/*`, `**/${p}/src/**`]),
       message: "A pattern package may not import another pattern package: compose them one layer up (ha-majordomo).",
     };
-    const pure = ["src/protocol.ts", "src/**/*-state.ts", "src/pure/**/*.ts", "src/machines/**/*.ts"].map((f) => `packages/${pkg}/${f}`);
+    const pure = ["src/protocol.ts", "src/fsm.ts", "src/**/*-state.ts", "src/pure/**/*.ts", "src/machines/**/*.ts"].map((f) => `packages/${pkg}/${f}`);
     return [
       { files: [`packages/${pkg}/**/*.{ts,mjs,js}`], rules: { "no-restricted-imports": ["error", { patterns: [others] }] } },
       {

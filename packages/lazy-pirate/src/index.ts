@@ -19,9 +19,7 @@ export {
 /** Re-exported from `@zmq-reliable/core`: the payloads of the client's events and its failover policies. */
 export type { ClientDropEvent, FailoverEvent, FailoverPolicy, GiveUpEvent, ReconnectEvent, RetryEvent } from "@zmq-reliable/core";
 export { type FaultDecision, type FaultOptions, FaultPlan } from "./faults.js";
-/** Re-exported from `@zmq-reliable/core` (seeds {@link FaultPlan}). */
-export { seededRandom } from "@zmq-reliable/core";
-export { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "./protocol.js";
+export { decodeSequence, encodeRequest, encodeSequence, isEcho } from "./protocol.js";
 export {
   type FaultEvent,
   type HandlerContext,

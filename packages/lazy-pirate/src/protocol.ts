@@ -29,33 +29,6 @@ export function encodeRequest(message: Frame | readonly Frame[]): Buffer[] {
 }
 
 /**
- * Converts what a server handler returned to the body frames of the reply.
- *
- * @param reply - one frame or a non-empty array of frames.
- * @throws `ProtocolError` when the reply has no frame, or is not a frame
- *   at all: a REQ peer cannot receive an empty reply.
- */
-export function encodeReply(reply: unknown): Buffer[] {
-  if (Array.isArray(reply)) {
-    if (reply.length === 0) throw new ProtocolError("A reply needs at least one frame");
-    return reply.map((f) => {
-      if (!isFrame(f)) throw new ProtocolError(`A reply frame must be a Buffer, Uint8Array or string, got ${describeValue(f)}`);
-      return toBuffer(f);
-    });
-  }
-  if (!isFrame(reply)) throw new ProtocolError(`A reply must be a frame or an array of frames, got ${describeValue(reply)}`);
-  return [toBuffer(reply)];
-}
-
-function isFrame(value: unknown): value is Frame {
-  return typeof value === "string" || value instanceof Uint8Array;
-}
-
-function describeValue(value: unknown): string {
-  return value === null ? "null" : typeof value;
-}
-
-/**
  * Encodes a sequence number the way the reference programs do: decimal ASCII,
  * no padding, no terminator (`lpclient.c` counts from 1, `lpclient.py` from 0).
  *

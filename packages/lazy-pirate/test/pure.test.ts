@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "@zmq-reliable/core";
+import { EMPTY, replyFrames, seededRandom } from "@zmq-reliable/core";
 import { FaultPlan } from "../src/faults.js";
-import { decodeSequence, encodeReply, encodeRequest, encodeSequence, isEcho } from "../src/protocol.js";
+import { decodeSequence, encodeRequest, encodeSequence, isEcho } from "../src/protocol.js";
 
 describe("protocol", () => {
   it("sends the body frames exactly as given, any frame type", () => {
@@ -10,15 +10,17 @@ describe("protocol", () => {
     expect(encodeRequest(["a", Buffer.from([1, 2]), bytes, ""])).toEqual([Buffer.from("a"), Buffer.from([1, 2]), Buffer.from(bytes), Buffer.alloc(0)]);
   });
 
-  it("refuses an empty request and empty or non-frame replies", () => {
+  it("refuses an empty request; replies follow core's replyFrames (an empty result is one empty frame)", () => {
     expect(() => encodeRequest([])).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    expect(() => encodeReply([])).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
-    expect(() => encodeReply(undefined)).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
-    expect(() => encodeReply(null)).toThrow(/null/);
-    expect(() => encodeReply(42)).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
-    expect(() => encodeReply(["ok", { not: "a frame" }])).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
-    expect(encodeReply("x")).toEqual([Buffer.from("x")]);
-    expect(encodeReply(["x", new Uint8Array([1])])).toEqual([Buffer.from("x"), Buffer.from([1])]);
+    // The server turns a handler's result into reply frames with core's one rule (replyFrames).
+    expect(replyFrames([])).toEqual([EMPTY]);
+    expect(replyFrames(undefined)).toEqual([EMPTY]);
+    expect(() => replyFrames(null)).toThrow(/null/);
+    expect(() => replyFrames(42)).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    expect(() => replyFrames(["ok", { not: "a frame" }])).toThrow(expect.objectContaining({ code: "ERR_PROTOCOL" }));
+    expect(replyFrames("x")).toEqual(["x"]);
+    const bytes = new Uint8Array([1]);
+    expect(replyFrames(["x", bytes])).toEqual(["x", bytes]);
   });
 
   it("encodes and decodes decimal sequence numbers like the reference programs", () => {

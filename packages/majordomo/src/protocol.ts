@@ -76,14 +76,14 @@ export const MAX_ADDRESS_BYTES = 255;
 export const MDPC_FRAME: Buffer = Buffer.from(MDPC_CLIENT, "ascii");
 /** @internal */
 export const MDPW_FRAME: Buffer = Buffer.from(MDPW_WORKER, "ascii");
-/** Command frames, shared and never mutated. @internal */
-export const COMMAND_FRAMES: readonly Buffer[] = [0, 1, 2, 3, 4, 5].map((c) => Buffer.from([c]));
+/** Command frames, shared and never mutated. */
+const COMMAND_FRAMES: readonly Buffer[] = [0, 1, 2, 3, 4, 5].map((c) => Buffer.from([c]));
 /** @internal */
 export const READY_FRAME = COMMAND_FRAMES[MdpCommand.READY]!;
 /** @internal */
 export const REQUEST_FRAME = COMMAND_FRAMES[MdpCommand.REQUEST]!;
 /** @internal */
-export const REPLY_FRAME = COMMAND_FRAMES[MdpCommand.REPLY]!;
+const REPLY_FRAME = COMMAND_FRAMES[MdpCommand.REPLY]!;
 /** @internal */
 export const HEARTBEAT_FRAME = COMMAND_FRAMES[MdpCommand.HEARTBEAT]!;
 /** @internal */

@@ -17,7 +17,6 @@ export {
   decodeEnvelope,
   decodeQueueMessage,
   decodeWorkerMessage,
-  encodeEnvelope,
   encodeHeartbeat,
   encodeReady,
   encodeReply,
@@ -55,7 +54,6 @@ export type { InFlightRequest } from "./queue-registry-state.js";
 export { QueueState, type QueueStateCounters, type QueueStateOptions } from "./queue-state.js";
 export {
   PPP_WORKER_WIRE,
-  WORKER_DROP_REASONS,
   type WorkerDropReason,
   type WorkerRequest,
   WorkerState,

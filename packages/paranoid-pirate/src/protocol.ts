@@ -77,13 +77,8 @@ export function encodeHeartbeat(): Buffer[] {
 /**
  * `[envelope…, ∅, body…]`: a request (queue → worker) or a reply (worker →
  * queue); both have the same shape.
- *
- * @param envelope - the client address stack (at least one frame for a routable message).
- * @param body - the content frames; at least one.
- * @throws `ProtocolError` (core) when `body` is empty or an envelope frame is empty
- *   (an empty frame there would be read as the delimiter).
  */
-export function encodeEnvelope(envelope: readonly Frame[], body: readonly Frame[]): Frame[] {
+function encodeEnvelope(envelope: readonly Frame[], body: readonly Frame[]): Frame[] {
   if (body.length === 0) throw new ProtocolError("A PPP request or reply needs at least one body frame");
   for (const frame of envelope) {
     if (frameLength(frame) === 0) throw new ProtocolError("An envelope frame must not be empty");
@@ -92,20 +87,23 @@ export function encodeEnvelope(envelope: readonly Frame[], body: readonly Frame[
 }
 
 /**
- * Alias of {@link encodeEnvelope} for the queue → worker direction.
+ * A request, queue → worker: `[envelope…, ∅, body…]` (a reply has the same shape).
  *
- * @param envelope - the client address stack.
- * @param body - the request's content frames.
+ * @param envelope - the client address stack (at least one frame for a routable message).
+ * @param body - the request's content frames; at least one.
+ * @throws `ProtocolError` (core) when `body` is empty or an envelope frame is empty
+ *   (an empty frame there would be read as the delimiter).
  */
 export function encodeRequest(envelope: readonly Frame[], body: readonly Frame[]): Frame[] {
   return encodeEnvelope(envelope, body);
 }
 
 /**
- * Alias of {@link encodeEnvelope} for the worker → queue direction.
+ * A reply, worker → queue: `[envelope…, ∅, body…]`, the same shape as {@link encodeRequest}.
  *
  * @param envelope - the envelope of the request being answered, unchanged.
- * @param body - the reply's content frames.
+ * @param body - the reply's content frames; at least one.
+ * @throws `ProtocolError` (core) when `body` is empty or an envelope frame is empty.
  */
 export function encodeReply(envelope: readonly Frame[], body: readonly Frame[]): Frame[] {
   return encodeEnvelope(envelope, body);

@@ -28,16 +28,6 @@ export type WorkerWireDropReason =
 /** Why a worker dropped a message, a request or a reply: the wire's reasons and the link's. */
 export type WorkerDropReason = LinkDropReason<WorkerWireDropReason>;
 
-/** Every {@link WorkerDropReason}, for counters. */
-export const WORKER_DROP_REASONS: readonly WorkerDropReason[] = Object.freeze([
-  "unknown-command",
-  "malformed-message",
-  "handler-error",
-  "closing",
-  "stale-reply",
-  "stale-request",
-]);
-
 /** A request as the worker holds it. */
 export interface WorkerRequest {
   /** The client address stack, echoed in the reply. */

@@ -214,8 +214,8 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
   });
 
   it("a worker given an endpoint that is not known yet (undefined) refuses it instead of connecting to a default", async () => {
-    // The bug: `endpoint: queue.backendEndpoint` read before the queue's start() is undefined, and the
-    // worker silently connected to tcp://localhost:5556 instead.
+    // The bug: an endpoint read before the queue's start() was undefined (the queue's getters now throw
+    // NotStartedError instead), and the worker silently connected to tcp://localhost:5556.
     const endpoint: string | undefined = undefined;
     const make = () => new ParanoidPirateWorker({ endpoint: endpoint as unknown as string, handler: () => "x" });
     expect(make).toThrow(InvalidOptionError);

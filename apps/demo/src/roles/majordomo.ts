@@ -43,9 +43,9 @@ export async function mdpWorker(name: string, args: RoleArgs): Promise<void> {
   closeOnStop({ close: () => worker.close({ timeout: 1000 }) });
 }
 
-/** A client sending steady `echo` traffic. Args: endpoints, timeout, retries. */
+/** A client sending steady `echo` traffic. Args: endpoints, timeout, attempts (sends in all). */
 export async function mdpClient(name: string, args: RoleArgs): Promise<void> {
-  const client = new MajordomoClient({ endpoint: args.endpoints!.split(","), timeout: num(args, "timeout", 300), attempts: num(args, "retries", 40) });
+  const client = new MajordomoClient({ endpoint: args.endpoints!.split(","), timeout: num(args, "timeout", 300), attempts: num(args, "attempts", 40) });
   await client.start();
   report({ kind: "up", name });
   await runClient(name, (l) => client.on("retry", l), (id) => client.request("echo", String(id)));

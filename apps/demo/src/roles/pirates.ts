@@ -11,9 +11,9 @@ export async function lpServer(name: string, args: RoleArgs): Promise<void> {
   closeOnStop(server);
 }
 
-/** A Lazy Pirate client (also the client of the Paranoid Pirate queue). Args: endpoints, timeout, retries. */
+/** A Lazy Pirate client (also the client of the Paranoid Pirate queue). Args: endpoints, timeout, attempts (sends in all). */
 export async function lpClient(name: string, args: RoleArgs): Promise<void> {
-  const client = new LazyPirateClient({ endpoint: args.endpoints!.split(","), timeout: num(args, "timeout", 300), attempts: num(args, "retries", 40) });
+  const client = new LazyPirateClient({ endpoint: args.endpoints!.split(","), timeout: num(args, "timeout", 300), attempts: num(args, "attempts", 40) });
   await client.start();
   report({ kind: "up", name });
   await runClient(name, (l) => client.on("retry", l), (id) => client.request(String(id)));

@@ -8,15 +8,6 @@ import { systemClock } from "./system-clock.js";
 import { AbortError } from "../pure/errors.js";
 
 /**
- * Throws {@link AbortError} when `signal` is already aborted.
- *
- * @param signal - the caller's signal, if any.
- */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-}
-
-/**
  * Resolves after `ms` on `clock`, or rejects with {@link AbortError} as soon as
  * `signal` aborts.
  *

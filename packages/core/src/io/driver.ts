@@ -9,7 +9,7 @@
  * const driver = new Driver(machine, { clock, emit: (event, ...args) => this.emit(event, ...args), perform: (a) => this.perform(a) });
  * driver.attach("frontend", frontendChannel);      // messages in → { type: "message", channel: "frontend", message }
  * const reply = await driver.call((id) => ({ type: "request", call: id, body }), { signal });
- * await driver.close(new ClosedError("closed"));    // rejects calls still open, cancels the timer
+ * driver.close(new ClosedError("closed"));          // rejects calls still open, cancels the timer
  * ```
  *
  * @module

@@ -46,12 +46,6 @@ export function framesToStrings(message: readonly Frame[]): string[] {
   return message.map((f) => toBuffer(f).toString("utf8"));
 }
 
-/** Whether a frame has zero length. */
-export function isEmptyFrame(frame: Frame | undefined): boolean {
-  if (frame === undefined) return false;
-  return typeof frame === "string" ? frame.length === 0 : frame.byteLength === 0;
-}
-
 /**
  * The one rule for turning a handler's result into reply frames, used by
  * every server and worker: frames are sent as given (one frame is one
