@@ -41,6 +41,7 @@ export * from "./machines/worker-link-types.js";
 export * from "./security/curve.js";
 export * from "./security/zap.js";
 export * from "./machines/retry-plan.js";
+export * from "./machines/attempt-schedule.js";
 export * from "./machines/rotation-policy.js";
 export * from "./machines/failover-plan.js";
 export * from "./machines/request-client-types.js";
