@@ -6,15 +6,14 @@
  * @module
  */
 import {
-  type Clock,
   type CurveClientOptions,
   type FailoverTimings,
   type Frame,
   InvalidOptionError,
-  type Logger,
   RequestClient,
   type RequestClientEvents,
   type RequestClientStats,
+  type RetryingClientOptions,
   TypedEmitter,
   VotingPolicy,
   checkNumber,
@@ -23,8 +22,12 @@ import {
 } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, clientTimings } from "./defaults.js";
 
-/** Options of {@link BinaryStarClient}. */
-export interface BinaryStarClientOptions {
+/**
+ * Options of {@link BinaryStarClient}: the pair's endpoints, its timings and
+ * CURVE, plus `logger` and `clock` as every request client (core's
+ * `RetryingClientOptions`).
+ */
+export interface BinaryStarClientOptions extends Pick<RetryingClientOptions, "logger" | "clock"> {
   /** The two servers' frontends: `[primary, backup]`. The first request goes to the primary. */
   endpoint: readonly [string, string];
   /**
@@ -59,10 +62,6 @@ export interface BinaryStarClientOptions {
   voteInterval?: number;
   /** CURVE: one set of options for both servers, or one per endpoint. */
   curve?: CurveClientOptions | readonly [CurveClientOptions, CurveClientOptions];
-  /** Where to log. */
-  logger?: Logger;
-  /** Clock for the timings; default the system clock. */
-  clock?: Clock;
 }
 
 /** Options of {@link BinaryStarClient.request}. */

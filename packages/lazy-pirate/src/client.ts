@@ -6,19 +6,17 @@
  * @module
  */
 import {
-  checkAttempts,
-  checkNumber,
-  checkRenamed,
   ClosedError,
-  type Clock,
-  type CurveClientOptions,
   type FailoverPolicy,
   type Frame,
-  type Logger,
   RequestClient,
   type RequestClientEvents,
   type RequestClientStats,
+  type RetryingClientOptions,
+  type RetryingRequestOptions,
   RotationPolicy,
+  retryingCallOptions,
+  retryingClientSettings,
   TypedEmitter,
 } from "@zmq-reliable/core";
 import { checkInteger } from "./options.js";
@@ -42,28 +40,13 @@ export const LAZY_PIRATE_DEFAULTS = Object.freeze({
   failover: "sticky" as FailoverPolicy,
 });
 
-/** Options of {@link LazyPirateClient}. */
-export interface LazyPirateClientOptions {
-  /**
-   * The server endpoint, e.g. `"tcp://127.0.0.1:5555"`, or several in
-   * failover order: each retry moves to the next one (wrapping around).
-   */
-  endpoint: string | readonly string[];
-  /** Milliseconds each attempt waits for its reply, counted from its own send. Default 2500. */
-  timeout?: number;
-  /**
-   * How many times a request is sent in all before the call gives up with
-   * `ServiceUnavailableError`, the first send included (the reference
-   * `REQUEST_RETRIES`): 3 means one send and two retries. Default 3.
-   */
-  attempts?: number;
-  /**
-   * How many requests may be in flight at once, each on its own REQ socket.
-   * Default 1: calls from many async callers queue and go out one at a time.
-   */
-  concurrency?: number;
-  /** How many calls may wait for a free slot; past this `request()` rejects with `BackpressureError`. Default 10,000. */
-  maxQueued?: number;
+/**
+ * Options of {@link LazyPirateClient}: those of every retrying client
+ * (`endpoint`, `timeout`, `attempts`, `concurrency` default 1, `maxQueued`
+ * default 10,000, `curve`, `logger`, `clock`; see core's
+ * `RetryingClientOptions`), plus the failover policy and reply validation.
+ */
+export interface LazyPirateClientOptions extends RetryingClientOptions {
   /** Which endpoint each request starts at when there are several. Default `"sticky"`. */
   failover?: FailoverPolicy;
   /**
@@ -73,23 +56,10 @@ export interface LazyPirateClientOptions {
    * echo servers. Default: every reply is accepted.
    */
   validate?: (reply: Buffer[], request: Buffer[]) => boolean;
-  /** CURVE: the server's public key and this client's key pair. */
-  curve?: CurveClientOptions;
-  /** Where to log; nothing is logged by default. */
-  logger?: Logger;
-  /** Clock for the timeouts; default the system clock. */
-  clock?: Clock;
 }
 
-/** Per-call options of {@link LazyPirateClient.request}. */
-export interface RequestOptions {
-  /** Overrides the client's per-attempt timeout (ms) for this call. */
-  timeout?: number;
-  /** Overrides the client's `attempts` (sends in all, the first included) for this call. */
-  attempts?: number;
-  /** Aborts the call at once with `AbortError`, queued or in flight. */
-  signal?: AbortSignal;
-}
+/** Per-call options of {@link LazyPirateClient.request}: `timeout`, `attempts` and `signal` (core's `RetryingRequestOptions`). */
+export type RequestOptions = RetryingRequestOptions;
 
 /** Events of {@link LazyPirateClient}: `retry`, `failover`, `give-up`, `reconnect` and `drop`, as every request client. */
 export type LazyPirateClientEvents = RequestClientEvents;
@@ -133,15 +103,14 @@ export class LazyPirateClient extends TypedEmitter<LazyPirateClientEvents> {
    */
   constructor(options: LazyPirateClientOptions) {
     super();
-    checkRenamed(options, { retries: "attempts" });
-    const endpoints = typeof options.endpoint === "string" ? [options.endpoint] : [...(options.endpoint ?? [])];
+    const { endpoints, timeout, attempts } = retryingClientSettings(options, LAZY_PIRATE_DEFAULTS);
     const policy = new RotationPolicy(endpoints, options.failover ?? LAZY_PIRATE_DEFAULTS.failover);
     this.endpoints = policy.endpoints;
     this.client = new RequestClient({
       name: "LazyPirateClient",
       policy,
-      timeout: checkNumber("timeout", options.timeout ?? LAZY_PIRATE_DEFAULTS.timeout, 1),
-      attempts: checkAttempts(options.attempts ?? LAZY_PIRATE_DEFAULTS.attempts),
+      timeout,
+      attempts,
       concurrency: checkInteger("concurrency", options.concurrency ?? LAZY_PIRATE_DEFAULTS.concurrency, 1),
       maxQueued: checkInteger("maxQueued", options.maxQueued ?? LAZY_PIRATE_DEFAULTS.maxQueued, 0),
       validate: options.validate,
@@ -190,12 +159,7 @@ export class LazyPirateClient extends TypedEmitter<LazyPirateClientEvents> {
   request(message: Frame | readonly Frame[], options: RequestOptions = {}): Promise<Buffer[]> {
     try {
       if (this.closed) throw new ClosedError("LazyPirateClient is closed");
-      checkRenamed(options, { retries: "attempts" });
-      return this.client.request(encodeRequest(message), {
-        timeout: options.timeout === undefined ? undefined : checkNumber("timeout", options.timeout, 1),
-        attempts: options.attempts === undefined ? undefined : checkAttempts(options.attempts),
-        signal: options.signal,
-      });
+      return this.client.request(encodeRequest(message), retryingCallOptions(options));
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -9,7 +9,7 @@ import {
   type ReconnectEvent,
   type RetryEvent,
 } from "../src/index.js";
-import { client, closeAll, deadEndpoint, deferred, rawRouter, server, since, text } from "./helpers.js";
+import { client, closeAll, countingEcho, deadEndpoint, deferred, rawRouter, server, since, text } from "./helpers.js";
 
 afterEach(closeAll);
 
@@ -190,47 +190,29 @@ describe("LazyPirateClient failover", () => {
 
 describe("LazyPirateClient concurrency, abort and close", () => {
   it("calls from many callers queue (concurrency 1): one in flight, each timeout counted from its own send", async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const s = await server({
-      concurrency: 8,
-      handler: async (frames) => {
-        maxInFlight = Math.max(maxInFlight, ++inFlight);
-        await new Promise((r) => setTimeout(r, 250));
-        inFlight--;
-        return frames;
-      },
-    });
+    const echo = countingEcho(() => new Promise((r) => setTimeout(r, 250)));
+    const s = await server({ concurrency: 8, handler: echo.handler });
     const c = client({ endpoint: s.endpoint, timeout: 1000 });
     const start = performance.now();
     const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => c.request(String(i))));
     // 5 × 250 ms > 1000 ms: queued time did not count against anyone's timeout.
     expect(since(start)).toBeGreaterThan(1000);
     expect(replies.map((r) => text(r)[0])).toEqual(["0", "1", "2", "3", "4"]);
-    expect(maxInFlight).toBe(1);
+    expect(echo.maxInFlight).toBe(1);
     expect(c.stats()).toMatchObject({ replies: 5, timeouts: 0, retries: 0, socketsOpened: 1 });
   });
 
   it("concurrency n: up to n calls in flight, each on its own socket", async () => {
     const gate = deferred();
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const s = await server({
-      concurrency: 8,
-      handler: async (frames) => {
-        maxInFlight = Math.max(maxInFlight, ++inFlight);
-        await gate.promise;
-        inFlight--;
-        return frames;
-      },
-    });
+    const echo = countingEcho(() => gate.promise);
+    const s = await server({ concurrency: 8, handler: echo.handler });
     const c = client({ endpoint: s.endpoint, concurrency: 3, timeout: 10_000 });
     const calls = Array.from({ length: 7 }, (_, i) => c.request(String(i)));
-    await waitFor(() => inFlight === 3);
+    await waitFor(() => echo.inFlight === 3);
     expect(c.stats()).toMatchObject({ inFlight: 3, queued: 4, openSockets: 3 });
     gate.resolve();
     expect((await Promise.all(calls)).map((r) => text(r)[0])).toEqual(["0", "1", "2", "3", "4", "5", "6"]);
-    expect(maxInFlight).toBe(3);
+    expect(echo.maxInFlight).toBe(3);
     expect(c.stats()).toMatchObject({ replies: 7, inFlight: 0, queued: 0, socketsOpened: 3 });
   });
 

@@ -76,3 +76,21 @@ export function deferred<T = void>() {
 export function text(frames: Buffer[]): string[] {
   return frames.map((f) => f.toString());
 }
+
+/**
+ * An echo handler that counts the calls it is running (`inFlight`, and the
+ * most at once in `maxInFlight`), each held until `hold()` settles.
+ */
+export function countingEcho(hold: () => Promise<unknown>) {
+  const counts = {
+    inFlight: 0,
+    maxInFlight: 0,
+    handler: async (frames: Buffer[]): Promise<Buffer[]> => {
+      counts.maxInFlight = Math.max(counts.maxInFlight, ++counts.inFlight);
+      await hold();
+      counts.inFlight--;
+      return frames;
+    },
+  };
+  return counts;
+}

@@ -3,7 +3,7 @@ import { waitFor } from "@zmq-reliable/core/testing";
 import * as zmq from "zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FaultEvent, FaultPlan, LAZY_PIRATE_SERVER_DEFAULTS, LazyPirateServer, type ServerDropEvent } from "../src/index.js";
-import { client, closeAll, deferred, raw, server, text, track } from "./helpers.js";
+import { client, closeAll, countingEcho, deferred, raw, server, text, track } from "./helpers.js";
 
 afterEach(closeAll);
 
@@ -183,18 +183,8 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
 
   it("bounds concurrency, queues the rest, drops past maxQueued", async () => {
     const gate = deferred();
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const s = await server({
-      concurrency: 2,
-      maxQueued: 2,
-      handler: async (frames) => {
-        maxInFlight = Math.max(maxInFlight, ++inFlight);
-        await gate.promise;
-        inFlight--;
-        return frames;
-      },
-    });
+    const echo = countingEcho(() => gate.promise);
+    const s = await server({ concurrency: 2, maxQueued: 2, handler: echo.handler });
     const drops: ServerDropEvent[] = [];
     s.on("drop", (e) => drops.push(e));
     const reqs = Array.from({ length: 5 }, () => rawReq(s.endpoint, 3000));
@@ -206,7 +196,7 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     expect(drops[0]).toEqual({ reason: "overload", request: 5 });
     gate.resolve();
     for (let i = 0; i < 4; i++) expect(text(await reqs[i]!.receive())).toEqual([String(i)]);
-    expect(maxInFlight).toBe(2);
+    expect(echo.maxInFlight).toBe(2);
     expect(s.stats()).toMatchObject({ overload: 1, replies: 4, dropped: 1 });
   });
 

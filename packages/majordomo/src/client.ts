@@ -5,58 +5,33 @@
  *
  * @module
  */
-import type { Clock, CurveClientOptions, Frame, Logger, RequestClientEvents, RequestClientStats } from "@zmq-reliable/core";
+import type { Frame, RequestClientEvents, RequestClientStats, RetryingClientOptions, RetryingRequestOptions } from "@zmq-reliable/core";
 import {
   InvalidOptionError,
   ProtocolError,
   RequestClient,
   RotationPolicy,
   TypedEmitter,
-  checkAttempts,
   checkNumber,
-  checkRenamed,
+  retryingCallOptions,
+  retryingClientSettings,
   toBuffer,
 } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS } from "./defaults.js";
 import { MDPC_FRAME, MMI_NOT_FOUND, MMI_OK, MMI_SERVICE, MdpProtocolError, decodeAfterDelimiter } from "./protocol.js";
 
-/** Options of {@link MajordomoClient}. */
-export interface MajordomoClientOptions {
-  /**
-   * The broker, or several brokers in failover order (e.g. a Binary Star
-   * pair). When an attempt times out on the current endpoint, the client
-   * moves to the next one (wrapping around) for its next attempt and for
-   * later requests.
-   */
-  endpoint: string | readonly string[];
-  /** Milliseconds to wait for the reply to each attempt. Default 2500. */
-  timeout?: number;
-  /** Sends in all per request, the first included (the reference's `retries`: 3 means up to 3 sends). Default 3. */
-  attempts?: number;
-  /**
-   * Requests outstanding at once, each on its own REQ socket (so also the
-   * most REQ sockets open); more requests wait for a free one. Default 256.
-   */
-  concurrency?: number;
-  /** Requests that may wait for a free socket; past it `request()` rejects with `BackpressureError`. Default unbounded. */
-  maxQueued?: number;
-  /** CURVE keys: the broker's public key and this client's key pair. */
-  curve?: CurveClientOptions;
-  /** Where to log; nothing is logged without it. */
-  logger?: Logger;
-  /** Clock for the timeouts; default the system clock. */
-  clock?: Clock;
-}
+/**
+ * Options of {@link MajordomoClient}: those of every retrying client (core's
+ * `RetryingClientOptions`). `endpoint` is the broker, or several brokers in
+ * failover order (e.g. a Binary Star pair): a timeout on the current one
+ * moves the client to the next (wrapping around) for its next attempt and
+ * for later requests. `concurrency` defaults to 256, `maxQueued` to
+ * unbounded.
+ */
+export type MajordomoClientOptions = RetryingClientOptions;
 
-/** Per-call options of {@link MajordomoClient.request}. */
-export interface MajordomoRequestOptions {
-  /** Milliseconds to wait for the reply to each attempt; default the client's `timeout`. */
-  timeout?: number;
-  /** Sends in all; default the client's `attempts`. */
-  attempts?: number;
-  /** Cancels the call: it rejects with `AbortError` and its socket is destroyed. */
-  signal?: AbortSignal;
-}
+/** Per-call options of {@link MajordomoClient.request}: `timeout`, `attempts` and `signal` (core's `RetryingRequestOptions`). */
+export type MajordomoRequestOptions = RetryingRequestOptions;
 
 /** Events of {@link MajordomoClient}: `retry`, `failover`, `give-up`, `reconnect` and `drop`, as every request client. */
 export type MajordomoClientEvents = RequestClientEvents;
@@ -97,8 +72,7 @@ export class MajordomoClient extends TypedEmitter<MajordomoClientEvents> {
   /** @param options - see {@link MajordomoClientOptions}. */
   constructor(options: MajordomoClientOptions) {
     super();
-    checkRenamed(options, { retries: "attempts", maxSockets: "concurrency" });
-    const endpoints = typeof options.endpoint === "string" ? [options.endpoint] : [...(options.endpoint ?? [])];
+    const { endpoints, timeout, attempts } = retryingClientSettings(options, MAJORDOMO_DEFAULTS, { maxSockets: "concurrency" });
     if (endpoints.length === 0 || endpoints.some((e) => typeof e !== "string" || e.length === 0)) {
       throw new InvalidOptionError("endpoint: give one broker endpoint or a non-empty list");
     }
@@ -106,8 +80,8 @@ export class MajordomoClient extends TypedEmitter<MajordomoClientEvents> {
     this.client = new RequestClient({
       name: "MajordomoClient",
       policy: this.policy,
-      timeout: checkNumber("timeout", options.timeout ?? MAJORDOMO_DEFAULTS.timeout, 1),
-      attempts: checkAttempts(options.attempts ?? MAJORDOMO_DEFAULTS.attempts),
+      timeout,
+      attempts,
       concurrency: Math.floor(checkNumber("concurrency", options.concurrency ?? MAJORDOMO_DEFAULTS.concurrency, 1)),
       maxQueued: options.maxQueued === undefined ? Number.POSITIVE_INFINITY : Math.floor(checkNumber("maxQueued", options.maxQueued, 0)),
       curve: options.curve,
@@ -152,16 +126,14 @@ export class MajordomoClient extends TypedEmitter<MajordomoClientEvents> {
    *   this service; `InvalidOptionError` for a bad argument.
    */
   async request(service: string, body: Frame | readonly Frame[], options: MajordomoRequestOptions = {}): Promise<Buffer[]> {
-    checkRenamed(options, { retries: "attempts" });
+    const call = retryingCallOptions(options);
     if (typeof service !== "string" || service.length === 0) throw new InvalidOptionError("service must be a non-empty string");
     const bodyFrames = Array.isArray(body) ? (body as readonly Frame[]) : [body as Frame];
     if (bodyFrames.length === 0) throw new InvalidOptionError("body needs at least one frame");
-    const timeout = options.timeout === undefined ? undefined : checkNumber("timeout", options.timeout, 1);
-    const attempts = options.attempts === undefined ? undefined : checkAttempts(options.attempts);
     // What the REQ socket sends: it adds the empty delimiter itself.
     const frames: Buffer[] = [MDPC_FRAME, toBuffer(service)];
     for (const f of bodyFrames) frames.push(toBuffer(f));
-    return this.client.request(frames, { timeout, attempts, signal: options.signal, decode: (reply) => checkReply(reply, service) });
+    return this.client.request(frames, { ...call, decode: (reply) => checkReply(reply, service) });
   }
 
   /**

@@ -1,18 +1,20 @@
 /**
  * {@link RequestServer}: the one REP-equivalent server over a ROUTER that the
- * Lazy Pirate and Binary Star servers are built on. Its scheduling rules are
- * the pure {@link RequestSlots} machine, run by a {@link Driver}.
+ * Lazy Pirate and Binary Star servers are built on. This file is the role's
+ * lifecycle (bind, admission, drain, close); its scheduling rules are the
+ * pure {@link RequestSlots} machine, run by a {@link Driver}, and running
+ * handlers and sending replies is `RequestJobs` (`request-jobs.ts`).
  *
  * @module
  */
 import type * as zmq from "zeromq";
 import { RequestSlots, type SlotAction, type SlotInput } from "../machines/request-slots.js";
 import { type AdmissionHook, ALWAYS_ADMIT } from "../pure/admission.js";
-import type { Clock, TimerHandle } from "../pure/clock.js";
-import { ClosedError, checkNumber, InvalidOptionError, NotStartedError, TimeoutError, type ZmqReliableError } from "../pure/errors.js";
+import type { Clock } from "../pure/clock.js";
+import { checkNumber, InvalidOptionError, NotStartedError, type ZmqReliableError } from "../pure/errors.js";
 import { TypedEmitter } from "./events.js";
 import { systemClock } from "./system-clock.js";
-import { type Frame, joinEnvelope, replyFrames, splitEnvelope } from "../pure/frames.js";
+import { splitEnvelope } from "../pure/frames.js";
 import { type Logger, taggedLogger } from "../pure/logger.js";
 import { type CurveServerOptions, curveSocketOptions } from "../security/curve.js";
 import { Channel } from "./channel.js";
@@ -21,27 +23,17 @@ import { type BoundEndpoint, bindEndpoint } from "./endpoints.js";
 import { type CloseOptions, Lifecycle } from "./lifecycle.js";
 import {
   REQUEST_SERVER_DEFAULTS,
-  type RequestDropReason,
-  type RequestHandler,
   type RequestHooks,
   type RequestServerEvents,
   type RequestServerOptions,
   type RequestServerStats,
 } from "./request-server-types.js";
+import { RequestJobs } from "./request-jobs.js";
 import { createSocket, ephemeralEndpoint, type Transport } from "./socket.js";
 
 /** How long `close()` lets replies already handed over reach zeromq, and waits for the port to be free (ms). */
 const FLUSH_MS = 500;
 const RELEASE_MS = 1000;
-
-interface Job {
-  readonly request: number;
-  readonly envelope: Buffer[];
-  readonly body: Buffer[];
-  readonly controller: AbortController;
-  state: "queued" | "handling" | "delaying" | "done";
-  timer: TimerHandle | undefined;
-}
 
 function checkInteger(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) throw new InvalidOptionError(`${name} must be an integer >= ${min}, got ${String(value)}`);
@@ -66,9 +58,7 @@ function checkInteger(name: string, value: number, min: number): number {
  * ```
  */
 export class RequestServer<R extends string = never> extends TypedEmitter<RequestServerEvents<R>> {
-  private readonly handler: RequestHandler;
   private readonly bindTo: string;
-  private readonly handlerTimeout: number;
   private readonly admission: AdmissionHook;
   private readonly hooks: RequestHooks<R>;
   private readonly curve: CurveServerOptions | undefined;
@@ -78,13 +68,11 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   private readonly life: Lifecycle;
   private readonly slots: RequestSlots;
   private readonly driver: Driver<SlotInput, SlotAction>;
-  private readonly jobs = new Map<number, Job>();
+  private readonly jobs: RequestJobs<R>;
   private channel: Channel<zmq.Router> | undefined;
   private bound: BoundEndpoint | undefined;
   private closing = false;
   private sequence = 0;
-  private idle: (() => void) | undefined;
-  private readonly counters = { requests: 0, replies: 0, dropped: 0, malformed: 0, rejected: 0, overload: 0, handlerErrors: 0, handlerTimeouts: 0, lateResults: 0 };
 
   /**
    * @param options - see {@link RequestServerOptions}.
@@ -93,12 +81,11 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   constructor(options: RequestServerOptions<R>) {
     super();
     if (typeof options.handler !== "function") throw new InvalidOptionError("handler must be a function");
-    this.handler = options.handler;
     this.bindTo = options.bind ?? REQUEST_SERVER_DEFAULTS.bind;
     if (typeof this.bindTo !== "string" || !this.bindTo) throw new InvalidOptionError("bind must be an endpoint");
     const concurrency = checkInteger("concurrency", options.concurrency ?? REQUEST_SERVER_DEFAULTS.concurrency, 1);
     const maxQueued = checkInteger("maxQueued", options.maxQueued ?? REQUEST_SERVER_DEFAULTS.maxQueued, 0);
-    this.handlerTimeout = checkNumber("handlerTimeout", options.handlerTimeout ?? REQUEST_SERVER_DEFAULTS.handlerTimeout);
+    const handlerTimeout = checkNumber("handlerTimeout", options.handlerTimeout ?? REQUEST_SERVER_DEFAULTS.handlerTimeout);
     this.admission = options.admission ?? ALWAYS_ADMIT;
     this.hooks = options.hooks ?? {};
     this.curve = options.curve;
@@ -107,8 +94,20 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     this.clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, this.name);
     this.life = new Lifecycle(this.name, this.clock);
-    this.slots = new RequestSlots({ concurrency, maxQueued, handlerTimeout: this.handlerTimeout });
-    this.driver = new Driver(this.slots, { clock: this.clock, perform: (a) => this.perform(a), onError: (e) => this.onError(e) });
+    this.slots = new RequestSlots({ concurrency, maxQueued, handlerTimeout });
+    this.jobs = new RequestJobs<R>({
+      name: this.name,
+      handler: options.handler,
+      handlerTimeout,
+      hooks: this.hooks,
+      clock: this.clock,
+      log: this.log,
+      emit: (event, ...args) => this.emit(event, ...args),
+      listens: (event) => this.hasListeners(event),
+      feed: (input) => this.driver.feed(input),
+      channel: () => this.channel,
+    });
+    this.driver = new Driver(this.slots, { clock: this.clock, perform: (a) => this.jobs.perform(a), onError: (e) => this.onError(e) });
   }
 
   /**
@@ -134,7 +133,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
 
   /** A snapshot of the counters. */
   stats(): RequestServerStats {
-    return { ...this.counters, inFlight: this.slots.inFlight, queued: this.slots.queued };
+    return { ...this.jobs.counters, inFlight: this.slots.inFlight, queued: this.slots.queued };
   }
 
   /**
@@ -176,12 +175,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
       this.closing = true;
       this.driver.feed({ type: "drain" });
     }
-    return this.life.close({ drain: () => this.whenIdle(), teardown: () => this.teardown() }, options.timeout ?? 0);
-  }
-
-  private whenIdle(): Promise<void> {
-    if (this.jobs.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => (this.idle = resolve));
+    return this.life.close({ drain: () => this.jobs.whenIdle(), teardown: () => this.teardown() }, options.timeout ?? 0);
   }
 
   private async teardown(): Promise<void> {
@@ -197,119 +191,24 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   }
 
   private onMessage(message: Buffer[]): void {
-    this.counters.requests++;
+    const counters = this.jobs.counters;
+    counters.requests++;
     const split = splitEnvelope(message);
     if (!split || split.envelope.length === 0 || split.body.length === 0) {
-      this.counters.malformed++;
+      counters.malformed++;
       this.log.warn?.("malformed request (no empty delimiter or no body) dropped");
-      return this.dropped("malformed", undefined);
+      return this.jobs.dropped("malformed", undefined);
     }
     const request = ++this.sequence;
-    if (this.closing) return this.dropped("closed", request);
+    if (this.closing) return this.jobs.dropped("closed", request);
     if (!this.admission.admit({})) {
-      this.counters.rejected++;
+      counters.rejected++;
       this.log.debug?.(`request ${request}: not admitted, dropped`);
-      return this.dropped("rejected", request);
+      return this.jobs.dropped("rejected", request);
     }
     const hooked = this.hooks.arrive?.(request);
-    if (hooked !== undefined) return this.dropped(hooked, request);
-    const job: Job = { request, envelope: split.envelope, body: split.body, controller: new AbortController(), state: "queued", timer: undefined };
-    this.jobs.set(request, job);
+    if (hooked !== undefined) return this.jobs.dropped(hooked, request);
+    this.jobs.add(request, split.envelope, split.body);
     this.driver.feed({ type: "arrive", request });
-  }
-
-  private perform(action: SlotAction): void {
-    const job = this.jobs.get(action.request);
-    if (!job) return;
-    if (action.type === "run") return this.run(job);
-    // The machine freed the slot already.
-    if (action.reason === "handler-timeout") {
-      this.counters.handlerTimeouts++;
-      this.log.warn?.(`request ${job.request}: handler still running after ${this.handlerTimeout} ms, dropped`);
-      job.controller.abort(new TimeoutError(`Handler took longer than ${this.handlerTimeout} ms`));
-      if (this.hasListeners("handler-timeout")) this.emit("handler-timeout", { request: job.request, timeout: this.handlerTimeout, message: job.body });
-    } else if (action.reason === "closed") {
-      job.controller.abort(new ClosedError(`${this.name} is closed`));
-    } else {
-      this.counters.overload++;
-      this.log.warn?.(`request ${job.request}: too many requests waiting, dropped`);
-    }
-    this.end(job);
-    this.dropped(action.reason, job.request);
-  }
-
-  private run(job: Job): void {
-    job.state = "handling";
-    const context = { request: job.request, signal: job.controller.signal };
-    Promise.resolve()
-      .then(() => this.handler(job.body, context))
-      .then(
-        (result) => this.onResult(job, result),
-        (error: unknown) => this.onHandlerError(job, error),
-      );
-  }
-
-  private onResult(job: Job, result: unknown): void {
-    if (job.state !== "handling") {
-      this.counters.lateResults++;
-      return;
-    }
-    let frames: Frame[];
-    try {
-      frames = replyFrames(result);
-    } catch (error) {
-      return this.onHandlerError(job, error);
-    }
-    this.driver.feed({ type: "result", request: job.request });
-    const decision = this.hooks.reply?.(job.request);
-    if (decision && "drop" in decision) return this.finish(job, decision.drop);
-    if (decision && decision.delay > 0) {
-      job.state = "delaying";
-      job.timer = this.clock.setTimeout(() => this.reply(job, frames), decision.delay);
-      return;
-    }
-    this.reply(job, frames);
-  }
-
-  private reply(job: Job, frames: Frame[]): void {
-    if (job.state === "done") return;
-    const channel = this.channel;
-    if (!channel || channel.closed) return this.finish(job, "closed");
-    this.counters.replies++;
-    // A ROUTER without `mandatory` never blocks a send (it drops for absent peers), so this settles at once.
-    channel.send(joinEnvelope(job.envelope, frames)).catch((error: Error) => this.log.warn?.(`request ${job.request}: reply not sent: ${error.message}`));
-    this.finish(job);
-  }
-
-  private onHandlerError(job: Job, error: unknown): void {
-    if (job.state !== "handling") {
-      this.counters.lateResults++;
-      return;
-    }
-    this.counters.handlerErrors++;
-    this.log.warn?.(`request ${job.request}: handler failed: ${(error as Error)?.message ?? String(error)}`);
-    this.emit("handler-error", { request: job.request, error, message: job.body });
-    this.finish(job, "handler-error", error);
-  }
-
-  /** Ends a job the server decided about (answered, or dropped for `reason`) and frees its slot. */
-  private finish(job: Job, reason?: RequestDropReason | R, error?: unknown): void {
-    this.end(job);
-    if (reason !== undefined) this.dropped(reason, job.request, error);
-    this.driver.feed({ type: "finish", request: job.request });
-  }
-
-  private end(job: Job): void {
-    job.state = "done";
-    if (job.timer !== undefined) this.clock.clearTimeout(job.timer);
-    job.timer = undefined;
-    this.jobs.delete(job.request);
-    if (this.jobs.size === 0) this.idle?.();
-  }
-
-  private dropped(reason: RequestDropReason | R, request: number | undefined, error?: unknown): void {
-    this.counters.dropped++;
-    if (!this.hasListeners("drop")) return;
-    this.emit("drop", error === undefined ? { reason, request } : { reason, request, error });
   }
 }

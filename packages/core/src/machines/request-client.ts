@@ -6,9 +6,10 @@
  * `maxQueued` wait; a {@link RetryPlan} per call decides where each send goes
  * and when to give up. A reply counts only on a socket the call still owns;
  * anything else is dropped as stale. Sockets that got their reply are kept
- * idle (up to `concurrency`) for later calls. The machine never touches a
- * socket: it names them (`link:<n>:<endpoint index>`) in `open`/`send`/`close` actions that
- * the `RequestClient` shell performs.
+ * idle (up to `concurrency`) for later calls (the sockets are kept by
+ * `RequestLinks`, `request-links.ts`). The machine never touches a socket: it
+ * names them (`link:<n>:<endpoint index>`) in `open`/`send`/`close` actions
+ * that the `RequestClient` shell performs.
  *
  * @module
  */
@@ -24,16 +25,9 @@ import type {
   RequestClientStats,
   RequestInput,
 } from "./request-client-types.js";
+import { type Link as RequestLink, RequestLinks } from "./request-links.js";
 
-interface Link {
-  readonly channel: string;
-  readonly index: number;
-  call: Call | undefined;
-  group: number;
-  spent: boolean;
-  unreachable: boolean;
-  closed: boolean;
-}
+type Link = RequestLink<Call>;
 
 interface Call {
   readonly id: number;
@@ -54,10 +48,8 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   private readonly queue = new LinkedList<Call>();
   private readonly calls = new Map<number, Call>();
   private readonly active = new Set<Call>();
-  private readonly links = new Map<string, Link>();
-  private readonly idle: Link[] = [];
+  private readonly links: RequestLinks<Call>;
   private deadlines = 0;
-  private nextLink = 1;
   private closed = false;
   private out: RequestClientAction[] = [];
   private readonly counters = {
@@ -72,12 +64,12 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     aborted: 0,
     malformed: 0,
     stale: 0,
-    socketsOpened: 0,
   };
 
   /** @param options - see {@link RequestClientStateOptions}. */
   constructor(options: RequestClientStateOptions) {
     this.options = options;
+    this.links = new RequestLinks(options.concurrency, options.policy.endpoints, (action) => this.out.push(action));
   }
 
   /** The retry policy (its `current` is where the next call starts). */
@@ -92,8 +84,9 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
       dropped: this.counters.malformed + this.counters.stale,
       inFlight: this.active.size,
       queued: this.queue.length,
+      socketsOpened: this.links.opened,
       openSockets: this.links.size,
-      idleSockets: this.idle.length,
+      idleSockets: this.links.idleCount,
     };
   }
 
@@ -130,7 +123,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
         this.counters.aborted++;
         break;
       case "warm":
-        if (!this.closed && !this.idle.some((l) => l.index === this.policy.current)) this.idle.push(this.open(this.policy.current));
+        if (!this.closed) this.links.warm(this.policy.current);
         break;
       case "close":
         this.close(input.error);
@@ -175,7 +168,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
       call.node = undefined;
       this.active.add(call);
       call.plan = this.policy.plan({ attempts: call.input.attempts ?? this.options.attempts, timeout: call.input.timeout ?? this.options.timeout });
-      const idle = this.idle.find((l) => l.index === call.plan!.first);
+      const idle = this.links.idleAt(call.plan.first);
       this.run(call, call.plan.begin(now, !idle?.unreachable), now);
     }
   }
@@ -191,7 +184,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
           for (const link of call.links) {
             if (link.group < step.before) {
               call.links.delete(link);
-              this.closeLink(link);
+              this.links.close(link);
             }
           }
           break;
@@ -202,7 +195,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
           this.counters.failovers++;
           const endpoints = this.policy.endpoints;
           this.emit("failover", { request: call.id, from: endpoints[step.from]!, to: endpoints[step.to]!, reason: step.reason });
-          for (const link of [...this.idle]) if (link.index === step.from) this.closeLink(link);
+          this.links.closeIdleAt(step.from);
           break;
         }
         case "give-up": {
@@ -218,15 +211,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   private send(call: Call, index: number, reuse: boolean, group: number, reason: RetryReason | undefined): void {
     const endpoint = this.policy.endpoints[index]!;
     const previous = call.tried[call.tried.length - 1] ?? this.policy.endpoints[call.plan!.first]!;
-    let link: Link | undefined;
-    const at = this.idle.findIndex((l) => l.index === index);
-    if (at >= 0) {
-      const found = this.idle[at]!;
-      if (reuse && !found.unreachable) link = this.idle.splice(at, 1)[0];
-      else if (found.unreachable) this.closeLink(found);
-    }
-    const fresh = link === undefined;
-    link ??= this.open(index);
+    const { link, fresh } = this.links.take(index, reuse);
     link.call = call;
     link.group = group;
     call.links.add(link);
@@ -272,7 +257,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     call.links.delete(link);
     link.call = undefined;
     this.counters.replies++;
-    this.release(link);
+    this.links.release(link, this.closed);
     this.end(call);
     this.out.push({ type: "settle", call: call.id, value });
     this.pump(now);
@@ -304,7 +289,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     const link = this.links.get(channel);
     if (!link) return;
     const call = link.call;
-    this.closeLink(link);
+    this.links.close(link);
     if (call && this.active.has(call)) this.finish(call, error, now);
   }
 
@@ -334,7 +319,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     if (this.closed) return;
     this.closed = true;
     for (const call of [...this.calls.values()]) this.finish(call, error, 0);
-    for (const link of [...this.links.values()]) this.closeLink(link);
+    this.links.closeAll();
   }
 
   /** Ends a call with an error: closes its sockets, settles it, lets the next one in. */
@@ -353,37 +338,12 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     if (call.node) this.queue.remove(call.node);
     call.node = undefined;
     this.active.delete(call);
-    for (const link of call.links) this.closeLink(link);
+    for (const link of call.links) this.links.close(link);
     call.links.clear();
   }
 
   private settle(call: number, error: ZmqReliableError): void {
     this.out.push({ type: "settle", call, error });
-  }
-
-  private open(index: number): Link {
-    const link: Link = { channel: `link:${this.nextLink++}:${index}`, index, call: undefined, group: 0, spent: false, unreachable: false, closed: false };
-    this.links.set(link.channel, link);
-    this.counters.socketsOpened++;
-    this.out.push({ type: "open", channel: link.channel, index, endpoint: this.policy.endpoints[index]! });
-    return link;
-  }
-
-  /** Keeps a socket that got its reply for a later call, up to `concurrency` idle ones. */
-  private release(link: Link): void {
-    if (this.closed || link.spent) return this.closeLink(link);
-    this.idle.push(link);
-    if (this.idle.length > this.options.concurrency) this.closeLink(this.idle[0]!);
-  }
-
-  private closeLink(link: Link): void {
-    if (link.closed) return;
-    link.closed = true;
-    link.call = undefined;
-    this.links.delete(link.channel);
-    const i = this.idle.indexOf(link);
-    if (i >= 0) this.idle.splice(i, 1);
-    this.out.push({ type: "close", channel: link.channel });
   }
 
   private emit<K extends keyof RequestClientEvents & string>(event: K, ...args: RequestClientEvents[K]): void {

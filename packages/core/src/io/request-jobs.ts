@@ -1,0 +1,198 @@
+/**
+ * The request server's job runner (internal to {@link RequestServer}): one
+ * job per admitted request, from the handler's run through the reply hook to
+ * the reply sent behind the request's envelope, or the drop with its reason.
+ * The server keeps the role's lifecycle (bind, admission, drain, close); the
+ * {@link RequestSlots} machine decides when a job runs or is dropped.
+ *
+ * @module
+ */
+import type * as zmq from "zeromq";
+import type { SlotAction, SlotInput } from "../machines/request-slots.js";
+import type { Clock, TimerHandle } from "../pure/clock.js";
+import { ClosedError, TimeoutError } from "../pure/errors.js";
+import { type Frame, joinEnvelope, replyFrames } from "../pure/frames.js";
+import type { Logger } from "../pure/logger.js";
+import type { Channel } from "./channel.js";
+import type { RequestDropReason, RequestHandler, RequestHooks, RequestServerEvents, RequestServerStats } from "./request-server-types.js";
+
+/** The counters of {@link RequestServerStats} that are not gauges. */
+export type RequestServerCounters = Omit<RequestServerStats, "inFlight" | "queued">;
+
+/** What {@link RequestJobs} needs from its server. */
+export interface RequestJobsHost<R extends string> {
+  /** The server's name, for messages. */
+  readonly name: string;
+  /** Runs each request. */
+  readonly handler: RequestHandler;
+  /** Milliseconds a handler may run before its request is dropped. */
+  readonly handlerTimeout: number;
+  /** The server's reply hook, if any. */
+  readonly hooks: RequestHooks<R>;
+  /** Clock for reply delays. */
+  readonly clock: Clock;
+  /** Where to log. */
+  readonly log: Logger;
+  /**
+   * Emits `drop`, `handler-error` or `handler-timeout`.
+   *
+   * @param event - the event.
+   * @param args - its payload.
+   */
+  emit<K extends keyof RequestServerEvents<R> & string>(event: K, ...args: RequestServerEvents<R>[K]): void;
+  /**
+   * Whether `event` has a listener (a payload is only built for one).
+   *
+   * @param event - the event.
+   */
+  listens(event: keyof RequestServerEvents<R> & string): boolean;
+  /** Feeds the slot machine (`result`, `finish`). */
+  feed(input: SlotInput): void;
+  /** The ROUTER replies go out on, while it is open. */
+  channel(): Channel<zmq.Router> | undefined;
+}
+
+interface Job {
+  readonly request: number;
+  readonly envelope: Buffer[];
+  readonly body: Buffer[];
+  readonly controller: AbortController;
+  state: "queued" | "handling" | "delaying" | "done";
+  timer: TimerHandle | undefined;
+}
+
+/** The jobs of one {@link RequestServer}; see the module comment. */
+export class RequestJobs<R extends string> {
+  /** The server's counters, gauges left out. */
+  readonly counters: RequestServerCounters = { requests: 0, replies: 0, dropped: 0, malformed: 0, rejected: 0, overload: 0, handlerErrors: 0, handlerTimeouts: 0, lateResults: 0 };
+  private readonly jobs = new Map<number, Job>();
+  private idle: (() => void) | undefined;
+
+  /** @param host - the server's handler, hooks, clock, log, event emitter, slot machine and socket. */
+  constructor(private readonly host: RequestJobsHost<R>) {}
+
+  /**
+   * Queues an admitted request; the slot machine is told by the caller.
+   *
+   * @param request - its number.
+   * @param envelope - the frames before the empty delimiter.
+   * @param body - the frames after it.
+   */
+  add(request: number, envelope: Buffer[], body: Buffer[]): void {
+    this.jobs.set(request, { request, envelope, body, controller: new AbortController(), state: "queued", timer: undefined });
+  }
+
+  /** Resolves once no job is left. */
+  whenIdle(): Promise<void> {
+    if (this.jobs.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  /**
+   * Performs an action of the slot machine: run a job, or drop it.
+   *
+   * @param action - the action.
+   */
+  perform(action: SlotAction): void {
+    const job = this.jobs.get(action.request);
+    if (!job) return;
+    if (action.type === "run") return this.run(job);
+    // The machine freed the slot already.
+    const { log, handlerTimeout } = this.host;
+    if (action.reason === "handler-timeout") {
+      this.counters.handlerTimeouts++;
+      log.warn?.(`request ${job.request}: handler still running after ${handlerTimeout} ms, dropped`);
+      job.controller.abort(new TimeoutError(`Handler took longer than ${handlerTimeout} ms`));
+      if (this.host.listens("handler-timeout")) this.host.emit("handler-timeout", { request: job.request, timeout: handlerTimeout, message: job.body });
+    } else if (action.reason === "closed") {
+      job.controller.abort(new ClosedError(`${this.host.name} is closed`));
+    } else {
+      this.counters.overload++;
+      log.warn?.(`request ${job.request}: too many requests waiting, dropped`);
+    }
+    this.end(job);
+    this.dropped(action.reason, job.request);
+  }
+
+  /**
+   * Counts a request that gets no reply and emits its `drop` event.
+   *
+   * @param reason - why.
+   * @param request - its number, if it got one.
+   * @param error - what the handler threw, for `"handler-error"`.
+   */
+  dropped(reason: RequestDropReason | R, request: number | undefined, error?: unknown): void {
+    this.counters.dropped++;
+    if (!this.host.listens("drop")) return;
+    this.host.emit("drop", error === undefined ? { reason, request } : { reason, request, error });
+  }
+
+  private run(job: Job): void {
+    job.state = "handling";
+    const context = { request: job.request, signal: job.controller.signal };
+    Promise.resolve()
+      .then(() => this.host.handler(job.body, context))
+      .then(
+        (result) => this.onResult(job, result),
+        (error: unknown) => this.onHandlerError(job, error),
+      );
+  }
+
+  private onResult(job: Job, result: unknown): void {
+    if (job.state !== "handling") {
+      this.counters.lateResults++;
+      return;
+    }
+    let frames: Frame[];
+    try {
+      frames = replyFrames(result);
+    } catch (error) {
+      return this.onHandlerError(job, error);
+    }
+    this.host.feed({ type: "result", request: job.request });
+    const decision = this.host.hooks.reply?.(job.request);
+    if (decision && "drop" in decision) return this.finish(job, decision.drop);
+    if (decision && decision.delay > 0) {
+      job.state = "delaying";
+      job.timer = this.host.clock.setTimeout(() => this.reply(job, frames), decision.delay);
+      return;
+    }
+    this.reply(job, frames);
+  }
+
+  private reply(job: Job, frames: Frame[]): void {
+    if (job.state === "done") return;
+    const channel = this.host.channel();
+    if (!channel || channel.closed) return this.finish(job, "closed");
+    this.counters.replies++;
+    // A ROUTER without `mandatory` never blocks a send (it drops for absent peers), so this settles at once.
+    channel.send(joinEnvelope(job.envelope, frames)).catch((error: Error) => this.host.log.warn?.(`request ${job.request}: reply not sent: ${error.message}`));
+    this.finish(job);
+  }
+
+  private onHandlerError(job: Job, error: unknown): void {
+    if (job.state !== "handling") {
+      this.counters.lateResults++;
+      return;
+    }
+    this.counters.handlerErrors++;
+    this.host.log.warn?.(`request ${job.request}: handler failed: ${(error as Error)?.message ?? String(error)}`);
+    this.host.emit("handler-error", { request: job.request, error, message: job.body });
+    this.finish(job, "handler-error", error);
+  }
+
+  /** Ends a job the server decided about (answered, or dropped for `reason`) and frees its slot. */
+  private finish(job: Job, reason?: RequestDropReason | R, error?: unknown): void {
+    this.end(job);
+    if (reason !== undefined) this.dropped(reason, job.request, error);
+    this.host.feed({ type: "finish", request: job.request });
+  }
+
+  private end(job: Job): void {
+    job.state = "done";
+    if (job.timer !== undefined) this.host.clock.clearTimeout(job.timer);
+    job.timer = undefined;
+    this.jobs.delete(job.request);
+    if (this.jobs.size === 0) this.idle?.();
+  }
+}
