@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { BINARY_STAR_DEFAULTS } from "@zmq-reliable/binary-star";
-import { MAX_CLI_COUNT, MAX_CLI_MS, UsageError, runCli } from "@zmq-reliable/core";
+import { BINARY_STAR_DEFAULTS, checkPairRole, pairFlags, pairOptions } from "@zmq-reliable/binary-star";
+import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
 
@@ -24,23 +24,7 @@ void runCli({
 active broker serves clients; workers register with both (MajordomoWorker
 { brokers: "all" }); clients list both endpoints and fail over on timeout.`,
   flags: {
-    primary: { type: "boolean", help: "run as the primary (normally active)" },
-    backup: { type: "boolean", help: "run as the backup (normally passive)" },
-    frontend: {
-      type: "string",
-      placeholder: "endpoint",
-      help: `broker bind endpoint for clients and workers (default ${DEFAULTS.primary.frontend} primary, ${DEFAULTS.backup.frontend} backup)`,
-    },
-    local: { type: "string", placeholder: "endpoint", help: `Binary Star state PUB bind endpoint (default ${DEFAULTS.primary.local} primary, ${DEFAULTS.backup.local} backup)` },
-    remote: { type: "string", placeholder: "endpoint", help: `the peer's state PUB to connect to (default ${DEFAULTS.primary.remote} primary, ${DEFAULTS.backup.remote} backup)` },
-    heartbeat: {
-      type: "integer",
-      min: 1,
-      max: MAX_CLI_MS,
-      default: BINARY_STAR_DEFAULTS.heartbeatInterval,
-      placeholder: "ms",
-      help: "Binary Star heartbeat; the peer is presumed dead after two",
-    },
+    ...pairFlags(DEFAULTS, "Majordomo broker (clients and workers)"),
     "mdp-heartbeat": { type: "integer", min: 1, max: MAX_CLI_MS, default: MAJORDOMO_DEFAULTS.heartbeatInterval, placeholder: "ms", help: "broker-worker heartbeat" },
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: MAJORDOMO_DEFAULTS.liveness, help: "missed worker heartbeats before expiry" },
   },
@@ -51,16 +35,11 @@ active broker serves clients; workers register with both (MajordomoWorker
   stopped at=<t>
 Endpoints are printed as bound (tcp://0.0.0.0:5555 for tcp://*:5555).
 Exit status: 0 after SIGINT/SIGTERM, 1 on a fatal error or runtime failure, 2 on bad usage.`,
-  check: (v) => {
-    if (v.primary === v.backup) throw new UsageError("give exactly one of --primary or --backup");
-  },
+  check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger.
   create: (v, { logger, print, now, fail }) => {
-    const role = v.primary ? "primary" : "backup";
     const ha = new HaMajordomoBroker({
-      role,
-      bind: { frontend: v.frontend ?? DEFAULTS[role].frontend, state: v.local ?? DEFAULTS[role].local },
-      peer: v.remote ?? DEFAULTS[role].remote,
+      ...pairOptions(v, DEFAULTS),
       heartbeatInterval: v.heartbeat,
       broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness },
       logger,

@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { MAX_CLI_MS, UsageError, runCli } from "@zmq-reliable/core";
+import { runCli } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS as D } from "./defaults.js";
+import { checkPairRole, pairFlags, pairOptions } from "./pair-flags.js";
 import { BinaryStarServer } from "./server.js";
 
 const ep = D.endpoints;
@@ -19,21 +20,7 @@ void runCli({
   name: "binary-star-server",
   usage: "(--primary | --backup) [options]",
   summary: "Runs one server of a Binary Star pair: an echo server that serves clients only while it is the active one of the two.",
-  flags: {
-    primary: { type: "boolean", help: "run as the primary (normally active)" },
-    backup: { type: "boolean", help: "run as the backup (normally passive)" },
-    frontend: { type: "string", placeholder: "endpoint", help: `client ROUTER bind endpoint (default ${ep.primary.frontend} primary, ${ep.backup.frontend} backup)` },
-    local: { type: "string", placeholder: "endpoint", help: `state PUB bind endpoint (default ${ep.primary.local} primary, ${ep.backup.local} backup)` },
-    remote: { type: "string", placeholder: "endpoint", help: `the peer's state PUB to connect to (default ${ep.primary.remote} primary, ${ep.backup.remote} backup)` },
-    heartbeat: {
-      type: "integer",
-      min: 1,
-      max: MAX_CLI_MS,
-      default: D.heartbeatInterval,
-      placeholder: "ms",
-      help: "state message interval; the peer is presumed dead after two; must match the peer's",
-    },
-  },
+  flags: pairFlags(ep, "client ROUTER"),
   epilog: `Output (stdout, one line each; at= is epoch milliseconds; --verbose adds the drop lines):
   started role=<role> state=<STATE> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> pid=<pid> at=<t>
   peer state=<STATE> at=<t>
@@ -43,16 +30,11 @@ void runCli({
   stopped at=<t>
 Endpoints are printed as bound (tcp://0.0.0.0:5001 for tcp://*:5001).
 Exit status: 0 after SIGINT/SIGTERM, 1 on a fatal error or runtime failure, 2 on bad usage.`,
-  check: (v) => {
-    if (v.primary === v.backup) throw new UsageError("give exactly one of --primary or --backup");
-  },
+  check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, logger.
   create: (v, { logger, print, now, fail }) => {
-    const role = v.primary ? "primary" : "backup";
     const server = new BinaryStarServer({
-      role,
-      bind: { frontend: v.frontend ?? ep[role].frontend, state: v.local ?? ep[role].local },
-      peer: v.remote ?? ep[role].remote,
+      ...pairOptions(v, ep),
       heartbeatInterval: v.heartbeat,
       logger,
     });

@@ -1,0 +1,107 @@
+/**
+ * The command-line flags of a Binary Star pair member, declared once for
+ * every bin that runs one (`binary-star-server`, and compositions such as
+ * `ha-majordomo-broker`): `--primary` / `--backup`, `--frontend` (the bound
+ * client socket), `--local` (this node's state PUB), `--remote` (the peer's
+ * state PUB) and `--heartbeat`, with per-role defaults.
+ *
+ * @module
+ */
+import { type BooleanFlag, type IntegerFlag, MAX_CLI_MS, type StringFlag, UsageError } from "@zmq-reliable/core";
+import type { BinaryStarEndpoints, BinaryStarRole } from "./defaults.js";
+import { BINARY_STAR_DEFAULTS } from "./defaults.js";
+
+/** The flags {@link pairFlags} declares. */
+export type PairFlags = {
+  /** `--primary`: run as the primary. */
+  readonly primary: BooleanFlag;
+  /** `--backup`: run as the backup. */
+  readonly backup: BooleanFlag;
+  /** `--frontend <endpoint>`: where the client-facing socket binds. */
+  readonly frontend: StringFlag;
+  /** `--local <endpoint>`: where this node's state PUB binds. */
+  readonly local: StringFlag;
+  /** `--remote <endpoint>`: the peer's state PUB. */
+  readonly remote: StringFlag;
+  /** `--heartbeat <ms>`: the state message interval. */
+  readonly heartbeat: IntegerFlag & { readonly default: number };
+};
+
+/** What {@link pairOptions} reads from parsed flags. */
+export interface PairFlagValues {
+  /** `--primary` given. */
+  primary: boolean;
+  /** `--backup` given. */
+  backup: boolean;
+  /** `--frontend`, if given. */
+  frontend: string | undefined;
+  /** `--local`, if given. */
+  local: string | undefined;
+  /** `--remote`, if given. */
+  remote: string | undefined;
+}
+
+/** The role options {@link pairOptions} derives from the flags. */
+export interface PairOptions {
+  /** `"primary"` or `"backup"`. */
+  role: BinaryStarRole;
+  /** Where to bind: the frontend (`--frontend`) and this node's state PUB (`--local`). */
+  bind: {
+    /** The client-facing socket. */
+    frontend: string;
+    /** This node's state PUB. */
+    state: string;
+  };
+  /** The peer's state PUB (`--remote`). */
+  peer: string;
+}
+
+/**
+ * Declares the pair flags.
+ *
+ * @param defaults - the endpoints of each role (`BINARY_STAR_DEFAULTS.endpoints` for an echo pair).
+ * @param frontend - what the frontend is, for the help text (e.g. `"client ROUTER"`).
+ */
+export function pairFlags(defaults: Readonly<Record<BinaryStarRole, Readonly<BinaryStarEndpoints>>>, frontend: string): PairFlags {
+  const both = (key: keyof BinaryStarEndpoints) => `(default ${defaults.primary[key]} primary, ${defaults.backup[key]} backup)`;
+  return {
+    primary: { type: "boolean", help: "run as the primary (normally active)" },
+    backup: { type: "boolean", help: "run as the backup (normally passive)" },
+    frontend: { type: "string", placeholder: "endpoint", help: `${frontend} bind endpoint ${both("frontend")}` },
+    local: { type: "string", placeholder: "endpoint", help: `Binary Star state PUB bind endpoint ${both("local")}` },
+    remote: { type: "string", placeholder: "endpoint", help: `the peer's state PUB to connect to ${both("remote")}` },
+    heartbeat: {
+      type: "integer",
+      min: 1,
+      max: MAX_CLI_MS,
+      default: BINARY_STAR_DEFAULTS.heartbeatInterval,
+      placeholder: "ms",
+      help: "state message interval; the peer is presumed dead after two; must match the peer's",
+    },
+  };
+}
+
+/**
+ * Checks that exactly one of `--primary` / `--backup` was given.
+ *
+ * @param v - the parsed flags.
+ * @throws `UsageError` (core) otherwise.
+ */
+export function checkPairRole(v: Pick<PairFlagValues, "primary" | "backup">): void {
+  if (v.primary === v.backup) throw new UsageError("give exactly one of --primary or --backup");
+}
+
+/**
+ * The role options the parsed pair flags give: `role`, `bind: { frontend, state }` and `peer`.
+ *
+ * @param v - the parsed flags.
+ * @param defaults - the endpoints of each role, as given to {@link pairFlags}.
+ */
+export function pairOptions(
+  v: PairFlagValues,
+  defaults: Readonly<Record<BinaryStarRole, Readonly<BinaryStarEndpoints>>>,
+): PairOptions {
+  const role: BinaryStarRole = v.primary ? "primary" : "backup";
+  const d = defaults[role];
+  return { role, bind: { frontend: v.frontend ?? d.frontend, state: v.local ?? d.local }, peer: v.remote ?? d.remote };
+}
