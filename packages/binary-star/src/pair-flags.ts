@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type BooleanFlag, type IntegerFlag, MAX_CLI_MS, type StringFlag, UsageError } from "@zmq-reliable/core";
+import { type BooleanFlag, type IntegerFlag, MAX_CLI_MS, type StringFlag, UsageError, type WithNumberDefault } from "@zmq-reliable/core";
 import type { BinaryStarEndpoints, BinaryStarRole } from "./defaults.js";
 import { BINARY_STAR_DEFAULTS } from "./defaults.js";
 
@@ -24,7 +24,7 @@ export type PairFlags = {
   /** `--remote <endpoint>`: the peer's state PUB. */
   readonly remote: StringFlag;
   /** `--heartbeat <ms>`: the state message interval. */
-  readonly heartbeat: IntegerFlag & { readonly default: number };
+  readonly heartbeat: IntegerFlag & WithNumberDefault;
 };
 
 /** What {@link pairOptions} reads from parsed flags. */
