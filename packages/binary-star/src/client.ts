@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  type CloseOptions,
   type CurveClientOptions,
   type FailoverTimings,
   type Frame,
@@ -184,8 +185,15 @@ export class BinaryStarClient extends TypedEmitter<BinaryStarClientEvents> {
     return { ...this.client.stats(), endpoint: this.endpoint };
   }
 
-  /** Rejects the pending and queued requests with `ClosedError` and closes every socket. Idempotent. */
-  close(): Promise<void> {
-    return this.client.close();
+  /**
+   * Stops taking requests; lets those already made finish for at most
+   * `timeout` ms (default 0); then rejects what is left with `ClosedError`,
+   * closes every socket (linger 0) and cancels every timer, so the process
+   * can exit. Idempotent.
+   *
+   * @param options - `timeout`: how long requests in progress may still finish.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    return this.client.close(options);
   }
 }

@@ -271,4 +271,40 @@ describe("RequestClient (real sockets)", () => {
     await expect(client.request([b("z")])).rejects.toMatchObject({ code: "ERR_CLOSED" });
     expect(client.stats()).toMatchObject({ openSockets: 0, inFlight: 0 });
   });
+
+  it("close({ timeout }) refuses new calls at once, lets a call in flight finish, then rejects what is left", async () => {
+    const router = new zmq.Router({ linger: 0 });
+    cleanup.push(() => router.close());
+    await router.bind("tcp://127.0.0.1:*");
+    const client = new RequestClient({ name: "TestClient", policy: new RotationPolicy([router.lastEndpoint!]), timeout: 5000, attempts: 1, concurrency: 1 });
+    cleanup.push(() => client.close());
+    const answered = client.request([b("first")]);
+    const queued = client.request([b("second")]).catch((e: unknown) => e);
+    const [id] = await router.receive();
+    const closing = client.close({ timeout: 5000 });
+    await expect(client.request([b("late")])).rejects.toMatchObject({ code: "ERR_CLOSED" });
+    await router.send([id!, "", "reply"]);
+    expect((await answered).map(String)).toEqual(["reply"]);
+    const [id2] = await router.receive(); // the queued call goes out once the slot frees, and is not answered
+    expect(id2).toBeDefined();
+    const closingWithin = client.close({ timeout: 5000 }); // idempotent: the same close
+    expect(closingWithin).toBe(closing);
+    // a call accepted before close() is still served: answering it ends the drain
+    await router.send([id2!, "", "second reply"]);
+    expect(((await queued) as Buffer[]).map(String)).toEqual(["second reply"]);
+    await closing;
+    expect(client.stats()).toMatchObject({ openSockets: 0, inFlight: 0, replies: 2 });
+  });
+
+  it("close({ timeout }) rejects a call still unanswered when the timeout passes", async () => {
+    const router = new zmq.Router({ linger: 0 });
+    cleanup.push(() => router.close());
+    await router.bind("tcp://127.0.0.1:*");
+    const client = new RequestClient({ name: "TestClient", policy: new RotationPolicy([router.lastEndpoint!]), timeout: 5000, attempts: 1 });
+    cleanup.push(() => client.close());
+    const hanging = client.request([b("x")]).catch((e: unknown) => e);
+    await router.receive();
+    await client.close({ timeout: 50 });
+    expect(await hanging).toMatchObject({ code: "ERR_CLOSED" });
+  });
 });

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  type CloseOptions,
   ClosedError,
   type FailoverPolicy,
   type Frame,
@@ -166,11 +167,14 @@ export class LazyPirateClient extends TypedEmitter<LazyPirateClientEvents> {
   }
 
   /**
-   * Rejects every queued and in-flight call with `ClosedError`, closes every
-   * socket (linger 0) and cancels every timer, so the process can exit.
-   * Idempotent.
+   * Stops taking requests; lets those already made finish for at most
+   * `timeout` ms (default 0); then rejects what is left with `ClosedError`,
+   * closes every socket (linger 0) and cancels every timer, so the process
+   * can exit. Idempotent.
+   *
+   * @param options - `timeout`: how long requests in progress may still finish.
    */
-  close(): Promise<void> {
-    return this.client.close();
+  close(options: CloseOptions = {}): Promise<void> {
+    return this.client.close(options);
   }
 }

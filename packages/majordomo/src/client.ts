@@ -7,6 +7,7 @@
  */
 import type { Frame, RequestClientEvents, RequestClientStats, RetryingClientOptions, RetryingRequestOptions } from "@zmq-reliable/core";
 import {
+  type CloseOptions,
   InvalidOptionError,
   ProtocolError,
   RequestClient,
@@ -159,11 +160,15 @@ export class MajordomoClient extends TypedEmitter<MajordomoClientEvents> {
   }
 
   /**
-   * Closes every socket. Pending calls reject with `ClosedError`; later calls
-   * too. Idempotent.
+   * Stops taking requests; lets those already made finish for at most
+   * `timeout` ms (default 0); then rejects what is left with `ClosedError`,
+   * closes every socket (linger 0) and cancels every timer, so the process
+   * can exit. Idempotent.
+   *
+   * @param options - `timeout`: how long requests in progress may still finish.
    */
-  close(): Promise<void> {
-    return this.client.close();
+  close(options: CloseOptions = {}): Promise<void> {
+    return this.client.close(options);
   }
 }
 

@@ -27,6 +27,7 @@ import { type CurveClientOptions, curveSocketOptions } from "../security/curve.j
 import { Channel } from "./channel.js";
 import { Driver } from "./driver.js";
 import { connectEndpoint, endpointError } from "./endpoints.js";
+import { type CloseOptions, settlesWithin } from "./lifecycle.js";
 import { createSocket } from "./socket.js";
 
 /** Options of {@link RequestClient}. */
@@ -80,6 +81,7 @@ export class RequestClient {
   private readonly log: Logger;
   private readonly closing = new Set<Promise<void>>();
   private closeP: Promise<void> | undefined;
+  private readonly pending = new Set<Promise<Buffer[]>>();
 
   /**
    * @param options - see {@link RequestClientOptions}.
@@ -143,15 +145,27 @@ export class RequestClient {
       this.driver.feed({ type: "refused" });
       return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     }
-    return this.driver.call<Buffer[]>(
+    const call = this.driver.call<Buffer[]>(
       (call) => ({ type: "request", call, frames, attempts: options.attempts, timeout: options.timeout, deadline: options.deadline, decode: options.decode }),
       signal,
     );
+    this.pending.add(call);
+    const forget = () => void this.pending.delete(call);
+    call.then(forget, forget);
+    return call;
   }
 
-  /** Rejects every queued and in-flight call with `ClosedError` and closes every socket (linger 0). Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Stops taking calls; lets the calls already made finish for at most
+   * `timeout` ms (default 0); then rejects what is left, queued or in flight,
+   * with `ClosedError` and closes every socket (linger 0). Idempotent.
+   *
+   * @param options - `timeout`: how long calls in progress may still finish.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
     this.closeP ??= (async () => {
+      const timeout = options.timeout ?? 0;
+      if (timeout > 0 && this.pending.size > 0) await settlesWithin(Promise.allSettled([...this.pending]), timeout, this.driver.clock);
       const error = new ClosedError(`${this.options.name} is closed`);
       this.driver.feed({ type: "close", error });
       this.driver.close(error);
