@@ -19,7 +19,7 @@ export type QueueDropReason =
   | "malformed-message"
   /** A heartbeat or reply from a worker that never sent READY, or was expired. */
   | "unknown-worker"
-  /** A reply from a registered worker that held no request. */
+  /** A reply from a registered worker that held no request, or addressed to a client other than the one whose request it holds (forged or stale). */
   | "unexpected-reply";
 
 /** Every {@link QueueDropReason}, for counters. */

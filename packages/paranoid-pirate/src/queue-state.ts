@@ -12,7 +12,11 @@
  *   keep it alive but never make it ready (the reference re-enlists a worker
  *   on any message, so a heartbeat racing a request gets it a second one);
  * - only READY registers a worker; anything else from an unknown worker is
- *   dropped, as RFC 6 requires READY first.
+ *   dropped, as RFC 6 requires READY first;
+ * - a reply is forwarded only when its envelope is the one of the request
+ *   the worker holds (the reference forwards whatever a worker sends, so a
+ *   worker could answer another worker's client); anything else is dropped
+ *   (`unexpected-reply`).
  *
  * @module
  */
@@ -22,6 +26,11 @@ import { encodeHeartbeat, encodeRequest } from "./protocol.js";
 import { QUEUE_DROP_REASONS, type QueueDropReason, type RequestLostCause } from "./queue-events.js";
 import type { BackendMessage, FrontendMessage, QueueAction, QueueInput } from "./queue-messages.js";
 import { type InFlightRequest, type WorkerRecord, WorkerRegistry } from "./queue-registry-state.js";
+
+/** Whether two address stacks are the same, frame by frame. */
+function sameEnvelope(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((frame, i) => frame.equals(b[i]!));
+}
 
 /** Options of {@link QueueState}. */
 export interface QueueStateOptions {
@@ -199,7 +208,10 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
       this.counters.heartbeatsReceived++;
       return [];
     }
-    if (!record.job) return [this.drop("unexpected-reply", worker)];
+    // A reply must answer the request this worker holds: one addressed to any
+    // other client (a forged or stale envelope) is dropped, and the worker
+    // keeps its request.
+    if (!record.job || !sameEnvelope(message.envelope, record.job.client)) return [this.drop("unexpected-reply", worker)];
     this.registry.release(record);
     this.counters.replies++;
     // The reply is `[client id…, ∅, body…]`: forward it as it came.

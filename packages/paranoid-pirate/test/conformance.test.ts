@@ -167,6 +167,39 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     expect((await reply).reply).toEqual(["yes"]);
   });
 
+  it("never forwards a reply addressed to a client other than the one whose request the worker holds (a forged reply)", async () => {
+    const queue = await startQueue();
+    const drops: QueueDropEvent[] = [];
+    queue.on("drop", (e) => drops.push(e));
+    const { dealer: w1 } = await readyDealer(queue);
+    const { dealer: w2 } = await readyDealer(queue);
+    const a = rawDealer(queue.endpoints.frontend); // raw clients: [∅, body] out, [∅, reply] in
+    const b = rawDealer(queue.endpoints.frontend);
+    // W1 (least recently used) serves B once, so it learns B's id.
+    await b.send([EMPTY, "b1"]);
+    const first = await w1.next((m) => m.length > 1);
+    const bId = first.frames[0]!;
+    await w1.send([bId, EMPTY, "re:b1"]);
+    expect((await b.next()).frames.map(String)).toEqual(["", "re:b1"]);
+    // Now B's next request goes to W2, A's to W1.
+    await b.send([EMPTY, "b2"]);
+    const b2 = await w2.next((m) => m.length > 1);
+    expect(b2.frames[0]).toEqual(bId);
+    await a.send([EMPTY, "a1"]);
+    const a1 = await w1.next((m) => m.length > 1, first.index + 1);
+    // W1, holding A's request, answers B instead: dropped, never forwarded.
+    await w1.send([bId, EMPTY, "FORGED"]);
+    await waitFor(() => drops.some((d) => d.reason === "unexpected-reply"));
+    expect(drops.map((d) => d.reason)).toEqual(["unexpected-reply"]);
+    // W1 still holds A's request and W2 B's: the real replies go through.
+    await w2.send([bId, EMPTY, "re:b2"]);
+    await w1.send([a1.frames[0]!, EMPTY, "re:a1"]);
+    expect((await b.next(() => true, 1)).frames.map(String)).toEqual(["", "re:b2"]);
+    expect((await a.next()).frames.map(String)).toEqual(["", "re:a1"]);
+    expect(b.messages.map((m) => m.frames.map(String).join("|"))).toEqual(["|re:b1", "|re:b2"]);
+    expect(queue.stats()).toMatchObject({ requests: 3, replies: 3, dropped: 1, ready: 2 });
+  });
+
   it("serves REQ clients with correlate/relaxed: the request-id frame travels in the envelope", async () => {
     const queue = await startQueue();
     const { dealer } = await readyDealer(queue);

@@ -110,6 +110,30 @@ describe("QueueState: dispatch", () => {
     expect(q.stats().workersExpired).toBe(0);
   });
 
+  it("forwards a reply only from the worker holding that client's request; a forged or stale envelope is dropped", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    // W1 once served C2.
+    q.clientRequest(request(C2, "r0"), 1);
+    q.workerMessage(W1, request(C2, "re0"), 2);
+    // Now W2 holds C2's request and W1 holds C1's.
+    expect(dispatched(q.clientRequest(request(C2, "r1"), 3))[0]!.worker).toBe(W2.toString("hex"));
+    expect(dispatched(q.clientRequest(request(C1, "r2"), 4))[0]!.worker).toBe(W1.toString("hex"));
+    // W1 answers C2: dropped, never forwarded; W1 keeps C1's request.
+    expect(q.workerMessage(W1, request(C2, "FORGED"), 5)).toEqual([emitted("drop", { reason: "unexpected-reply", worker: W1, error: undefined })]);
+    // A longer or shorter envelope than the one held is no match either.
+    expect(events(q.workerMessage(W1, [C1, C2, Buffer.alloc(0), Buffer.from("x")], 6), "drop")[0]!.reason).toBe("unexpected-reply");
+    expect(events(q.workerMessage(W1, [Buffer.alloc(0), Buffer.from("x")], 7), "drop").length + events(q.workerMessage(W1, [Buffer.from("x")], 7), "drop").length).toBe(2);
+    expect(q.requestOf(W1)?.client).toEqual([C1]);
+    expect(q.busyCount).toBe(2);
+    // The real replies go through.
+    expect(q.workerMessage(W2, request(C2, "re1"), 8)[0]).toEqual({ type: "send", channel: "frontend", frames: request(C2, "re1") });
+    expect(q.workerMessage(W1, request(C1, "re2"), 9)[0]).toEqual({ type: "send", channel: "frontend", frames: request(C1, "re2") });
+    expect(q.stats()).toMatchObject({ replies: 3, dropped: 4 });
+    expect(q.stats().drops["unexpected-reply"]).toBe(2);
+  });
+
   it("forwards multi-hop envelopes whole", () => {
     const q = newQueue();
     q.workerMessage(W1, READY, 0);
