@@ -4,17 +4,24 @@
  * on core's CLI runner (`--help` lists the flags).
  *
  * Prints `started frontend=<as bound> backend=<as bound> heartbeat=<ms>
- * liveness=<n> pid=<pid> at=<t>` on stdout once both sockets are bound, and
- * `stopped at=<t>` after a clean shutdown on SIGINT/SIGTERM (exit 0).
- * Life-cycle lines (workers ready and expired, lost requests) go to stderr;
- * `--verbose` adds a line per message. Exit 1 on a runtime failure (such as
- * an endpoint in use), 2 on bad usage, each with one line on stderr.
+ * liveness=<n> request-expiry=<ms> max-queued=<n> max-queued-bytes=<n>
+ * max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>` on stdout once both
+ * sockets are bound, and `stopped at=<t>` after a clean shutdown on
+ * SIGINT/SIGTERM (exit 0). Life-cycle lines (workers ready and expired, lost
+ * requests) go to stderr; `--verbose` adds a line per message and per drop.
+ * Exit 1 on a runtime failure (such as an endpoint in use), 2 on bad usage,
+ * each with one line on stderr.
  *
  * @module
  */
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { PARANOID_PIRATE_DEFAULTS as D } from "./defaults.js";
 import { ParanoidPirateQueue } from "./queue.js";
+
+/** The largest request count a limit flag takes. */
+const MAX_CLI_REQUESTS = 10_000_000;
+/** The largest byte count a limit flag takes: 64 GiB. */
+const MAX_CLI_BYTES = 64 * 1024 ** 3;
 
 void runCli({
   name: "paranoid-pirate-queue",
@@ -24,12 +31,38 @@ void runCli({
     backend: { type: "string", default: D.backend, placeholder: "endpoint", help: "endpoint to bind for workers" },
     heartbeat: { type: "integer", min: 1, max: MAX_CLI_MS, default: D.heartbeatInterval, placeholder: "ms", help: "heartbeat interval" },
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.liveness, help: "silent heartbeats before a worker is expired" },
+    "request-expiry": { type: "integer", min: 1, max: MAX_CLI_MS, default: D.requestExpiry, placeholder: "ms", help: "how long a request waits for a ready worker before it is dropped" },
+    "max-queued": { type: "integer", min: 0, max: MAX_CLI_REQUESTS, default: D.maxQueued, help: "requests held at most while no worker is ready" },
+    "max-queued-bytes": { type: "integer", min: 0, max: MAX_CLI_BYTES, default: D.maxQueuedBytes, placeholder: "bytes", help: "bytes of requests held at most while no worker is ready" },
+    "max-request-bytes": { type: "integer", min: 1, max: MAX_CLI_BYTES, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request taken (envelope and body)" },
+    "receive-hwm": { type: "integer", min: 1, max: MAX_CLI_REQUESTS, default: D.receiveHighWaterMark, help: "frontend receive high-water mark, messages per client connection" },
   },
-  epilog: `Output: "started frontend=<ep> backend=<ep> heartbeat=<ms> liveness=<n> pid=<pid> at=<t>" once bound,
-"stopped at=<t>" after SIGINT/SIGTERM. Workers coming and going and lost requests are logged to stderr.
+  epilog: `Output: "started frontend=<ep> backend=<ep> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-queued=<n>
+max-queued-bytes=<n> max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>" once bound, "stopped at=<t>" after
+SIGINT/SIGTERM. Workers coming and going and lost requests are logged to stderr; dropped requests with --verbose.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
-  // Role options passed: bind { frontend, backend }, heartbeatInterval, liveness, logger.
+  // Role options passed: bind { frontend, backend }, heartbeatInterval, liveness, requestExpiry, maxQueued,
+  // maxQueuedBytes, maxRequestBytes, receiveHighWaterMark, logger.
   create: (v, { logger }) =>
-    new ParanoidPirateQueue({ bind: { frontend: v.frontend, backend: v.backend }, heartbeatInterval: v.heartbeat, liveness: v.liveness, logger }),
-  started: (queue) => ({ ...queue.boundEndpoints, heartbeat: queue.heartbeatInterval, liveness: queue.liveness }),
+    new ParanoidPirateQueue({
+      bind: { frontend: v.frontend, backend: v.backend },
+      heartbeatInterval: v.heartbeat,
+      liveness: v.liveness,
+      requestExpiry: v["request-expiry"],
+      maxQueued: v["max-queued"],
+      maxQueuedBytes: v["max-queued-bytes"],
+      maxRequestBytes: v["max-request-bytes"],
+      receiveHighWaterMark: v["receive-hwm"],
+      logger,
+    }),
+  started: (queue, v) => ({
+    ...queue.boundEndpoints,
+    heartbeat: queue.heartbeatInterval,
+    liveness: queue.liveness,
+    "request-expiry": v["request-expiry"],
+    "max-queued": v["max-queued"],
+    "max-queued-bytes": v["max-queued-bytes"],
+    "max-request-bytes": v["max-request-bytes"],
+    "receive-hwm": queue.receiveHighWaterMark,
+  }),
 });

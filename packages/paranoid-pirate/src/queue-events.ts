@@ -11,8 +11,14 @@ import type { ProtocolError, ZmqReliableError } from "@zmq-reliable/core";
 export type QueueDropReason =
   /** A client message without the `[id, ∅, body…]` shape. */
   | "malformed-request"
-  /** A client request arrived when no worker was ready (the last one expired while a receive was pending, or the queue is draining). */
+  /** A client request arrived, or was still held, while the queue is draining (closing with a timeout). */
   | "no-worker"
+  /** A client request larger than `maxRequestBytes` (envelope and body). */
+  | "too-large"
+  /** A client request arrived while no worker was ready and the queue already held `maxQueued` requests or `maxQueuedBytes` bytes. */
+  | "queue-full"
+  /** A held client request no worker took within `requestExpiry` ms of its arrival: it is never dispatched. */
+  | "expired"
   /** A one-byte command from a worker that is neither READY nor HEARTBEAT. */
   | "unknown-command"
   /** An empty or otherwise malformed message from a worker. */
@@ -26,6 +32,9 @@ export type QueueDropReason =
 export const QUEUE_DROP_REASONS: readonly QueueDropReason[] = Object.freeze([
   "malformed-request",
   "no-worker",
+  "too-large",
+  "queue-full",
+  "expired",
   "unknown-command",
   "malformed-message",
   "unknown-worker",
@@ -75,6 +84,8 @@ export interface QueueDropEvent {
   reason: QueueDropReason;
   /** The worker it came from, for backend traffic. */
   worker?: Buffer;
+  /** The client's address stack, for a well-formed client request. */
+  client?: Buffer[];
   /** The decoding error, when there was one. */
   error?: ProtocolError;
 }

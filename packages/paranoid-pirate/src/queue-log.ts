@@ -49,7 +49,8 @@ export function logQueueEvent(log: Logger, event: keyof QueueStateEvents, payloa
     }
     case "drop": {
       const e = payload as QueueDropEvent;
-      return log.debug?.(`dropped (${e.reason})${e.worker ? ` from worker ${hex(e.worker)}` : ""}${e.error ? `: ${e.error.message}` : ""}`);
+      const from = e.worker ? ` from worker ${hex(e.worker)}` : e.client?.[0] ? ` from client ${hex(e.client[0])}` : "";
+      return log.debug?.(`dropped (${e.reason})${from}${e.error ? `: ${e.error.message}` : ""}`);
     }
   }
 }

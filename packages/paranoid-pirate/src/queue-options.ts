@@ -26,6 +26,28 @@ export interface ParanoidPirateQueueOptions {
   heartbeatInterval?: number;
   /** Intervals of silence after which a worker is expired. Default 3. */
   liveness?: number;
+  /**
+   * Requests held at most while no worker is ready; a request past it is
+   * dropped (`queue-full`) and the client's retry covers it. Default 1000.
+   */
+  maxQueued?: number;
+  /** Bytes (envelope and body) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /** Largest request taken, envelope and body bytes together; a larger one is dropped (`too-large`). Default 1 MiB. */
+  maxRequestBytes?: number;
+  /**
+   * Milliseconds after its arrival at which a request no worker has taken is
+   * dropped (`expired`), so a worker that attaches later is never handed
+   * requests whose clients gave up. Default 10000: longer than a default
+   * Lazy Pirate client waits in all (3 × 2500 ms).
+   */
+  requestExpiry?: number;
+  /**
+   * ZeroMQ receive high-water mark of the frontend ROUTER, in messages per
+   * client connection: what ZeroMQ buffers for a client the queue is not
+   * reading (while it drains at close). Default 100.
+   */
+  receiveHighWaterMark?: number;
   /** CURVE key pair of the queue, applied to both ROUTERs (clients and workers then need its public key). */
   curve?: CurveServerOptions;
   /** Where to log; nothing is logged without one. */
@@ -52,7 +74,11 @@ export interface ParanoidPirateQueueStats extends QueueStateCounters {
   busy: number;
   /** Requests handed to a worker and not yet answered (one per busy worker). */
   inFlight: number;
-  /** Whether the frontend is being read (a worker is ready). */
+  /** Requests held while no worker is ready. */
+  queued: number;
+  /** Bytes (envelope and body) of the requests held while no worker is ready. */
+  queuedBytes: number;
+  /** Whether the frontend is being read (always, but while draining at close). */
   accepting: boolean;
   /** Messages read from the frontend. */
   frontendReceived: number;

@@ -1,8 +1,9 @@
 /**
  * The queue's behaviour as a machine on core's contract (`Machine<I, A>`),
- * without sockets or timers: which worker gets the next request, when workers
- * are heartbeated and expired, what happens to a request whose worker died,
- * when the frontend may be read. The `ParanoidPirateQueue` role runs it
+ * without sockets or timers: which worker gets the next request, which
+ * requests wait for one (bounded in count and bytes) and when they go stale,
+ * when workers are heartbeated and expired, what happens to a request whose
+ * worker died. The `ParanoidPirateQueue` role runs it
  * on core's `Driver`; the worker books are kept by `WorkerRegistry`.
  *
  * Differences from the reference `ppqueue.c` (protocols.md §4.4–4.5):
@@ -16,15 +17,24 @@
  * - a reply is forwarded only when its envelope is the one of the request
  *   the worker holds (the reference forwards whatever a worker sends, so a
  *   worker could answer another worker's client); anything else is dropped
- *   (`unexpected-reply`).
+ *   (`unexpected-reply`);
+ * - the reference reads the frontend only while a worker is ready, so
+ *   requests wait inside ZeroMQ without a bound on bytes or age and a worker
+ *   that attaches later is handed requests whose clients left long ago. This
+ *   queue reads the frontend all the time (but while draining) and holds
+ *   requests that find no ready worker itself: at most `maxQueued` of them
+ *   and `maxQueuedBytes` bytes (past either, `queue-full`), none larger than
+ *   `maxRequestBytes` (`too-large`), each for at most `requestExpiry` ms
+ *   after its arrival (then `expired`: never dispatched).
  *
  * @module
  */
 import { checkNumber, EMPTY, earliest, type Machine, type ProtocolError } from "@zmq-reliable/core";
-import { PARANOID_PIRATE_DEFAULTS } from "./defaults.js";
+import { PARANOID_PIRATE_DEFAULTS as D } from "./defaults.js";
 import { encodeHeartbeat, encodeRequest } from "./protocol.js";
 import { QUEUE_DROP_REASONS, type QueueDropReason, type RequestLostCause } from "./queue-events.js";
 import type { BackendMessage, FrontendMessage, QueueAction, QueueInput } from "./queue-messages.js";
+import { PendingRequests, requestBytes } from "./queue-pending-state.js";
 import { type InFlightRequest, type WorkerRecord, WorkerRegistry } from "./queue-registry-state.js";
 
 /** Whether two address stacks are the same, frame by frame. */
@@ -38,6 +48,14 @@ export interface QueueStateOptions {
   heartbeatInterval?: number;
   /** Intervals of silence after which a worker is expired. Default 3. */
   liveness?: number;
+  /** Requests held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 1000. */
+  maxQueued?: number;
+  /** Bytes (envelope and body) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /** Largest request taken, envelope and body bytes together; a larger one is dropped (`too-large`). Default 1 MiB. */
+  maxRequestBytes?: number;
+  /** Milliseconds after its arrival at which a held request is dropped (`expired`) instead of dispatched. Default 10000. */
+  requestExpiry?: number;
 }
 
 /** Counters of a {@link QueueState}. */
@@ -72,9 +90,12 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
   readonly heartbeatInterval: number;
   /** Intervals of silence before a worker is expired. */
   readonly liveness: number;
+  /** Largest request taken, in bytes. */
+  readonly maxRequestBytes: number;
   private readonly registry: WorkerRegistry;
+  private readonly pending: PendingRequests;
   private heartbeatAt: number;
-  private accepting = false;
+  private accepting = true;
   private draining = false;
   private drained = false;
   private readonly counters: QueueStateCounters = {
@@ -90,13 +111,19 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
   };
 
   /**
-   * @param options - heartbeat interval and liveness.
+   * @param options - heartbeat interval, liveness and the limits on held requests.
    * @param now - the current clock time (the heartbeat schedule starts here).
-   * @throws `InvalidOptionError` (core) for a bad interval or liveness.
+   * @throws `InvalidOptionError` (core) for a bad interval, liveness or limit.
    */
   constructor(options: QueueStateOptions = {}, now = 0) {
-    this.heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? PARANOID_PIRATE_DEFAULTS.heartbeatInterval, 1);
-    this.liveness = checkNumber("liveness", options.liveness ?? PARANOID_PIRATE_DEFAULTS.liveness, 1);
+    this.heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? D.heartbeatInterval, 1);
+    this.liveness = checkNumber("liveness", options.liveness ?? D.liveness, 1);
+    this.maxRequestBytes = checkNumber("maxRequestBytes", options.maxRequestBytes ?? D.maxRequestBytes, 1);
+    this.pending = new PendingRequests(
+      checkNumber("maxQueued", options.maxQueued ?? D.maxQueued, 0),
+      checkNumber("maxQueuedBytes", options.maxQueuedBytes ?? D.maxQueuedBytes, 0),
+      checkNumber("requestExpiry", options.requestExpiry ?? D.requestExpiry, 1),
+    );
     this.registry = new WorkerRegistry(this.heartbeatInterval * this.liveness);
     this.heartbeatAt = now + this.heartbeatInterval;
   }
@@ -121,13 +148,27 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     return this.registry.busyCount;
   }
 
+  /** Requests held while no worker is ready. */
+  get queuedCount(): number {
+    return this.pending.length;
+  }
+
+  /** Bytes (envelope and body) of the requests held while no worker is ready. */
+  get queuedBytes(): number {
+    return this.pending.bytes;
+  }
+
+  /** Milliseconds after its arrival at which a held request is dropped. */
+  get requestExpiry(): number {
+    return this.pending.expiry;
+  }
+
   /**
-   * Whether a client request can be dispatched now (a worker is ready and the
-   * queue is not draining). The machine asks the role to read the frontend
-   * only while this is true, so clients' retries govern back-pressure.
+   * Whether client requests are taken: always, but while draining. The
+   * machine asks the role to stop reading the frontend when this turns false.
    */
   get canAccept(): boolean {
-    return !this.draining && this.registry.readyCount > 0;
+    return !this.draining;
   }
 
   /** Ready workers' ids, least recently used first (the order requests go out). */
@@ -158,6 +199,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
    */
   handle(input: QueueInput, now: number): QueueAction[] {
     const actions = this.dispatch(input, now);
+    if (!this.draining) this.dispatchHeld(actions, now);
     if (this.canAccept !== this.accepting) {
       this.accepting = this.canAccept;
       actions.push({ type: this.accepting ? "resume" : "pause", channel: "frontend" });
@@ -169,9 +211,9 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     return actions;
   }
 
-  /** The earliest worker expiry, or the next heartbeat while any worker is registered; `Infinity` when there is nothing to wait for. */
+  /** The earliest worker expiry or held request expiry, or the next heartbeat while any worker is registered; `Infinity` when there is nothing to wait for. */
   wakeAt(): number {
-    const expiry = this.registry.nextExpiry();
+    const expiry = earliest(this.registry.nextExpiry(), this.pending.nextExpiry());
     return this.registry.size > 0 ? earliest(expiry, this.heartbeatAt) : expiry;
   }
 
@@ -183,18 +225,39 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
         return this.onWake(now);
       case "drain":
         this.draining = true;
-        return [];
+        return this.pending.clear().map((request) => this.drop("no-worker", undefined, undefined, request.client));
       case "close":
-        return this.registry.clear().flatMap((record) => (record.job ? [this.lost(record, "closed")] : []));
+        return [
+          ...this.pending.clear().map((request) => this.drop("no-worker", undefined, undefined, request.client)),
+          ...this.registry.clear().flatMap((record) => (record.job ? [this.lost(record, "closed")] : [])),
+        ];
     }
   }
 
   private onClient(message: FrontendMessage, now: number): QueueAction[] {
     if (message.type === "invalid") return [this.drop("malformed-request", undefined, message.error)];
-    const worker = this.draining ? undefined : this.registry.assign({ client: message.envelope, body: message.body, since: now });
-    if (!worker) return [this.drop("no-worker")];
+    const client = message.envelope;
+    if (this.draining) return [this.drop("no-worker", undefined, undefined, client)];
+    const bytes = requestBytes(client, message.body);
+    if (bytes > this.maxRequestBytes) return [this.drop("too-large", undefined, undefined, client)];
+    const request: InFlightRequest = { client, body: message.body, since: now };
+    // Older requests go first: a new one is dispatched at once only when none is held.
+    if (this.pending.length === 0 && this.registry.readyCount > 0) return [this.send(this.registry.assign(request)!, request)];
+    return this.pending.push(request, bytes) ? [] : [this.drop("queue-full", undefined, undefined, client)];
+  }
+
+  /** Hands held requests to ready workers, oldest first; stale ones are dropped, never dispatched. */
+  private dispatchHeld(actions: QueueAction[], now: number): void {
+    for (const request of this.pending.popExpired(now)) actions.push(this.drop("expired", undefined, undefined, request.client));
+    while (this.pending.length > 0 && this.registry.readyCount > 0) {
+      const request = this.pending.shift()!;
+      actions.push(this.send(this.registry.assign({ ...request, since: now })!, request));
+    }
+  }
+
+  private send(worker: WorkerRecord, request: InFlightRequest): QueueAction {
     this.counters.requests++;
-    return [{ type: "send", channel: "backend", frames: [worker.id, ...encodeRequest(message.envelope, message.body)] }];
+    return { type: "send", channel: "backend", frames: [worker.id, ...encodeRequest(request.client, request.body)] };
   }
 
   private onWorker(message: BackendMessage, now: number): QueueAction[] {
@@ -260,9 +323,9 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     return { type: "emit", event: "request-lost", args: [{ worker: record.id, client: job.client, request: job.body, since: job.since, cause }] };
   }
 
-  private drop(reason: QueueDropReason, worker?: Buffer, error?: ProtocolError): QueueAction {
+  private drop(reason: QueueDropReason, worker?: Buffer, error?: ProtocolError, client?: Buffer[]): QueueAction {
     this.counters.dropped++;
     this.counters.drops[reason]++;
-    return { type: "emit", event: "drop", args: [{ reason, worker, error }] };
+    return { type: "emit", event: "drop", args: [client ? { reason, worker, error, client } : { reason, worker, error }] };
   }
 }

@@ -8,6 +8,7 @@
 import {
   bindEndpoint,
   Channel,
+  checkNumber,
   type CloseOptions,
   createSocket,
   Driver,
@@ -36,12 +37,18 @@ const RELEASE_MS = 1000;
  * go to the least recently used ready worker; workers and queue heartbeat
  * each other; a worker silent for `liveness × heartbeatInterval` is expired.
  *
- * The frontend is read only while a worker is ready: otherwise requests wait
- * inside ZeroMQ (up to its high-water mark) and clients' timeouts and retries
- * decide what happens, as with the reference queue. Nothing is buffered in
- * the queue itself. (One receive may already be pending when the last ready
- * worker expires; a request arriving through it is dropped with reason
- * `no-worker`, and the client's retry covers it.)
+ * Memory is bounded whatever clients send: a request that finds no ready
+ * worker is held by the queue, at most `maxQueued` of them and
+ * `maxQueuedBytes` bytes (past either it is dropped, `queue-full`), none
+ * larger than `maxRequestBytes` (`too-large`), and never dispatched more
+ * than `requestExpiry` ms after it arrived (`expired`). Every refusal is a
+ * `drop` event and a counter; PPP has no error reply, so the client's
+ * timeout and retry decide what happens next. Unlike the reference queue,
+ * the frontend is read all the time (but while draining at close), so
+ * nothing waits inside ZeroMQ unbounded in bytes or age.
+ *
+ * Only the worker holding a client's request may answer it: a reply with
+ * any other envelope is dropped (`unexpected-reply`), never forwarded.
  *
  * ```ts
  * const queue = new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:5555", backend: "tcp://127.0.0.1:5556" } });
@@ -56,6 +63,8 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   readonly heartbeatInterval: number;
   /** Intervals of silence before a worker is expired. */
   readonly liveness: number;
+  /** The frontend ROUTER's receive high-water mark (messages per client connection). */
+  readonly receiveHighWaterMark: number;
   private readonly options: ParanoidPirateQueueOptions;
   private readonly log: Logger;
   private readonly state: QueueState;
@@ -69,14 +78,16 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
 
   /**
    * @param options - see {@link ParanoidPirateQueueOptions}; every field has a reference default.
-   * @throws `InvalidOptionError` (core) for a bad `heartbeatInterval` or `liveness`.
+   * @throws `InvalidOptionError` (core) for a bad `heartbeatInterval`, `liveness` or limit.
    */
   constructor(options: ParanoidPirateQueueOptions = {}) {
     super();
     this.options = options;
     const clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, "ppp-queue");
-    this.state = new QueueState({ heartbeatInterval: options.heartbeatInterval, liveness: options.liveness }, clock.now());
+    const { heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxRequestBytes, requestExpiry } = options;
+    this.state = new QueueState({ heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxRequestBytes, requestExpiry }, clock.now());
+    this.receiveHighWaterMark = checkNumber("receiveHighWaterMark", options.receiveHighWaterMark ?? PARANOID_PIRATE_DEFAULTS.receiveHighWaterMark, 1);
     this.heartbeatInterval = this.state.heartbeatInterval;
     this.liveness = this.state.liveness;
     this.life = new Lifecycle("ParanoidPirateQueue", clock);
@@ -122,6 +133,8 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
       ready: this.state.readyCount,
       busy,
       inFlight: busy,
+      queued: this.state.queuedCount,
+      queuedBytes: this.state.queuedBytes,
       accepting: this.state.canAccept,
       frontendReceived: this.frontend?.stats().received ?? 0,
       backendReceived: this.backend?.stats().received ?? 0,
@@ -146,14 +159,13 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   private async open(): Promise<void> {
     const { curve, bind = {} } = this.options;
     const onError = (error: ZmqReliableError) => this.fail(error);
-    const frontend = (this.frontend = new Channel(createSocket("router", { curve }), { name: "ppp-queue frontend", onError }));
+    const frontend = (this.frontend = new Channel(createSocket("router", { curve, receiveHighWaterMark: this.receiveHighWaterMark }), { name: "ppp-queue frontend", onError }));
     const backend = (this.backend = new Channel(createSocket("router", { curve }), { name: "ppp-queue backend", onError }));
     const f = await bindEndpoint(frontend.socket, bind.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend, "ppp-queue frontend");
     const b = await bindEndpoint(backend.socket, bind.backend ?? PARANOID_PIRATE_DEFAULTS.backend, "ppp-queue backend");
     this.bound = { frontend: f.endpoint, backend: b.endpoint };
     this.asBound = { frontend: f.bound, backend: b.bound };
     this.log.info?.(`frontend ${f.endpoint}, backend ${b.endpoint}`);
-    frontend.pause(); // read only while a worker is ready: the machine asks for `resume`
     this.driver.attach("backend", backend, {
       decode: (frames) => {
         this.log.debug?.(`worker ${hex(frames[0]!)} → ${trace(frames.slice(1))}`);

@@ -200,6 +200,54 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     expect(queue.stats()).toMatchObject({ requests: 3, replies: 3, dropped: 1, ready: 2 });
   });
 
+  it("never hands a worker that attaches late a request older than requestExpiry (issue 11, finding 4)", async () => {
+    const queue = track(
+      new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: INTERVAL, liveness: 3, requestExpiry: 100 }),
+    );
+    await queue.start();
+    const gone = rawDealer(queue.endpoints.frontend); // a client that sends and leaves
+    const expired = nextEvent(queue, "drop", { timeout: 5000 });
+    await gone.send([EMPTY, "old"]);
+    const [drop] = await expired;
+    expect(drop.reason).toBe("expired");
+    await gone.close();
+    const client = rawDealer(queue.endpoints.frontend);
+    await client.send([EMPTY, "fresh"]);
+    await waitFor(() => queue.stats().queued === 1);
+    const { dealer } = await readyDealer(queue);
+    const req = await dealer.next((m) => m.length > 1);
+    expect(req.frames.slice(1).map(String)).toEqual(["", "fresh"]);
+    await dealer.send([req.frames[0]!, EMPTY, "re:fresh"]);
+    expect((await client.next()).frames.map(String)).toEqual(["", "re:fresh"]);
+    expect(dealer.messages.filter((m) => m.frames.length > 1)).toHaveLength(1);
+    expect(queue.stats()).toMatchObject({ requests: 1, replies: 1, dropped: 1, queued: 0 });
+    expect(queue.stats().drops.expired).toBe(1);
+  });
+
+  it("refuses requests over maxRequestBytes and past maxQueued with counted drops, and keeps serving", async () => {
+    const queue = track(
+      new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: INTERVAL, liveness: 3, maxQueued: 2, maxRequestBytes: 1024 }),
+    );
+    await queue.start();
+    const drops: QueueDropEvent[] = [];
+    queue.on("drop", (e) => drops.push(e));
+    const client = rawDealer(queue.endpoints.frontend);
+    await client.send([EMPTY, Buffer.alloc(2048)]); // too large
+    for (const body of ["q1", "q2", "q3"]) await client.send([EMPTY, body]); // q3: queue full
+    await waitFor(() => drops.length === 2);
+    expect(drops.map((d) => d.reason)).toEqual(["too-large", "queue-full"]);
+    expect(queue.stats()).toMatchObject({ queued: 2, dropped: 2 });
+    const { dealer } = await readyDealer(queue);
+    const first = await dealer.next((m) => m.length > 1);
+    expect(first.frames.slice(2).map(String)).toEqual(["q1"]);
+    await dealer.send([first.frames[0]!, EMPTY, "re:q1"]);
+    const second = await dealer.next((m) => m.length > 1, first.index + 1);
+    expect(second.frames.slice(2).map(String)).toEqual(["q2"]);
+    await dealer.send([second.frames[0]!, EMPTY, "re:q2"]);
+    await waitFor(() => client.messages.length === 2);
+    expect(client.messages.map((m) => m.frames.map(String).join("|"))).toEqual(["|re:q1", "|re:q2"]);
+  });
+
   it("serves REQ clients with correlate/relaxed: the request-id frame travels in the envelope", async () => {
     const queue = await startQueue();
     const { dealer } = await readyDealer(queue);

@@ -12,7 +12,6 @@ const READY = [Buffer.from([0x01])];
 const HEARTBEAT = [Buffer.from([0x02])];
 const request = (client: Buffer, ...body: string[]) => [client, Buffer.alloc(0), ...body.map((s) => Buffer.from(s))];
 const PAUSE = { type: "pause", channel: "frontend" } as const;
-const RESUME = { type: "resume", channel: "frontend" } as const;
 
 /** What the backend ROUTER received from `worker`, as the role feeds it. */
 const fromWorker = (worker: Buffer, frames: Buffer[]): QueueInput => ({ type: "message", channel: "backend", message: decodeBackendMessage([worker, ...frames]) });
@@ -61,8 +60,8 @@ function newQueue(now = 0) {
 describe("QueueState: dispatch", () => {
   it("registers workers on READY and dispatches least recently used first", () => {
     const q = newQueue();
-    expect(q.canAccept).toBe(false);
-    expect(q.workerMessage(W1, READY, 0)).toEqual([emitted("ready", { worker: W1 }), RESUME]);
+    expect(q.canAccept).toBe(true); // the frontend is read all the time (but while draining)
+    expect(q.workerMessage(W1, READY, 0)).toEqual([emitted("ready", { worker: W1 })]);
     q.workerMessage(W2, READY, 1);
     q.workerMessage(W3, READY, 2);
     expect(q.readyWorkers()).toEqual([W1, W2, W3]);
@@ -81,18 +80,25 @@ describe("QueueState: dispatch", () => {
     expect(q.stats()).toMatchObject({ requests: 3, replies: 1, registrations: 3, dropped: 0 });
   });
 
-  it("accepts client requests only while a worker is ready", () => {
+  it("holds client requests while no worker is ready and dispatches them, oldest first, when one is", () => {
     const q = newQueue();
     q.workerMessage(W1, READY, 0);
     expect(q.canAccept).toBe(true);
-    // The machine tells the role to stop reading the frontend when the last ready worker is taken…
-    expect(q.clientRequest(request(C1, "r1"), 1).at(-1)).toEqual(PAUSE);
-    expect(q.canAccept).toBe(false);
-    // If one arrives anyway (a receive was already pending), it is dropped, never queued.
-    expect(q.clientRequest(request(C2, "r2"), 2)).toEqual([emitted("drop", { reason: "no-worker", worker: undefined, error: undefined })]);
-    // …and to read it again when a worker is ready.
-    expect(q.workerMessage(W1, request(C1, "re1"), 3).at(-1)).toEqual(RESUME);
+    // Taking the last ready worker does not stop the frontend being read…
+    expect(q.clientRequest(request(C1, "r1"), 1)).toHaveLength(1);
     expect(q.canAccept).toBe(true);
+    // …a request that finds no ready worker is held (bytes: envelope and body)…
+    expect(q.clientRequest(request(C2, "r2"), 2)).toEqual([]);
+    expect(q.clientRequest(request(C1, "r3", "x"), 3)).toEqual([]);
+    expect([q.queuedCount, q.queuedBytes]).toEqual([2, 5 + 2 + 5 + 2 + 1]);
+    // …and handed out, oldest first, as workers become ready.
+    const a = q.workerMessage(W1, request(C1, "re1"), 4);
+    expect(a[0]).toEqual({ type: "send", channel: "frontend", frames: request(C1, "re1") });
+    expect(dispatched(a)).toEqual([{ worker: W1.toString("hex"), frames: request(C2, "r2") }]);
+    expect(dispatched(q.workerMessage(W2, READY, 5))).toEqual([{ worker: W2.toString("hex"), frames: request(C1, "r3", "x") }]);
+    expect([q.queuedCount, q.queuedBytes]).toEqual([0, 0]);
+    expect(q.requestOf(W1)?.since).toBe(4); // when it was handed to the worker
+    expect(q.stats()).toMatchObject({ requests: 3, dropped: 0 });
   });
 
   it("a busy worker's heartbeat keeps it alive but never makes it ready (the ppqueue bug, §4.5)", () => {
@@ -102,10 +108,11 @@ describe("QueueState: dispatch", () => {
     for (let t = 100; t <= 5000; t += 500) {
       expect(q.workerMessage(W1, HEARTBEAT, t)).toEqual([]);
       q.tick(t);
-      expect(q.canAccept).toBe(false);
+      expect(q.readyCount).toBe(0);
       expect(q.readyWorkers()).toEqual([]);
     }
-    expect(q.clientRequest(request(C2, "r2"), 5001)).toMatchObject([{ type: "emit", event: "drop", args: [{ reason: "no-worker" }] }]);
+    expect(q.clientRequest(request(C2, "r2"), 5001)).toEqual([]); // held, not dispatched to the busy worker
+    expect(q.queuedCount).toBe(1);
     expect(q.requestOf(W1)?.body.map(String)).toEqual(["r1"]);
     expect(q.stats().workersExpired).toBe(0);
   });
@@ -139,7 +146,7 @@ describe("QueueState: dispatch", () => {
     q.workerMessage(W1, READY, 0);
     const msg = [Buffer.from("hop1"), Buffer.from("hop2"), Buffer.alloc(0), Buffer.from("a"), Buffer.from("b")];
     expect(dispatched(q.clientRequest(msg, 1))[0]!.frames).toEqual(msg);
-    expect(q.workerMessage(W1, msg, 2)).toEqual([{ type: "send", channel: "frontend", frames: msg }, RESUME]);
+    expect(q.workerMessage(W1, msg, 2)).toEqual([{ type: "send", channel: "frontend", frames: msg }]);
   });
 });
 
@@ -171,7 +178,7 @@ describe("QueueState: heartbeats and expiry", () => {
     expect(actions).toContainEqual(emitted("expire", { worker: W1, busy: false, silentFor: 3000 }));
     expect(events(actions, "request-lost")).toEqual([]);
     expect(q.workerCount).toBe(0);
-    expect(q.canAccept).toBe(false);
+    expect(q.readyCount).toBe(0);
     // It is never sent anything again: no heartbeats, no work.
     expect(q.tick(10_000)).toEqual([]);
     expect(q.wakeAt()).toBe(Number.POSITIVE_INFINITY);
@@ -226,7 +233,6 @@ describe("QueueState: heartbeats and expiry", () => {
     expect(actions).toEqual([
       emitted("request-lost", { worker: W1, cause: "restarted", client: [C1], request: [Buffer.from("r1")], since: 10 }),
       emitted("ready", { worker: W1 }),
-      RESUME,
     ]);
     expect(q.readyWorkers()).toEqual([W1]);
     // A repeated READY from an idle worker changes nothing.
@@ -240,7 +246,7 @@ describe("QueueState: heartbeats and expiry", () => {
     q.tick(3000);
     expect(q.workerCount).toBe(0);
     expect(q.workerMessage(W1, HEARTBEAT, 3100)).toMatchObject([{ type: "emit", event: "drop", args: [{ reason: "unknown-worker" }] }]);
-    expect(q.workerMessage(W1, READY, 3200)).toEqual([emitted("ready", { worker: W1 }), RESUME]);
+    expect(q.workerMessage(W1, READY, 3200)).toEqual([emitted("ready", { worker: W1 })]);
     expect(q.readyWorkers()).toEqual([W1]);
   });
 
@@ -251,7 +257,6 @@ describe("QueueState: heartbeats and expiry", () => {
     q.clientRequest(request(C1, "r1"), 10);
     expect(q.handle({ type: "close" }, 20)).toEqual([
       emitted("request-lost", { worker: W1, cause: "closed", client: [C1], request: [Buffer.from("r1")], since: 10 }),
-      PAUSE,
     ]);
     expect(q.workerCount).toBe(0);
     expect(q.wakeAt()).toBe(Number.POSITIVE_INFINITY);
@@ -279,6 +284,9 @@ describe("QueueState: bad input", () => {
     expect(q.stats().drops).toEqual({
       "malformed-request": 1,
       "no-worker": 0,
+      "too-large": 0,
+      "queue-full": 0,
+      expired: 0,
       "unknown-command": 1,
       "malformed-message": 2,
       "unknown-worker": 2,
@@ -293,6 +301,10 @@ describe("QueueState: bad input", () => {
   it("rejects bad options", () => {
     expect(() => new QueueState({ heartbeatInterval: 0 }, 0)).toThrow(/heartbeatInterval/);
     expect(() => new QueueState({ liveness: 0 }, 0)).toThrow(/liveness/);
+    expect(() => new QueueState({ maxQueued: -1 }, 0)).toThrow(/maxQueued/);
+    expect(() => new QueueState({ maxQueuedBytes: Number.NaN }, 0)).toThrow(/maxQueuedBytes/);
+    expect(() => new QueueState({ maxRequestBytes: 0 }, 0)).toThrow(/maxRequestBytes/);
+    expect(() => new QueueState({ requestExpiry: 0 }, 0)).toThrow(/requestExpiry/);
   });
 });
 
@@ -305,10 +317,10 @@ describe("QueueState: the machine contract", () => {
     expect(q.handle({ type: "drain" }, 20)).toEqual([PAUSE]);
     expect(q.canAccept).toBe(false);
     // W2 is ready, but a request read while draining is not dispatched.
-    expect(q.clientRequest(request(C2, "r2"), 21)).toEqual([emitted("drop", { reason: "no-worker", worker: undefined, error: undefined })]);
+    expect(q.clientRequest(request(C2, "r2"), 21)).toEqual([emitted("drop", { reason: "no-worker", worker: undefined, error: undefined, client: [C2] })]);
     expect(q.workerMessage(W1, request(C1, "re1"), 30)).toEqual([{ type: "send", channel: "frontend", frames: request(C1, "re1") }, { type: "drained" }]);
     expect(q.workerMessage(W1, HEARTBEAT, 40)).toEqual([]); // reported once
-    expect(newQueue().handle({ type: "drain" }, 0)).toEqual([{ type: "drained" }]);
+    expect(newQueue().handle({ type: "drain" }, 0)).toEqual([PAUSE, { type: "drained" }]);
   });
 
   it("runs under core's Driver with a FakeClock: wakeAt() schedules heartbeats and expiry", () => {
@@ -325,10 +337,117 @@ describe("QueueState: the machine contract", () => {
     driver.feed(fromWorker(W1, READY));
     clock.advance(100); // 150: one heartbeat, at 100 (the schedule started at 0)
     clock.advance(199); // 349: two more, at 200 and 300; still alive
-    expect(seen).toEqual(["50 ready null", "50 resume"]);
+    expect(seen).toEqual(["50 ready null"]);
     clock.advance(1); // 350 = 50 + 3 × 100: expired
-    expect(seen).toEqual(["50 ready null", "50 resume", "350 expire 300", "350 pause"]);
+    expect(seen).toEqual(["50 ready null", "350 expire 300"]);
     expect(errors).toHaveLength(3); // the three heartbeats: no channel is attached, so each send fails here
+    driver.close();
+  });
+});
+
+describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", () => {
+  /** A queue with small limits; C1/C2 ids are 5 bytes, so `request(C, "r")` counts 6 bytes. */
+  function limited(options: { maxQueued?: number; maxQueuedBytes?: number; maxRequestBytes?: number; requestExpiry?: number }) {
+    const q = new QueueState({ heartbeatInterval: 1000, liveness: 3, ...options }, 0);
+    return Object.assign(q, {
+      workerMessage: (worker: Buffer, frames: Buffer[], t: number) => q.handle(fromWorker(worker, frames), t),
+      clientRequest: (frames: Buffer[], t: number) => q.handle(fromClient(frames), t),
+    });
+  }
+
+  it("refuses a request larger than maxRequestBytes (envelope and body), whether or not a worker is ready", () => {
+    const q = limited({ maxRequestBytes: 10 });
+    expect(q.clientRequest(request(C1, "12345"), 1)).toEqual([]); // 10 bytes: held
+    expect(q.clientRequest(request(C1, "123456"), 2)).toEqual([emitted("drop", { reason: "too-large", worker: undefined, error: undefined, client: [C1] })]);
+    q.workerMessage(W1, READY, 3);
+    q.workerMessage(W1, request(C1, "re"), 4);
+    expect(events(q.clientRequest(request(C2, "12", "3456"), 5), "drop").map((d) => d.reason)).toEqual(["too-large"]);
+    expect(q.stats()).toMatchObject({ requests: 1, dropped: 2 });
+    expect(q.stats().drops["too-large"]).toBe(2);
+    expect(q.readyWorkers()).toEqual([W1]);
+  });
+
+  it("holds at most maxQueued requests and maxQueuedBytes bytes; past either a request is dropped (queue-full)", () => {
+    const byCount = limited({ maxQueued: 2 });
+    expect(byCount.clientRequest(request(C1, "a"), 1)).toEqual([]);
+    expect(byCount.clientRequest(request(C2, "b"), 2)).toEqual([]);
+    expect(byCount.clientRequest(request(C1, "c"), 3)).toEqual([emitted("drop", { reason: "queue-full", worker: undefined, error: undefined, client: [C1] })]);
+    expect(byCount.queuedCount).toBe(2);
+
+    const byBytes = limited({ maxQueuedBytes: 20 });
+    expect(byBytes.clientRequest(request(C1, "123456789"), 1)).toEqual([]); // 14 bytes
+    expect(events(byBytes.clientRequest(request(C2, "1234567"), 2), "drop").map((d) => d.reason)).toEqual(["queue-full"]); // 14 + 12 > 20
+    expect(byBytes.clientRequest(request(C2, "1"), 3)).toEqual([]); // 14 + 6 = 20
+    expect([byBytes.queuedCount, byBytes.queuedBytes]).toEqual([2, 20]);
+    expect(byBytes.stats().drops["queue-full"]).toBe(1);
+    // Dispatching frees the room again.
+    expect(dispatched(byBytes.workerMessage(W1, READY, 4))).toHaveLength(1);
+    expect(byBytes.queuedBytes).toBe(6);
+    expect(byBytes.clientRequest(request(C1, "1234567"), 5)).toEqual([]);
+
+    // maxQueued 0: nothing is held; requests go straight to a ready worker or are dropped.
+    const none = limited({ maxQueued: 0 });
+    expect(events(none.clientRequest(request(C1, "a"), 1), "drop").map((d) => d.reason)).toEqual(["queue-full"]);
+    none.workerMessage(W1, READY, 2);
+    expect(dispatched(none.clientRequest(request(C1, "b"), 3))).toHaveLength(1);
+  });
+
+  it("never dispatches a held request older than requestExpiry: a worker attaching later gets only fresh ones", () => {
+    const q = limited({ requestExpiry: 1000 });
+    q.clientRequest(request(C1, "old"), 0);
+    q.clientRequest(request(C2, "fresh"), 800);
+    expect(q.wakeAt()).toBe(1000); // the oldest held request's expiry
+    const woken = q.handle(WAKE, 1000);
+    expect(woken).toEqual([emitted("drop", { reason: "expired", worker: undefined, error: undefined, client: [C1] })]);
+    expect(q.wakeAt()).toBe(1800);
+    const a = q.workerMessage(W1, READY, 1500);
+    expect(dispatched(a)).toEqual([{ worker: W1.toString("hex"), frames: request(C2, "fresh") }]);
+    expect(q.stats()).toMatchObject({ requests: 1, dropped: 1 });
+    expect(q.stats().drops.expired).toBe(1);
+  });
+
+  it("checks expiry when a worker becomes ready even before the wake-up ran", () => {
+    const q = limited({ requestExpiry: 1000 });
+    q.clientRequest(request(C1, "old"), 0);
+    q.clientRequest(request(C2, "old too"), 10);
+    q.clientRequest(request(C1, "fresh"), 900);
+    const a = q.workerMessage(W1, READY, 1010); // no wake at 1000 or 1010 happened
+    expect(events(a, "drop").map((d) => [d.reason, d.client])).toEqual([
+      ["expired", [C1]],
+      ["expired", [C2]],
+    ]);
+    expect(dispatched(a).map((d) => d.frames)).toEqual([request(C1, "fresh")]);
+  });
+
+  it("drain drops what is held (no-worker): nothing is dispatched while closing", () => {
+    const q = limited({});
+    q.clientRequest(request(C1, "a"), 1);
+    expect(q.handle({ type: "drain" }, 2)).toEqual([
+      emitted("drop", { reason: "no-worker", worker: undefined, error: undefined, client: [C1] }),
+      { type: "pause", channel: "frontend" },
+      { type: "drained" },
+    ]);
+    expect(q.queuedCount).toBe(0);
+  });
+
+  it("runs under core's Driver with a FakeClock: held requests expire on time", () => {
+    const clock = new FakeClock(0);
+    const drops: string[] = [];
+    const driver = new Driver(new QueueState({ heartbeatInterval: 100, liveness: 3, requestExpiry: 250 }, clock.now()), {
+      clock,
+      emit: (event, payload) => drops.push(`${clock.now()} ${event} ${(payload as { reason?: string }).reason}`),
+      perform: () => {},
+      onError: () => {},
+    });
+    driver.feed(fromClient(request(C1, "a")));
+    clock.advance(100);
+    driver.feed(fromClient(request(C2, "b")));
+    clock.advance(149);
+    expect(drops).toEqual([]);
+    clock.advance(1); // 250
+    expect(drops).toEqual(["250 drop expired"]);
+    clock.advance(100); // 350
+    expect(drops).toEqual(["250 drop expired", "350 drop expired"]);
     driver.close();
   });
 });

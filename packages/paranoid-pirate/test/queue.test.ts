@@ -44,18 +44,19 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(order).toEqual(["w1", "w2", "w3", "w1", "w2", "w3"]);
   });
 
-  it("leaves requests inside ZeroMQ while no worker is ready, then serves them", async () => {
+  it("holds requests while no worker is ready (bounded, counted in stats), then serves them", async () => {
     const queue = await startQueue();
-    expect(queue.stats().accepting).toBe(false);
+    expect(queue.stats().accepting).toBe(true);
     const pending = lazyRequest(queue.endpoints.frontend, ["early"], { timeout: 10_000, attempts: 1 });
-    let readAtRegistration = -1;
+    await waitFor(() => queue.stats().queued === 1);
+    let atRegistration = { read: -1, queued: -1 };
     queue.once("ready", () => {
-      readAtRegistration = queue.stats().frontendReceived;
+      atRegistration = { read: queue.stats().frontendReceived, queued: queue.stats().queued };
     });
     await startWorker(queue, { handler: (body) => body });
-    expect(readAtRegistration).toBe(0);
+    expect(atRegistration).toEqual({ read: 1, queued: 0 }); // read before the worker came, dispatched on its READY
     expect((await pending).reply).toEqual(["early"]);
-    expect(queue.stats().drops["no-worker"]).toBe(0);
+    expect(queue.stats()).toMatchObject({ queued: 0, queuedBytes: 0, dropped: 0 });
   });
 
   it("keeps a worker whose request runs far longer than the expiry time (heartbeats both ways while busy)", async () => {
