@@ -5,7 +5,7 @@
  *
  * Prints `started frontend=<as bound> backend=<as bound> heartbeat=<ms>
  * liveness=<n> request-expiry=<ms> max-queued=<n> max-queued-bytes=<n>
- * max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>` on stdout once both
+ * max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>` on stdout once both
  * sockets are bound, and `stopped at=<t>` after a clean shutdown on
  * SIGINT/SIGTERM (exit 0). Life-cycle lines (workers ready and expired, lost
  * requests) go to stderr; `--verbose` adds a line per message and per drop.
@@ -33,16 +33,17 @@ void runCli({
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.liveness, help: "silent heartbeats before a worker is expired" },
     "request-expiry": { type: "integer", min: 1, max: MAX_CLI_MS, default: D.requestExpiry, placeholder: "ms", help: "how long a request waits for a ready worker before it is dropped" },
     "max-queued": { type: "integer", min: 0, max: MAX_CLI_REQUESTS, default: D.maxQueued, help: "requests held at most while no worker is ready" },
+    "max-queued-per-client": { type: "integer", min: 0, max: MAX_CLI_REQUESTS, default: D.maxQueuedPerClient, help: "requests held at most for one client connection" },
     "max-queued-bytes": { type: "integer", min: 0, max: MAX_CLI_BYTES, default: D.maxQueuedBytes, placeholder: "bytes", help: "bytes of requests held at most while no worker is ready" },
     "max-request-bytes": { type: "integer", min: 1, max: MAX_CLI_BYTES, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request taken (envelope and body)" },
     "receive-hwm": { type: "integer", min: 1, max: MAX_CLI_REQUESTS, default: D.receiveHighWaterMark, help: "frontend receive high-water mark, messages per client connection" },
   },
   epilog: `Output: "started frontend=<ep> backend=<ep> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-queued=<n>
-max-queued-bytes=<n> max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>" once bound, "stopped at=<t>" after
+max-queued-bytes=<n> max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>" once bound, "stopped at=<t>" after
 SIGINT/SIGTERM. Workers coming and going and lost requests are logged to stderr; dropped requests with --verbose.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   // Role options passed: bind { frontend, backend }, heartbeatInterval, liveness, requestExpiry, maxQueued,
-  // maxQueuedBytes, maxRequestBytes, receiveHighWaterMark, logger.
+  // maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, receiveHighWaterMark, logger.
   create: (v, { logger }) =>
     new ParanoidPirateQueue({
       bind: { frontend: v.frontend, backend: v.backend },
@@ -51,6 +52,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
       requestExpiry: v["request-expiry"],
       maxQueued: v["max-queued"],
       maxQueuedBytes: v["max-queued-bytes"],
+      maxQueuedPerClient: v["max-queued-per-client"],
       maxRequestBytes: v["max-request-bytes"],
       receiveHighWaterMark: v["receive-hwm"],
       logger,
@@ -62,6 +64,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     "request-expiry": v["request-expiry"],
     "max-queued": v["max-queued"],
     "max-queued-bytes": v["max-queued-bytes"],
+    "max-queued-per-client": v["max-queued-per-client"],
     "max-request-bytes": v["max-request-bytes"],
     "receive-hwm": queue.receiveHighWaterMark,
   }),

@@ -19,6 +19,8 @@ export interface ParanoidPirateDefaults {
   readonly maxQueued: number;
   /** Bytes of requests the queue holds at most while no worker is ready (not in the reference). */
   readonly maxQueuedBytes: number;
+  /** Requests the queue holds at most for one client connection while no worker is ready (not in the reference). */
+  readonly maxQueuedPerClient: number;
   /** Largest request the queue takes, envelope and body bytes together (not in the reference). */
   readonly maxRequestBytes: number;
   /** Milliseconds after its arrival at which a request no worker has taken is dropped (not in the reference). */
@@ -36,7 +38,7 @@ export interface ParanoidPirateDefaults {
  *
  * The queue's limits are not in the reference (which holds requests inside
  * ZeroMQ without a bound): at most 1000 requests and 64 MiB held while no
- * worker is ready, requests up to 1 MiB, held requests dropped 10 s after
+ * worker is ready (100 per client connection), requests up to 1 MiB, held requests dropped 10 s after
  * arrival (longer than a default Lazy Pirate client waits for one request in
  * all, 3 attempts × 2.5 s, so a request a client may still take an answer
  * for is never expired, while one from a client that gave up long ago is
@@ -50,6 +52,7 @@ export const PARANOID_PIRATE_DEFAULTS: ParanoidPirateDefaults = Object.freeze({
   liveness: 3,
   maxQueued: 1000,
   maxQueuedBytes: 64 * 1024 * 1024,
+  maxQueuedPerClient: 100,
   maxRequestBytes: 1024 * 1024,
   requestExpiry: 10_000,
   receiveHighWaterMark: 100,

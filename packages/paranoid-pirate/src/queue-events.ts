@@ -17,6 +17,8 @@ export type QueueDropReason =
   | "too-large"
   /** A client request arrived while no worker was ready and the queue already held `maxQueued` requests or `maxQueuedBytes` bytes. */
   | "queue-full"
+  /** A client request arrived while no worker was ready and the queue already held `maxQueuedPerClient` requests from its connection. */
+  | "client-full"
   /** A held client request no worker took within `requestExpiry` ms of its arrival: it is never dispatched. */
   | "expired"
   /** A one-byte command from a worker that is neither READY nor HEARTBEAT. */
@@ -34,6 +36,7 @@ export const QUEUE_DROP_REASONS: readonly QueueDropReason[] = Object.freeze([
   "no-worker",
   "too-large",
   "queue-full",
+  "client-full",
   "expired",
   "unknown-command",
   "malformed-message",

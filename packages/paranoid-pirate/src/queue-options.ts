@@ -33,6 +33,13 @@ export interface ParanoidPirateQueueOptions {
   maxQueued?: number;
   /** Bytes (envelope and body) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * Requests held at most for one client connection (the first frame of the
+   * envelope) while no worker is ready, so one client cannot fill the queue
+   * and starve the others; past it a request is dropped (`client-full`).
+   * Clients behind one intermediate ROUTER/DEALER hop share its quota. Default 100.
+   */
+  maxQueuedPerClient?: number;
   /** Largest request taken, envelope and body bytes together; a larger one is dropped (`too-large`). Default 1 MiB. */
   maxRequestBytes?: number;
   /**

@@ -24,10 +24,16 @@ export function requestBytes(client: readonly Buffer[], body: readonly Buffer[])
   return bytes;
 }
 
-/** A held request and the bytes it is counted for. */
+/** A held request, the bytes it is counted for, and its client's key. */
 interface Held {
   readonly request: InFlightRequest;
   readonly bytes: number;
+  readonly client: string;
+}
+
+/** Whose quota a request counts against: the frontend connection it came through (its first envelope frame), which a peer cannot forge. */
+function clientKey(request: InFlightRequest): string {
+  return (request.client[0] ?? Buffer.alloc(0)).toString("hex");
 }
 
 /**
@@ -38,16 +44,19 @@ interface Held {
 export class PendingRequests {
   private readonly fifo = new Fifo<Held>();
   private heldBytes = 0;
+  private readonly perClient = new Map<string, number>();
 
   /**
    * @param maxCount - requests held at most.
    * @param maxBytes - bytes held at most (see {@link requestBytes}).
    * @param expiry - milliseconds after arrival at which a held request is stale.
+   * @param maxPerClient - requests held at most for one client connection.
    */
   constructor(
     readonly maxCount: number,
     readonly maxBytes: number,
     readonly expiry: number,
+    readonly maxPerClient: number = Infinity,
   ) {}
 
   /** Requests held. */
@@ -61,24 +70,33 @@ export class PendingRequests {
   }
 
   /**
-   * Holds `request` if both limits allow it.
+   * Holds `request` if every limit allows it.
    *
    * @param request - the request, `since` its arrival time.
    * @param bytes - its size ({@link requestBytes}).
-   * @returns `false` (and holds nothing) when it would pass `maxCount` or `maxBytes`.
+   * @returns `"held"`, or why nothing was held: `"full"` (it would pass `maxCount` or
+   *   `maxBytes`) or `"client-full"` (its client already has `maxPerClient` held).
    */
-  push(request: InFlightRequest, bytes: number): boolean {
-    if (this.fifo.length >= this.maxCount || this.heldBytes + bytes > this.maxBytes) return false;
-    this.fifo.push({ request, bytes });
+  push(request: InFlightRequest, bytes: number): "held" | "full" | "client-full" {
+    if (this.fifo.length >= this.maxCount || this.heldBytes + bytes > this.maxBytes) return "full";
+    const client = clientKey(request);
+    const count = this.perClient.get(client) ?? 0;
+    if (count >= this.maxPerClient) return "client-full";
+    this.perClient.set(client, count + 1);
+    this.fifo.push({ request, bytes, client });
     this.heldBytes += bytes;
-    return true;
+    return "held";
   }
+
 
   /** Removes and returns the oldest request, `undefined` when none is held. */
   shift(): InFlightRequest | undefined {
     const held = this.fifo.shift();
     if (!held) return undefined;
     this.heldBytes -= held.bytes;
+    const count = this.perClient.get(held.client)! - 1;
+    if (count === 0) this.perClient.delete(held.client);
+    else this.perClient.set(held.client, count);
     return held.request;
   }
 
@@ -104,6 +122,7 @@ export class PendingRequests {
   /** Removes and returns every held request, oldest first. */
   clear(): InFlightRequest[] {
     this.heldBytes = 0;
+    this.perClient.clear();
     return this.fifo.drain().map((held) => held.request);
   }
 }

@@ -23,7 +23,8 @@
  *   that attaches later is handed requests whose clients left long ago. This
  *   queue reads the frontend all the time (but while draining) and holds
  *   requests that find no ready worker itself: at most `maxQueued` of them
- *   and `maxQueuedBytes` bytes (past either, `queue-full`), none larger than
+ *   and `maxQueuedBytes` bytes (past either, `queue-full`), at most
+ *   `maxQueuedPerClient` per client connection (`client-full`), none larger than
  *   `maxRequestBytes` (`too-large`), each for at most `requestExpiry` ms
  *   after its arrival (then `expired`: never dispatched).
  *
@@ -56,6 +57,8 @@ export interface QueueStateOptions {
   maxRequestBytes?: number;
   /** Milliseconds after its arrival at which a held request is dropped (`expired`) instead of dispatched. Default 10000. */
   requestExpiry?: number;
+  /** Requests held at most for one client connection, so one client cannot fill the queue; past it a request is dropped (`client-full`). Default 100. */
+  maxQueuedPerClient?: number;
 }
 
 /** Counters of a {@link QueueState}. */
@@ -123,6 +126,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
       checkNumber("maxQueued", options.maxQueued ?? D.maxQueued, 0),
       checkNumber("maxQueuedBytes", options.maxQueuedBytes ?? D.maxQueuedBytes, 0),
       checkNumber("requestExpiry", options.requestExpiry ?? D.requestExpiry, 1),
+      checkNumber("maxQueuedPerClient", options.maxQueuedPerClient ?? D.maxQueuedPerClient, 0),
     );
     this.registry = new WorkerRegistry(this.heartbeatInterval * this.liveness);
     this.heartbeatAt = now + this.heartbeatInterval;
@@ -243,7 +247,8 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     const request: InFlightRequest = { client, body: message.body, since: now };
     // Older requests go first: a new one is dispatched at once only when none is held.
     if (this.pending.length === 0 && this.registry.readyCount > 0) return [this.send(this.registry.assign(request)!, request)];
-    return this.pending.push(request, bytes) ? [] : [this.drop("queue-full", undefined, undefined, client)];
+    const held = this.pending.push(request, bytes);
+    return held === "held" ? [] : [this.drop(held === "full" ? "queue-full" : "client-full", undefined, undefined, client)];
   }
 
   /** Hands held requests to ready workers, oldest first; stale ones are dropped, never dispatched. */

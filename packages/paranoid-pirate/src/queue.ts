@@ -39,7 +39,8 @@ const RELEASE_MS = 1000;
  *
  * Memory is bounded whatever clients send: a request that finds no ready
  * worker is held by the queue, at most `maxQueued` of them and
- * `maxQueuedBytes` bytes (past either it is dropped, `queue-full`), none
+ * `maxQueuedBytes` bytes (past either it is dropped, `queue-full`), at most
+ * `maxQueuedPerClient` from one client connection (`client-full`), none
  * larger than `maxRequestBytes` (`too-large`), and never dispatched more
  * than `requestExpiry` ms after it arrived (`expired`). Every refusal is a
  * `drop` event and a counter; PPP has no error reply, so the client's
@@ -85,8 +86,8 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
     this.options = options;
     const clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, "ppp-queue");
-    const { heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxRequestBytes, requestExpiry } = options;
-    this.state = new QueueState({ heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxRequestBytes, requestExpiry }, clock.now());
+    const { heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, requestExpiry } = options;
+    this.state = new QueueState({ heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, requestExpiry }, clock.now());
     this.receiveHighWaterMark = checkNumber("receiveHighWaterMark", options.receiveHighWaterMark ?? PARANOID_PIRATE_DEFAULTS.receiveHighWaterMark, 1);
     this.heartbeatInterval = this.state.heartbeatInterval;
     this.liveness = this.state.liveness;

@@ -248,6 +248,29 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     expect(client.messages.map((m) => m.frames.map(String).join("|"))).toEqual(["|re:q1", "|re:q2"]);
   });
 
+  it("one client flooding while no worker is ready cannot crowd out another (maxQueuedPerClient)", async () => {
+    const queue = track(
+      new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: INTERVAL, liveness: 3, maxQueued: 10, maxQueuedPerClient: 3 }),
+    );
+    await queue.start();
+    const flood = rawDealer(queue.endpoints.frontend);
+    for (let i = 0; i < 50; i++) await flood.send([EMPTY, `flood${i}`]);
+    await waitFor(() => queue.stats().drops["client-full"] === 47);
+    const polite = rawDealer(queue.endpoints.frontend);
+    await polite.send([EMPTY, "mine"]);
+    await waitFor(() => queue.stats().queued === 4);
+    const { dealer } = await readyDealer(queue);
+    const bodies: string[] = [];
+    for (let from = 0; bodies.length < 4; ) {
+      const req = await dealer.next((m) => m.length > 1, from);
+      bodies.push(String(req.frames[2]));
+      from = req.index + 1;
+      await dealer.send([req.frames[0]!, EMPTY, "ok"]);
+    }
+    expect(bodies).toEqual(["flood0", "flood1", "flood2", "mine"]);
+    await waitFor(() => polite.messages.length === 1);
+  });
+
   it("serves REQ clients with correlate/relaxed: the request-id frame travels in the envelope", async () => {
     const queue = await startQueue();
     const { dealer } = await readyDealer(queue);

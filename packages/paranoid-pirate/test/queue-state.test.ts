@@ -286,6 +286,7 @@ describe("QueueState: bad input", () => {
       "no-worker": 0,
       "too-large": 0,
       "queue-full": 0,
+      "client-full": 0,
       expired: 0,
       "unknown-command": 1,
       "malformed-message": 2,
@@ -347,7 +348,7 @@ describe("QueueState: the machine contract", () => {
 
 describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", () => {
   /** A queue with small limits; C1/C2 ids are 5 bytes, so `request(C, "r")` counts 6 bytes. */
-  function limited(options: { maxQueued?: number; maxQueuedBytes?: number; maxRequestBytes?: number; requestExpiry?: number }) {
+  function limited(options: { maxQueued?: number; maxQueuedBytes?: number; maxQueuedPerClient?: number; maxRequestBytes?: number; requestExpiry?: number }) {
     const q = new QueueState({ heartbeatInterval: 1000, liveness: 3, ...options }, 0);
     return Object.assign(q, {
       workerMessage: (worker: Buffer, frames: Buffer[], t: number) => q.handle(fromWorker(worker, frames), t),
@@ -390,6 +391,24 @@ describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", 
     expect(events(none.clientRequest(request(C1, "a"), 1), "drop").map((d) => d.reason)).toEqual(["queue-full"]);
     none.workerMessage(W1, READY, 2);
     expect(dispatched(none.clientRequest(request(C1, "b"), 3))).toHaveLength(1);
+  });
+
+  it("holds at most maxQueuedPerClient requests per client connection, so one client cannot fill the queue (client-full)", () => {
+    const q = limited({ maxQueued: 10, maxQueuedPerClient: 2 });
+    const hop = [C1, Buffer.from("behind a hop"), Buffer.alloc(0), Buffer.from("h")]; // counts against C1's connection
+    expect(q.clientRequest(request(C1, "1"), 1)).toEqual([]);
+    expect(q.clientRequest(hop, 2)).toEqual([]);
+    expect(q.clientRequest(request(C1, "3"), 3)).toEqual([emitted("drop", { reason: "client-full", worker: undefined, error: undefined, client: [C1] })]);
+    expect(q.clientRequest(request(C2, "a"), 4)).toEqual([]); // another client is still held
+    expect(q.stats().drops["client-full"]).toBe(1);
+    // Dispatching one of C1's frees one of its places.
+    q.workerMessage(W1, READY, 5);
+    expect(q.clientRequest(request(C1, "4"), 6)).toEqual([]);
+    expect(events(q.clientRequest(request(C1, "5"), 7), "drop").map((d) => d.reason)).toEqual(["client-full"]);
+    // Expiry frees places too.
+    q.handle(WAKE, 10_007);
+    expect(q.queuedCount).toBe(0);
+    expect(q.clientRequest(request(C1, "6"), 10_008)).toEqual([]);
   });
 
   it("never dispatches a held request older than requestExpiry: a worker attaching later gets only fresh ones", () => {
