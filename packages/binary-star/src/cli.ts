@@ -3,9 +3,10 @@
  * `binary-star-server`: one member of a Binary Star echo-server pair, like the
  * zguide's `bstarsrv2 -p | -b`, on core's CLI runner (`--help` lists the
  * flags). Prints one line per life-cycle event on stdout (so scripts and
- * tests can wait for them) and exits with status 1 on a fatal error (dual
- * actives or dual passives) or another runtime failure, 2 on bad usage, 0
- * when stopped by SIGINT or SIGTERM.
+ * tests can wait for them) and exits with status 1 on a runtime failure (or
+ * a `fatal` event, which this version never emits: dual actives and dual
+ * passives are resolved, not fatal), 2 on bad usage, 0 when stopped by SIGINT
+ * or SIGTERM.
  *
  * @module
  */
