@@ -204,6 +204,9 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
   private heardWhileActive = false;
   private stale = false;
   private dualSince: number | undefined;
+  /** When the last input was handled, and until when votes are held after a pause (see `checkStale`). */
+  private lastInput = Number.NEGATIVE_INFINITY;
+  private holdUntil = Number.NEGATIVE_INFINITY;
   private counters = { stateSent: 0, stateReceived: 0, malformed: 0, admitted: 0, rejected: 0, transitions: 0 };
 
   /** @param options - see {@link NodeStateOptions}. */
@@ -257,9 +260,8 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
    * @param now - the current clock time.
    */
   handle(input: NodeInput, now: number): NodeAction[] {
-    // Before anything refreshes the expiry: an ACTIVE node that heard its peer and then went
-    // `liveness` heartbeats without it (a pause of this process, a network split, a dead peer) is stale.
-    if (this.running && this.current === "ACTIVE" && this.heardWhileActive && now >= this.peerExpiry) this.stale = true;
+    if (this.running && this.current === "ACTIVE") this.checkStale(now);
+    this.lastInput = now;
     switch (input.type) {
       case "start":
         if (this.phase !== "idle") return [];
@@ -280,6 +282,19 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       default:
         return [];
     }
+  }
+
+  /**
+   * Before anything refreshes the expiry: an ACTIVE node that heard its peer and then went `liveness`
+   * heartbeats without it (a pause of this process, a network split, a dead peer) is stale. If this
+   * node itself handled nothing for that long (a pause: its heartbeat timer fires at least once a
+   * heartbeat otherwise), it also holds client votes for as long again: the requests queued for it
+   * during the pause have most likely been retried at the peer, and the peer's state is on its way.
+   */
+  private checkStale(now: number): void {
+    if (this.heardWhileActive && now >= this.peerExpiry) this.stale = true;
+    const thaw = Math.max(this.peerTimeout, 2 * this.heartbeatInterval);
+    if (now - this.lastInput > thaw) this.holdUntil = now + thaw;
   }
 
   /** The time of the next heartbeat while running, else `Infinity`. */
@@ -303,7 +318,8 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       return [{ type: "verdict", serve: false }];
     }
     const actions: NodeAction[] = [];
-    const serve = this.apply("CLIENT_REQUEST", now, actions) === true;
+    const held = this.current === "ACTIVE" && now < this.holdUntil;
+    const serve = !held && this.apply("CLIENT_REQUEST", now, actions) === true;
     if (serve) this.counters.admitted++;
     else this.counters.rejected++;
     actions.push({ type: "verdict", serve });
@@ -359,6 +375,7 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       this.current = result.state;
       this.heardWhileActive = this.stale = false;
       this.dualSince = undefined;
+      this.holdUntil = Number.NEGATIVE_INFINITY;
       this.counters.transitions++;
       const change: StateChangeEvent = { from, to: result.state, event, note: result.note ?? "", at: now };
       actions.push(this.sendState()); // tell the peer at once rather than at the next heartbeat

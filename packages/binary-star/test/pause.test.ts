@@ -10,6 +10,7 @@ import { type BinaryStarState, type NodeAction, type NodeInput, NodeState, decod
 
 const HB = 100;
 type Side = "primary" | "backup";
+type Order = "wake-first" | "messages-first" | "vote-first";
 const other = (side: Side): Side => (side === "primary" ? "backup" : "primary");
 
 class Pair {
@@ -72,15 +73,21 @@ class Pair {
     this.frozen.add(side);
   }
 
-  /** Ends the pause: the overdue heartbeat fires and the queued messages are read, in the given order. */
-  thaw(side: Side, order: "wake-first" | "messages-first"): void {
+  /**
+   * Ends the pause: the overdue heartbeat fires and the queued messages are read, in the given
+   * order; with "vote-first", a client request queued during the pause comes first of all.
+   * Returns that request's verdict, if any.
+   */
+  thaw(side: Side, order: Order): boolean | undefined {
     this.frozen.delete(side);
+    const verdict = order === "vote-first" ? this.vote(side) : undefined;
     const messages = () => {
       for (const state of this.queued[side].splice(0)) this.feed(side, { type: "message", channel: "peer", message: encodeState(state) });
     };
     if (order === "messages-first") messages();
     this.feed(side, { type: "wake" });
-    if (order === "wake-first") messages();
+    if (order !== "messages-first") messages();
+    return verdict;
   }
 
   actives(): Side[] {
@@ -101,19 +108,21 @@ function pairedUp(): Pair {
 }
 
 /** Freezes `side` (ACTIVE) for `pause` ms while clients keep voting on the other node, then thaws it. */
-function pauseActive(pair: Pair, side: Side, pause: number, order: "wake-first" | "messages-first"): void {
+function pauseActive(pair: Pair, side: Side, pause: number, order: Order): boolean | undefined {
   pair.freeze(side);
   pair.run(pause, () => pair.clock.now() % 10 === 0 && pair.vote(other(side)));
   expect(pair.state(other(side))).toBe("ACTIVE"); // took over on a client vote
-  pair.thaw(side, order);
+  return pair.thaw(side, order);
 }
 
 describe("Binary Star survives a pause of the active node (pure NodeStates, FakeClock)", () => {
-  for (const order of ["wake-first", "messages-first"] as const) {
+  for (const order of ["wake-first", "messages-first", "vote-first"] as const) {
     for (const pause of [3 * HB, 5000, 3_600_000]) {
       it(`primary frozen ${pause} ms, backup takes over; on thaw (${order}) the primary steps down, nobody stops`, () => {
         const pair = pairedUp();
-        pauseActive(pair, "primary", pause, order);
+        const verdict = pauseActive(pair, "primary", pause, order);
+        // A request queued during the pause and handled first of all is held, not served twice.
+        if (order === "vote-first") expect(verdict).toBe(false);
         const thawedAt = pair.clock.now();
         // Within two heartbeats of the thaw, and for long after: exactly one ACTIVE, the one that took over.
         pair.run(2 * HB);
@@ -147,7 +156,12 @@ describe("Binary Star survives a pause of the active node (pure NodeStates, Fake
     pair.freeze("primary");
     pair.run(5000);
     expect(pair.state("backup")).toBe("PASSIVE");
-    pair.thaw("primary", "messages-first");
+    expect(pair.thaw("primary", "vote-first")).toBe(false);
+    // After a pause it holds client votes for two heartbeats (the peer's state is on its way), then serves again.
+    pair.run(2 * HB - 1);
+    expect(pair.vote("primary")).toBe(false);
+    pair.run(1);
+    expect(pair.vote("primary")).toBe(true);
     pair.run(10 * HB);
     expect(pair.actives()).toEqual(["primary"]);
     expect(pair.state("backup")).toBe("PASSIVE");
