@@ -27,10 +27,10 @@ void runCli({
   peer state=<STATE> at=<t>
   state from=<STATE> to=<STATE> event=<EVENT> at=<t> note="<text>"
   drop reason=<reason> state=<STATE> at=<t>
-  fatal reason=<dual-active|dual-passive> at=<t>
   stopped at=<t>
+Dual actives (e.g. after a pause) and dual passives are resolved, never fatal: a node steps down or takes over.
 Endpoints are printed as bound (tcp://0.0.0.0:5001 for tcp://*:5001).
-Exit status: 0 after SIGINT/SIGTERM, 1 on a fatal error or runtime failure, 2 on bad usage.`,
+Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, logger.
   create: (v, { logger, print, now, fail }) => {
