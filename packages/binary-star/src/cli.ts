@@ -3,9 +3,10 @@
  * `binary-star-server`: one member of a Binary Star echo-server pair, like the
  * zguide's `bstarsrv2 -p | -b`, on core's CLI runner (`--help` lists the
  * flags). Prints one line per life-cycle event on stdout (so scripts and
- * tests can wait for them) and exits with status 1 on a fatal error (dual
- * actives or dual passives) or another runtime failure, 2 on bad usage, 0
- * when stopped by SIGINT or SIGTERM.
+ * tests can wait for them) and exits with status 1 on a runtime failure (or
+ * a `fatal` event, which this version never emits: dual actives and dual
+ * passives are resolved, not fatal), 2 on bad usage, 0 when stopped by SIGINT
+ * or SIGTERM.
  *
  * @module
  */
@@ -26,10 +27,10 @@ void runCli({
   peer state=<STATE> at=<t>
   state from=<STATE> to=<STATE> event=<EVENT> at=<t> note="<text>"
   drop reason=<reason> state=<STATE> at=<t>
-  fatal reason=<dual-active|dual-passive> at=<t>
   stopped at=<t>
+Dual actives (e.g. after a pause) and dual passives are resolved, never fatal: a node steps down or takes over.
 Endpoints are printed as bound (tcp://0.0.0.0:5001 for tcp://*:5001).
-Exit status: 0 after SIGINT/SIGTERM, 1 on a fatal error or runtime failure, 2 on bad usage.`,
+Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, logger.
   create: (v, { logger, print, now, fail }) => {

@@ -8,13 +8,17 @@
  * |---|---|---|---|---|---|
  * | PRIMARY | stay | → ACTIVE | → PASSIVE | stay | expired ? → ACTIVE, serve : reject |
  * | BACKUP  | stay | stay | → PASSIVE | stay | reject |
- * | ACTIVE  | stay | stay | fatal: dual actives | stay | serve |
- * | PASSIVE | → ACTIVE | → ACTIVE | stay | fatal: dual passives | expired ? → ACTIVE, serve : reject |
+ * | ACTIVE  | stay | stay | loses ? → PASSIVE : stay | stay | serve |
+ * | PASSIVE | → ACTIVE | → ACTIVE | stay | wins ? → ACTIVE : stay | expired ? → ACTIVE, serve : reject |
  *
  * "expired" means `now >= peerExpiry`: the peer has been silent for two
  * heartbeats. That, together with a client asking, is the only way a node
  * takes over on its own (the "client vote" of protocols.md §10.5). A BACKUP
  * never serves: it must first hear an ACTIVE primary and become PASSIVE.
+ *
+ * The two conflict cells (dual actives, dual passives), where the reference
+ * aborts, are resolved instead: the node's rules (`NodeState`) decide which
+ * node wins ({@link BinaryStarConflict}), so that exactly one ends up ACTIVE.
  *
  * {@link BINARY_STAR_TABLE} is that table, cell by cell; {@link transition}
  * only reads it.
@@ -34,10 +38,13 @@ export type BinaryStarEvent = "PEER_PRIMARY" | "PEER_BACKUP" | "PEER_ACTIVE" | "
 export const BINARY_STAR_EVENTS: readonly BinaryStarEvent[] = ["PEER_PRIMARY", "PEER_BACKUP", "PEER_ACTIVE", "PEER_PASSIVE", "CLIENT_REQUEST"];
 
 /**
- * The fatal conditions the machine detects; both mean the pair is broken and
- * the node must stop (the reference aborts its reactor):
+ * The fatal conditions of the reference, which aborts its reactor on both:
  * - `"dual-active"`: an ACTIVE node hears its peer say ACTIVE (split brain);
  * - `"dual-passive"`: a PASSIVE node hears its peer say PASSIVE (nobody serves).
+ *
+ * Neither is fatal here any more (both are {@link BinaryStarConflict} cells),
+ * so no cell of {@link BINARY_STAR_TABLE} yields one and no `fatal` event is
+ * emitted; the type stays for compatibility.
  */
 export type BinaryStarFatalReason = "dual-active" | "dual-passive";
 
@@ -70,8 +77,22 @@ export interface BinaryStarVote {
   readonly peerExpired: BinaryStarRule;
 }
 
+/**
+ * A conflict cell: both nodes in the same state, ACTIVE (dual actives) or
+ * PASSIVE (dual passives). One node wins and one loses, so that exactly one
+ * ends up ACTIVE: for dual actives the loser steps down to PASSIVE; for dual
+ * passives the winner takes over. Which node loses is the node's rules'
+ * (`NodeState`) decision (see the README, "Dual actives"), passed to {@link transition}.
+ */
+export interface BinaryStarConflict {
+  /** This node wins the conflict. */
+  readonly win: BinaryStarRule;
+  /** This node loses the conflict. */
+  readonly lose: BinaryStarRule;
+}
+
 /** One cell of {@link BINARY_STAR_TABLE}. */
-export type BinaryStarCell = BinaryStarRule | BinaryStarVote;
+export type BinaryStarCell = BinaryStarRule | BinaryStarVote | BinaryStarConflict;
 
 /** What one step of the machine decided. */
 export interface FsmResult {
@@ -99,11 +120,6 @@ function go(to: BinaryStarState, callback: BinaryStarCallback, note: string, ser
   return Object.freeze({ to, callbacks: Object.freeze([callback]), note, ...(serve === undefined ? {} : { serve }) });
 }
 
-/** A fatal cell: the state stays, the node stops. */
-function fatal(error: BinaryStarFatalReason, note: string): BinaryStarRule {
-  return Object.freeze({ callbacks: STAY.callbacks, error, note });
-}
-
 /**
  * The whole machine, protocols.md §10.4 cell by cell (state × event → next
  * state, serve, callbacks, error). `CLIENT_REQUEST` cells of PRIMARY and
@@ -128,20 +144,20 @@ export const BINARY_STAR_TABLE: Readonly<Record<BinaryStarState, Readonly<Record
     PEER_PASSIVE: STAY,
     CLIENT_REQUEST: REJECT,
   }),
-  // Serving; the only way out of ACTIVE is death.
+  // Serving; the only way out is death, or losing a dual-actives conflict.
   ACTIVE: Object.freeze({
     PEER_PRIMARY: STAY,
     PEER_BACKUP: STAY,
-    PEER_ACTIVE: fatal("dual-active", "fatal error - dual actives, aborting"),
+    PEER_ACTIVE: Object.freeze({ win: STAY, lose: go("PASSIVE", "passive", "dual actives, this node yields, ready passive") }),
     PEER_PASSIVE: STAY,
     CLIENT_REQUEST: SERVE,
   }),
-  // Standing by; takes over when the peer restarts or on a client vote after peer silence.
+  // Standing by; takes over when the peer restarts, on a client vote after peer silence, or on winning a dual-passives conflict.
   PASSIVE: Object.freeze({
     PEER_PRIMARY: go("ACTIVE", "active", "primary (passive) is restarting, ready active"),
     PEER_BACKUP: go("ACTIVE", "active", "backup (passive) is restarting, ready active"),
     PEER_ACTIVE: STAY,
-    PEER_PASSIVE: fatal("dual-passive", "fatal error - dual passives, aborting"),
+    PEER_PASSIVE: Object.freeze({ win: go("ACTIVE", "active", "dual passives, the primary takes over, ready active"), lose: STAY }),
     CLIENT_REQUEST: { peerAlive: REJECT, peerExpired: go("ACTIVE", "active", "failover successful, ready active", true) },
   }),
 });
@@ -155,13 +171,16 @@ export const BINARY_STAR_TABLE: Readonly<Record<BinaryStarState, Readonly<Record
  * @param now - the current time (only read for `CLIENT_REQUEST`).
  * @param peerExpiry - when the peer is presumed dead: the time of the last
  *   state message from it (or of the node's start) plus two heartbeats.
+ * @param lose - for the conflict cells only (ACTIVE + PEER_ACTIVE, PASSIVE +
+ *   PEER_PASSIVE): whether this node loses the conflict (default `false`: it
+ *   wins). See {@link BinaryStarConflict}.
  * @returns the next state, whether to serve (for client requests), a fatal
  *   error if any, and the callbacks to run.
  */
-export function transition(state: BinaryStarState, event: BinaryStarEvent, now: number, peerExpiry: number): FsmResult {
+export function transition(state: BinaryStarState, event: BinaryStarEvent, now: number, peerExpiry: number, lose = false): FsmResult {
   const cell = BINARY_STAR_TABLE[state]?.[event];
   if (cell === undefined) return { state, callbacks: STAY.callbacks };
-  const rule = "peerAlive" in cell ? (now >= peerExpiry ? cell.peerExpired : cell.peerAlive) : cell;
+  const rule = "peerAlive" in cell ? (now >= peerExpiry ? cell.peerExpired : cell.peerAlive) : "win" in cell ? (lose ? cell.lose : cell.win) : cell;
   const result: FsmResult = { state: rule.to ?? state, callbacks: rule.callbacks };
   if (rule.serve !== undefined) result.serve = rule.serve;
   if (rule.error !== undefined) result.error = rule.error;

@@ -41,6 +41,7 @@ export {
   type BinaryStarFatalReason,
   type BinaryStarRule,
   type BinaryStarVote,
+  type BinaryStarConflict,
   type FsmResult,
   peerEvent,
   transition,

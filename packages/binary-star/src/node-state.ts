@@ -8,8 +8,26 @@
  *   decoded here); subscriptions seen by this node's state publisher (channel
  *   `"state"`); client votes (`admit`); wake-ups for the heartbeat.
  * - Actions: send this node's state on channel `"state"`; emit `state-change`,
- *   `active`, `passive`, `peer-state`, `fatal`, `drop`; `verdict` (the answer
- *   to a vote); `halt` (a fatal error: close the sockets).
+ *   `active`, `passive`, `peer-state`, `drop`; `verdict` (the answer to a
+ *   vote). `fatal` and `halt` are kept for compatibility but no longer
+ *   produced: no cell of the table is fatal any more.
+ *
+ * Dual actives (an ACTIVE node hears its peer say ACTIVE: after a pause of
+ * either node, a network split, or a forged message) are resolved so that
+ * exactly one node stays ACTIVE and neither stops, with the 1-byte wire:
+ * - a node is **stale** when, while ACTIVE, it heard its peer and then went
+ *   `liveness` heartbeats without hearing it (it was frozen, or cut off), as
+ *   seen at the first input after that, before anything refreshes the expiry.
+ *   The node that took over meanwhile is not stale: it became ACTIVE with its
+ *   peer already silent and has not heard it since. A stale node that hears
+ *   ACTIVE steps down to PASSIVE at once (the node that became active later
+ *   keeps serving);
+ * - a node that is not stale keeps serving. If the peer still says ACTIVE
+ *   1.5 heartbeats after the first time (neither was stale), the BACKUP-
+ *   configured node steps down; the PRIMARY never yields to a fresh peer.
+ *
+ * Dual passives are resolved too: the PRIMARY-configured node takes over, the
+ * BACKUP stays PASSIVE.
  *
  * @module
  */
@@ -71,11 +89,10 @@ export type BinaryStarEvents = {
   /** The node became PASSIVE (from PRIMARY or BACKUP): it now stands by. */
   passive: [StateChangeEvent];
   /**
-   * Dual actives or dual passives: the pair is broken. The node has stopped
-   * publishing and admits nothing from now on. The caller should `close()`
-   * and exit or restart the process (the reference aborts; the
-   * `binary-star-server` CLI exits with status 1), and an operator should
-   * find out why (usually a network split between the two nodes).
+   * Kept for compatibility; no longer emitted. Dual actives and dual passives,
+   * where the reference aborts, are resolved instead (the stale or the backup
+   * node yields; see {@link NodeState}). If it ever is emitted, the node has
+   * stopped publishing and admits nothing: `close()` and exit or restart.
    */
   fatal: [FatalEvent];
   /** The peer announced a different state than before (or its first one). */
@@ -183,6 +200,13 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
   private nextBeat = Number.POSITIVE_INFINITY;
   private phase: "idle" | "running" | "halted" = "idle";
   private fatalReason: BinaryStarFatalReason | undefined;
+  /** Dual-actives bookkeeping, reset on every state change: peer heard while ACTIVE, then lost (stale), first dual-actives message. */
+  private heardWhileActive = false;
+  private stale = false;
+  private dualSince: number | undefined;
+  /** When the last input was handled, and until when votes are held after a pause (see `checkStale`). */
+  private lastInput = Number.NEGATIVE_INFINITY;
+  private holdUntil = Number.NEGATIVE_INFINITY;
   private counters = { stateSent: 0, stateReceived: 0, malformed: 0, admitted: 0, rejected: 0, transitions: 0 };
 
   /** @param options - see {@link NodeStateOptions}. */
@@ -236,6 +260,8 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
    * @param now - the current clock time.
    */
   handle(input: NodeInput, now: number): NodeAction[] {
+    if (this.running && this.current === "ACTIVE") this.checkStale(now);
+    this.lastInput = now;
     switch (input.type) {
       case "start":
         if (this.phase !== "idle") return [];
@@ -256,6 +282,19 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       default:
         return [];
     }
+  }
+
+  /**
+   * Before anything refreshes the expiry: an ACTIVE node that heard its peer and then went `liveness`
+   * heartbeats without it (a pause of this process, a network split, a dead peer) is stale. If this
+   * node itself handled nothing for that long (a pause: its heartbeat timer fires at least once a
+   * heartbeat otherwise), it also holds client votes for as long again: the requests queued for it
+   * during the pause have most likely been retried at the peer, and the peer's state is on its way.
+   */
+  private checkStale(now: number): void {
+    if (this.heardWhileActive && now >= this.peerExpiry) this.stale = true;
+    const thaw = Math.max(this.peerTimeout, 2 * this.heartbeatInterval);
+    if (now - this.lastInput > thaw) this.holdUntil = now + thaw;
   }
 
   /** The time of the next heartbeat while running, else `Infinity`. */
@@ -279,7 +318,8 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       return [{ type: "verdict", serve: false }];
     }
     const actions: NodeAction[] = [];
-    const serve = this.apply("CLIENT_REQUEST", now, actions) === true;
+    const held = this.current === "ACTIVE" && now < this.holdUntil;
+    const serve = !held && this.apply("CLIENT_REQUEST", now, actions) === true;
     if (serve) this.counters.admitted++;
     else this.counters.rejected++;
     actions.push({ type: "verdict", serve });
@@ -303,14 +343,27 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       this.peer = state;
       actions.push({ type: "emit", event: "peer-state", args: [{ state, previous, at: now }] });
     }
-    this.apply(peerEvent(state), now, actions);
+    const wasActive = this.current === "ACTIVE";
+    let lose: boolean;
+    if (wasActive && state === "ACTIVE") {
+      // Dual actives: the stale node yields at once; the other keeps serving. If the peer still
+      // says ACTIVE 1.5 heartbeats later (neither was stale), the backup yields.
+      this.dualSince ??= now;
+      lose = this.stale || (this.role === "backup" && now - this.dualSince >= 1.5 * this.heartbeatInterval);
+    } else {
+      this.dualSince = undefined;
+      // Dual passives: the primary takes over, the backup stays.
+      lose = this.role === "backup";
+    }
+    this.apply(peerEvent(state), now, actions, lose);
+    if (wasActive && this.current === "ACTIVE") this.heardWhileActive = true;
     return actions;
   }
 
   /** Runs one event through the table, appending the actions; returns `serve` for client requests. */
-  private apply(event: BinaryStarEvent, now: number, actions: NodeAction[]): boolean | undefined {
+  private apply(event: BinaryStarEvent, now: number, actions: NodeAction[], lose = false): boolean | undefined {
     const from = this.current;
-    const result = transition(from, event, now, this.peerExpiry);
+    const result = transition(from, event, now, this.peerExpiry, lose);
     if (result.error) {
       this.phase = "halted";
       this.fatalReason = result.error;
@@ -320,6 +373,9 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
     }
     if (result.state !== from) {
       this.current = result.state;
+      this.heardWhileActive = this.stale = false;
+      this.dualSince = undefined;
+      this.holdUntil = Number.NEGATIVE_INFINITY;
       this.counters.transitions++;
       const change: StateChangeEvent = { from, to: result.state, event, note: result.note ?? "", at: now };
       actions.push(this.sendState()); // tell the peer at once rather than at the next heartbeat
@@ -349,6 +405,7 @@ export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload
   } else if (event === "drop") {
     log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
   } else if (event === "fatal") {
+    // No longer emitted (kept for compatibility).
     log.error?.(`fatal error - ${(payload as FatalEvent).reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
   }
 }

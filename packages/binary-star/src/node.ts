@@ -38,7 +38,7 @@ export type { BinaryStarCurveOptions, BinaryStarOptions } from "./options.js";
  * ```ts
  * const node = new BinaryStar({ role: "primary", bind: "tcp://*:5003", peer: "tcp://backup:5004" });
  * node.on("active", () => console.log("serving"));
- * node.on("fatal", async ({ reason }) => { await node.close(); process.exit(1); });
+ * node.on("passive", () => console.log("standing by")); // also after yielding to the peer (dual actives)
  * await node.start();
  * const broker = new SomeBroker({ admission: node }); // anything that takes an AdmissionHook
  * ```

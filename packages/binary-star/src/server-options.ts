@@ -69,8 +69,9 @@ export type BinaryStarServerEvents = {
   /** The node became PASSIVE: this server now drops client requests. */
   passive: [StateChangeEvent];
   /**
-   * Dual actives or dual passives: the server has stopped serving for good.
-   * Call `close()` and exit or restart the process (the CLI exits with status 1).
+   * Kept for compatibility; no longer emitted: dual actives and dual passives
+   * are resolved (see the node's `fatal` event). If it ever is, the server has
+   * stopped serving for good: `close()` and exit or restart the process.
    */
   fatal: [FatalEvent];
   /** The peer announced a new state. */

@@ -1,4 +1,4 @@
-import { type ChildHandle, killAllChildren, reservePort, spawnNode } from "@zmq-reliable/core/testing";
+import { type ChildHandle, killAllChildren, reservePort, spawnNode, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { BinaryStarClient } from "../src/index.js";
 import { FakePeer, cleanup, closeAll, endpoints } from "./helpers.js";
@@ -75,7 +75,7 @@ describe("binary-star-server CLI", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
-  it("exits 1 on a fatal error (dual actives)", async () => {
+  it("does not exit when its peer says ACTIVE too (regression: dual actives were fatal)", async () => {
     const [frontend, local, remote] = await endpoints(3);
     const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "50"]);
     await child.waitForLine(/^started /);
@@ -84,9 +84,15 @@ describe("binary-star-server CLI", () => {
     await child.waitForLine(/^state from=PRIMARY to=ACTIVE event=PEER_BACKUP/);
     await child.waitForLine(/^peer state=BACKUP/);
     peer.say("ACTIVE");
-    await child.waitForLine(/^fatal reason=dual-active at=/);
-    expect(await child.exited).toEqual({ code: 1, signal: null });
-    expect(ownLines(child)).toEqual([`${NAME}: fatal error: dual actives, exiting`]);
+    await child.waitForLine(/^peer state=ACTIVE/);
+    const heard = peer.heard.length;
+    await waitFor(() => peer.heard.length >= heard + 5, { timeout: 5000 }); // five more heartbeats
+    expect(child.running).toBe(true);
+    expect(child.lines.filter((l) => l.startsWith("fatal"))).toEqual([]);
+    expect(peer.heardDigits.at(-1)).toBe("3");
+    await child.kill("SIGTERM");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(ownLines(child)).toEqual([]);
   });
 
   it("exits 1 with one stderr line naming the endpoint when it cannot bind (EADDRINUSE)", async () => {

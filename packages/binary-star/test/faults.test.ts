@@ -169,6 +169,46 @@ describe("Binary Star faults (child processes; heartbeat 100 ms unless stated)",
     noFatal(primary, backup);
   });
 
+  it("SIGSTOP the active for 10x the peer expiry, then SIGCONT: it steps down, exactly one is ACTIVE, neither exits, clients are served", async () => {
+    const hb = 50; // peer expiry 100 ms
+    const layout = await pairLayout(hb);
+    const { primary, backup } = await startPair(layout, ["--verbose"]); // drop lines: requests not served
+    const c = new BinaryStarClient({ endpoint: layout.frontends, heartbeatInterval: hb });
+    cleanup.push(() => c.close());
+    const load = traffic(c);
+    await waitFor(() => load.replies.length >= 20, { timeout: WAIT });
+
+    const stoppedAt = wallNow();
+    primary.stop();
+    await backup.waitForLine(/^state from=PASSIVE to=ACTIVE event=CLIENT_REQUEST/, WAIT); // took over on a client vote
+    await waitFor(() => wallNow() - stoppedAt >= 10 * 2 * hb, { timeout: WAIT, interval: hb / 2 });
+    const contAt = wallNow();
+    primary.cont();
+    await primary.waitForLine(/^state from=ACTIVE to=PASSIVE event=PEER_ACTIVE/, WAIT);
+    const steppedDownAt = stateLines(primary).at(-1)!.at;
+    await waitFor(() => load.after(steppedDownAt) >= 20 || load.errors.length > 0, { timeout: WAIT });
+    await load.stop();
+
+    // Exactly one ACTIVE: the backup, which took over; the thawed primary stepped down at once.
+    const window = steppedDownAt - contAt;
+    const paused = contAt - stoppedAt;
+    console.log(`SIGSTOP ${paused.toFixed(0)} ms: after SIGCONT the primary stepped down in ${window.toFixed(1)} ms (the window in which it could still serve, ±a few ms of clock skew between processes; 2 heartbeats = ${2 * hb} ms)`);
+    expect(window).toBeLessThanOrEqual(3 * 2 * hb); // two heartbeats, with this file's 3x allowance for a loaded machine
+    expect(stateLines(primary).map((l) => l.to)).toEqual(["ACTIVE", "PASSIVE"]);
+    expect(stateLines(backup).map((l) => l.to)).toEqual(["PASSIVE", "ACTIVE"]);
+    expect(primary.running && backup.running).toBe(true);
+    noFatal(primary, backup);
+    expect(load.errors).toEqual([]);
+    expect(load.after(steppedDownAt)).toBeGreaterThanOrEqual(20);
+    expect(c.endpoint).toBe(layout.frontends[1]);
+    // The request the client sent the frozen primary (before failing over) was dropped on thaw, not run:
+    // held by the vote hold while still ACTIVE, or refused once PASSIVE. (A frozen process prints nothing,
+    // so any line stamped after the stop came after the thaw; the two processes' clocks differ by a few ms.)
+    const drops = primary.lines.filter((l) => l.startsWith("drop ") && Number(/at=([\d.]+)/.exec(l)![1]) >= stoppedAt);
+    console.log(`requests the thawed primary dropped instead of serving: ${drops.map((l) => /state=(\w+)/.exec(l)![1]).join(", ") || "none"}`);
+    expect(drops.length).toBeGreaterThanOrEqual(1);
+  });
+
   it("kill the passive: the active keeps serving without a gap", async () => {
     const layout = await pairLayout(HB);
     const { primary, backup } = await startPair(layout);

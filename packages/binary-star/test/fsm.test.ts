@@ -23,11 +23,11 @@ const to = (state: BinaryStarState, callback: "active" | "passive" | undefined, 
   ...(serve === undefined ? {} : { serve }),
 });
 const reject = (state: BinaryStarState): Expect => ({ state, serve: false, callbacks: [] });
-const fatal = (state: BinaryStarState, error: FsmResult["error"]): Expect => ({ state, error, callbacks: [] });
 
 /**
  * protocols.md §10.4, the reactor bstar.c s_execute_fsm, cell by cell. CLIENT_REQUEST has two
- * columns: the peer still alive (now < peer_expiry) and the peer silent for two heartbeats.
+ * columns: the peer still alive (now < peer_expiry) and the peer silent for two heartbeats. The two
+ * conflict cells, fatal in bstar.c, are resolved: this column is the winner; LOSER below is the loser.
  */
 const TABLE: Record<BinaryStarState, Record<BinaryStarEvent | "CLIENT_REQUEST (expired)", Expect>> = {
   PRIMARY: {
@@ -49,7 +49,7 @@ const TABLE: Record<BinaryStarState, Record<BinaryStarEvent | "CLIENT_REQUEST (e
   ACTIVE: {
     PEER_PRIMARY: stay("ACTIVE"),
     PEER_BACKUP: stay("ACTIVE"),
-    PEER_ACTIVE: fatal("ACTIVE", "dual-active"),
+    PEER_ACTIVE: stay("ACTIVE"), // dual actives: the winner keeps serving
     PEER_PASSIVE: stay("ACTIVE"),
     CLIENT_REQUEST: { state: "ACTIVE", serve: true, callbacks: [] },
     "CLIENT_REQUEST (expired)": { state: "ACTIVE", serve: true, callbacks: [] },
@@ -58,11 +58,17 @@ const TABLE: Record<BinaryStarState, Record<BinaryStarEvent | "CLIENT_REQUEST (e
     PEER_PRIMARY: to("ACTIVE", "active"),
     PEER_BACKUP: to("ACTIVE", "active"),
     PEER_ACTIVE: stay("PASSIVE"),
-    PEER_PASSIVE: fatal("PASSIVE", "dual-passive"),
+    PEER_PASSIVE: to("ACTIVE", "active"), // dual passives: the winner (the primary) takes over
     CLIENT_REQUEST: reject("PASSIVE"),
     "CLIENT_REQUEST (expired)": to("ACTIVE", "active", true),
   },
 };
+
+/** The conflict cells for the node that loses: dual actives, it yields; dual passives, it stays. */
+const LOSER: [BinaryStarState, BinaryStarEvent, Expect][] = [
+  ["ACTIVE", "PEER_ACTIVE", to("PASSIVE", "passive")],
+  ["PASSIVE", "PEER_PASSIVE", stay("PASSIVE")],
+];
 
 const cells = BINARY_STAR_STATES.flatMap((state) =>
   [...BINARY_STAR_EVENTS, "CLIENT_REQUEST (expired)" as const].map((column) => [state, column, TABLE[state][column]] as const),
@@ -82,6 +88,15 @@ describe("Binary Star FSM: every cell of the bstar.c table (protocols.md §10.4)
     });
     // The peer's liveness only matters for client requests.
     if (event !== "CLIENT_REQUEST") expect(transition(state, event, EXPIRED, EXPIRY)).toEqual(result);
+    // Losing a conflict only matters in the conflict cells.
+    if (!LOSER.some(([s, e]) => s === state && e === event)) expect(transition(state, event, now, EXPIRY, true)).toEqual(result);
+  });
+
+  it.each(LOSER)("%s + %s, for the node that loses the conflict", (state, event, expected) => {
+    for (const now of [ALIVE, EXPIRED]) {
+      const result = transition(state, event, now, EXPIRY, true);
+      expect({ state: result.state, serve: result.serve, error: result.error, callbacks: [...result.callbacks] }).toEqual({ serve: undefined, error: undefined, ...expected });
+    }
   });
 
   it("serves a client request only in the resulting ACTIVE state", () => {
@@ -97,9 +112,13 @@ describe("Binary Star FSM: every cell of the bstar.c table (protocols.md §10.4)
     expect(transition("PASSIVE", "CLIENT_REQUEST", EXPIRY - 0.001, EXPIRY).serve).toBe(false);
   });
 
-  it("leaves the state unchanged on fatal errors", () => {
-    expect(transition("ACTIVE", "PEER_ACTIVE", 0, 0)).toMatchObject({ state: "ACTIVE", error: "dual-active" });
-    expect(transition("PASSIVE", "PEER_PASSIVE", 0, 0)).toMatchObject({ state: "PASSIVE", error: "dual-passive" });
+  it("no cell is fatal any more: dual actives and dual passives resolve to exactly one ACTIVE", () => {
+    for (const lose of [false, true])
+      for (const state of BINARY_STAR_STATES)
+        for (const event of BINARY_STAR_EVENTS) for (const now of [ALIVE, EXPIRED]) expect(transition(state, event, now, EXPIRY, lose).error).toBeUndefined();
+    // Whoever wins, exactly one of the two ends up ACTIVE.
+    expect([transition("ACTIVE", "PEER_ACTIVE", 0, 0, false).state, transition("ACTIVE", "PEER_ACTIVE", 0, 0, true).state].sort()).toEqual(["ACTIVE", "PASSIVE"]);
+    expect([transition("PASSIVE", "PEER_PASSIVE", 0, 0, false).state, transition("PASSIVE", "PEER_PASSIVE", 0, 0, true).state].sort()).toEqual(["ACTIVE", "PASSIVE"]);
   });
 
   it("is a declared table: every state x event cell exists, is frozen, and is what transition() returns", () => {
@@ -109,9 +128,15 @@ describe("Binary Star FSM: every cell of the bstar.c table (protocols.md §10.4)
       expect(Object.keys(BINARY_STAR_TABLE[state]).sort()).toEqual([...BINARY_STAR_EVENTS].sort());
       for (const event of BINARY_STAR_EVENTS) {
         const cell = BINARY_STAR_TABLE[state][event];
-        const rules = "peerAlive" in cell ? [[ALIVE, cell.peerAlive] as const, [EXPIRED, cell.peerExpired] as const] : [[ALIVE, cell] as const];
-        for (const [now, rule] of rules) {
-          expect(transition(state, event, now, EXPIRY)).toEqual({ state: rule.to ?? state, callbacks: rule.callbacks, serve: rule.serve, error: rule.error, note: rule.note });
+        const rules =
+          "peerAlive" in cell
+            ? [[ALIVE, cell.peerAlive, false] as const, [EXPIRED, cell.peerExpired, false] as const]
+            : "win" in cell
+              ? [[ALIVE, cell.win, false] as const, [ALIVE, cell.lose, true] as const]
+              : [[ALIVE, cell, false] as const];
+        for (const [now, rule, lose] of rules) {
+          expect(Object.isFrozen(rule)).toBe(true);
+          expect(transition(state, event, now, EXPIRY, lose)).toEqual({ state: rule.to ?? state, callbacks: rule.callbacks, serve: rule.serve, error: rule.error, note: rule.note });
         }
       }
     }
@@ -135,15 +160,15 @@ class Sim {
     this.state = state;
     this.expiry = now + 2 * HB;
   }
-  hear(peer: BinaryStarState) {
+  hear(peer: BinaryStarState, lose = false) {
     this.expiry = this.now + 2 * HB;
-    return this.step(peerEvent(peer));
+    return this.step(peerEvent(peer), lose);
   }
   vote() {
     return this.step("CLIENT_REQUEST");
   }
-  private step(event: BinaryStarEvent) {
-    const r = transition(this.state, event, this.now, this.expiry);
+  private step(event: BinaryStarEvent, lose = false) {
+    const r = transition(this.state, event, this.now, this.expiry, lose);
     if (r.error) this.fatal = r.error;
     this.state = r.state;
     if (r.serve) this.served++;
@@ -221,10 +246,12 @@ describe("Binary Star FSM scenarios", () => {
     expect(backup.hear("PRIMARY")).toMatchObject({ state: "ACTIVE", callbacks: ["active"] });
   });
 
-  it("split brain is detected on both sides as dual actives", () => {
+  it("split brain: the winner keeps serving, the loser steps down to PASSIVE; neither stops", () => {
     const a = new Sim("ACTIVE");
     const b = new Sim("ACTIVE");
-    expect(a.hear(b.state).error).toBe("dual-active");
-    expect(b.hear(a.state).error).toBe("dual-active");
+    expect(a.hear(b.state, false)).toMatchObject({ state: "ACTIVE", callbacks: [] });
+    expect(b.hear(a.state, true)).toMatchObject({ state: "PASSIVE", callbacks: ["passive"] });
+    expect(a.hear(b.state)).toMatchObject({ state: "ACTIVE" });
+    expect(a.fatal ?? b.fatal).toBeUndefined();
   });
 });

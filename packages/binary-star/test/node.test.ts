@@ -171,39 +171,54 @@ describe("BinaryStar node (real sockets)", () => {
     expect(backup.stats()).toMatchObject({ state: "BACKUP", admitted: 0, rejected: votes, transitions: 0 });
   });
 
-  it("stops on dual actives: fatal event, no more state messages, no more admissions", async () => {
+  it("a peer saying ACTIVE no longer stops an active primary (regression: one \"3\" was fatal): it keeps publishing and admitting", async () => {
     const [local, remote] = await endpoints(2);
     const primary = node({ role: "primary", bind: local!, peer: remote! });
     await primary.start();
     const peer = await FakePeer.create(remote!, local!);
     peer.say("BACKUP");
     await waitFor(() => primary.state === "ACTIVE", { timeout: 5000 });
-    const fatal = nextEvent(primary, "fatal", { timeout: 5000 });
+    const fatal: unknown[] = [];
+    primary.on("fatal", (e) => fatal.push(e));
     peer.say("ACTIVE");
-    const [event] = await fatal;
-    expect(event).toMatchObject({ reason: "dual-active", state: "ACTIVE", peerState: "ACTIVE" });
-    expect(primary.admit({})).toBe(false);
-    expect(primary.isActive).toBe(false);
-    expect(primary.stats().fatal).toBe("dual-active");
+    await waitFor(() => primary.peerState === "ACTIVE", { timeout: 5000 });
     const heard = peer.heard.length;
-    const sent = primary.stats().stateSent;
-    await new Promise((r) => setTimeout(r, 4 * HB)); // asserting an absence: nothing may arrive
-    expect(primary.stats().stateSent).toBe(sent);
-    expect(peer.heard.length).toBeLessThanOrEqual(heard + 1); // at most one already in flight
-    await primary.close();
+    await waitFor(() => peer.heard.length >= heard + 5, { timeout: 5000 }); // five more heartbeats
+    expect(fatal).toEqual([]);
+    expect(primary.admit({})).toBe(true);
+    expect(primary.isActive).toBe(true);
+    expect(primary.stats()).toMatchObject({ state: "ACTIVE", fatal: undefined });
+    expect(peer.heardDigits.slice(heard)).toEqual(Array(peer.heard.length - heard).fill("3"));
   });
 
-  it("stops on dual passives", async () => {
+  it("an active backup that goes on hearing ACTIVE yields: it steps down to PASSIVE and keeps running", async () => {
     const [local, remote] = await endpoints(2);
     const backup = node({ role: "backup", bind: local!, peer: remote! });
     await backup.start();
     const peer = await FakePeer.create(remote!, local!);
     peer.say("ACTIVE");
     await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
-    const fatal = nextEvent(backup, "fatal", { timeout: 5000 });
-    peer.say("PASSIVE");
-    expect((await fatal)[0]).toMatchObject({ reason: "dual-passive", state: "PASSIVE", peerState: "PASSIVE" });
+    peer.stop();
+    await waitFor(() => backup.admit({}), { timeout: 5000 }); // took over after peer silence
+    const passive = nextEvent(backup, "passive", { timeout: 5000 });
+    peer.say("ACTIVE");
+    expect((await passive)[0]).toMatchObject({ from: "ACTIVE", to: "PASSIVE", event: "PEER_ACTIVE" });
+    expect(backup.stats()).toMatchObject({ state: "PASSIVE", fatal: undefined });
     expect(backup.admit({})).toBe(false);
+  });
+
+  it("dual passives no longer stop a backup: it stays PASSIVE and running", async () => {
+    const [local, remote] = await endpoints(2);
+    const backup = node({ role: "backup", bind: local!, peer: remote! });
+    await backup.start();
+    const peer = await FakePeer.create(remote!, local!);
+    peer.say("ACTIVE");
+    await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
+    peer.say("PASSIVE");
+    await waitFor(() => backup.peerState === "PASSIVE", { timeout: 5000 });
+    const heard = peer.heard.length;
+    await waitFor(() => peer.heard.length >= heard + 3, { timeout: 5000 });
+    expect(backup.stats()).toMatchObject({ state: "PASSIVE", fatal: undefined });
   });
 
   it("pairs over CURVE", async () => {
