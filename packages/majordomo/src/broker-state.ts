@@ -4,7 +4,8 @@
  * is built from plain parts with pure methods, each in its own file:
  *
  * - the service queues (`broker-queues-state.ts`): per service, waiting
- *   requests and idle workers; request expiry for services with no worker;
+ *   requests and idle workers; request expiry; the queue bounds (count and
+ *   bytes: in all, per service, per client) and the cap on services;
  * - the worker registry (`broker-workers-state.ts`): workers by routing id
  *   and their expiry;
  * - dispatch (`broker-dispatch-state.ts`): requests to idle workers, replies
@@ -20,8 +21,10 @@
  * Cost per message is O(1): a map lookup for the worker or service, a list
  * push or pop, at most one send. Besides decoding, the only allocations are
  * the returned action array, the send action and its frames (and a request
- * object when the pool of finished ones is empty). Heartbeats go to every worker once
- * per interval (O(workers) per interval, not per message).
+ * object when the pool of finished ones is empty), plus, for a request that
+ * has to wait in a queue, its client's map key (the routing id as a string).
+ * Heartbeats go to every worker once per interval (O(workers) per interval,
+ * not per message).
  *
  * @module
  */
