@@ -48,8 +48,6 @@ export type DropReason =
   | "too-many-services"
   /** A send to a peer whose queue was at the high-water mark (a client that does not read): dropped, not buffered. */
   | "peer-full"
-  /** A send to a peer that is gone (its connection closed). */
-  | "unreachable"
   /** A REPLY from a worker the broker does not know (for example one it expired), or an unexpected REPLY. */
   | "unexpected-reply"
   /** Queued requests thrown away because the broker closed. */
@@ -156,6 +154,12 @@ export interface BrokerStats {
   queued: number;
   /** Body bytes of the requests waiting in service queues now. */
   queuedBytes: number;
+  /**
+   * Messages for peers that were already gone (a heartbeat to a worker that
+   * reconnected under a new routing id, a reply to a client that left):
+   * counted here, not as drops, since nobody was there to lose them.
+   */
+  unreachable: number;
   /** Requests in workers' hands now (busy workers). */
   inFlight: number;
   /** Valid client requests received (MMI included, refused ones included). */

@@ -69,8 +69,8 @@ export interface MajordomoBrokerOptions {
   /**
    * ZMQ_SNDHWM of the ROUTER: messages queued per peer. The ROUTER is
    * mandatory, so a send to a peer at this mark (a client that never reads)
-   * or gone is dropped and counted (`"peer-full"`, `"unreachable"`), never
-   * buffered. Default 1000.
+   * is dropped and counted (`"peer-full"`), never buffered; one for a peer
+   * that is gone is counted in `stats().unreachable`. Default 1000.
    */
   sendHighWaterMark?: number;
   /** ZMQ_RCVHWM of the ROUTER. Default zeromq's 1000. */

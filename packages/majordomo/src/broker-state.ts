@@ -108,7 +108,6 @@ function zeroDrops(): Record<DropReason, number> {
     "too-large": 0,
     "too-many-services": 0,
     "peer-full": 0,
-    unreachable: 0,
     "unexpected-reply": 0,
     shutdown: 0,
     "send-failed": 0,
@@ -148,6 +147,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     heartbeatsSent: 0,
     malformed: 0,
     dropped: 0,
+    unreachable: 0,
   };
   private readonly drops = zeroDrops();
 
@@ -206,6 +206,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       services: this.services.size,
       queued: this.services.queued,
       queuedBytes: this.services.queuedBytes,
+      unreachable: c.unreachable,
       inFlight: this.workers.size - this.dispatcher.idle,
       requests: c.requests,
       dispatched: this.dispatcher.dispatched,
@@ -250,7 +251,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       case "send-failed":
         // a peer that does not read, or is gone: its message is dropped and counted, nothing buffers
         if (input.error instanceof BackpressureError && isZmqError(input.error.cause, "EAGAIN")) this.drop("peer-full", undefined, undefined);
-        else if (input.error instanceof UnreachableError) this.drop("unreachable", undefined, undefined);
+        else if (input.error instanceof UnreachableError) this.counters.unreachable++;
         else {
           this.drop("send-failed", undefined, undefined, input.error.message);
           this.emit("error", input.error);

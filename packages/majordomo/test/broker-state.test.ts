@@ -622,13 +622,13 @@ describe("BrokerState: bounds under overload (issue 11)", () => {
     expect(h.state.stats()).toMatchObject({ queued: 1, drops: { "client-queue-full": 96 } });
   });
 
-  it("counts a send to a full or gone peer as a drop, not an error", () => {
+  it("counts a send to a full peer as a drop and one to a gone peer as unreachable, neither as an error", () => {
     const h = harness();
     const frames: Frame[] = [];
     const h2 = h as unknown as { state: BrokerState };
     const out = h2.state.handle({ type: "send-failed", channel: "router", frames, error: new BackpressureError("full", { cause: Object.assign(new Error("would block"), { code: "EAGAIN" }) }) }, h.clock.now());
     const out2 = h2.state.handle({ type: "send-failed", channel: "router", frames, error: new UnreachableError("gone") }, h.clock.now());
-    expect([...out, ...out2].map((a) => (a.type === "emit" ? a.event : a.type))).toEqual(["drop", "drop"]);
-    expect(h.state.stats()).toMatchObject({ dropped: 2, drops: { "peer-full": 1, unreachable: 1, "send-failed": 0 } });
+    expect([...out, ...out2].map((a) => (a.type === "emit" ? a.event : a.type))).toEqual(["drop"]);
+    expect(h.state.stats()).toMatchObject({ dropped: 1, unreachable: 1, drops: { "peer-full": 1, "send-failed": 0 } });
   });
 });
