@@ -15,6 +15,8 @@ export type WorkerGoneReason =
   | "second-ready"
   /** The worker tried to register an `mmi.*` service (RFC 8: MUST disconnect). */
   | "mmi-service"
+  /** The worker's READY named a new service while `maxServices` services exist. */
+  | "too-many-services"
   /** A HEARTBEAT or REPLY came from a worker the broker does not know. */
   | "unknown-worker"
   /** A valid but unexpected command: REQUEST from a worker, or REPLY with no request in hand or for another client. */
@@ -30,12 +32,22 @@ export type DropReason =
   | "malformed"
   /** The admission hook refused the client request. */
   | "not-admitted"
-  /** The request waited `requestExpiry` with no worker registered for its service. */
+  /** The request waited `requestExpiry` in a queue (whether or not its service has workers). */
   | "request-expired"
   /** Workers kept vanishing with the request in hand, `maxAttempts` times. */
   | "max-attempts"
-  /** `maxQueuedRequests` requests were already queued. */
+  /** `maxQueued` requests or `maxQueuedBytes` bytes were already queued, all services together. */
   | "queue-full"
+  /** `maxQueuedPerService` requests or `maxQueuedBytesPerService` bytes were already queued for the service. */
+  | "service-queue-full"
+  /** `maxQueuedPerClient` requests from the same client were already queued. */
+  | "client-queue-full"
+  /** The request body was larger than `maxRequestBytes`. */
+  | "too-large"
+  /** The request named a new service while `maxServices` services exist. */
+  | "too-many-services"
+  /** A send to a peer whose queue was at the high-water mark (a client that does not read): dropped, not buffered. */
+  | "peer-full"
   /** A REPLY from a worker the broker does not know (for example one it expired), or an unexpected REPLY. */
   | "unexpected-reply"
   /** Queued requests thrown away because the broker closed. */
@@ -140,6 +152,14 @@ export interface BrokerStats {
   services: number;
   /** Requests waiting in service queues now. */
   queued: number;
+  /** Body bytes of the requests waiting in service queues now. */
+  queuedBytes: number;
+  /**
+   * Messages for peers that were already gone (a heartbeat to a worker that
+   * reconnected under a new routing id, a reply to a client that left):
+   * counted here, not as drops, since nobody was there to lose them.
+   */
+  unreachable: number;
   /** Requests in workers' hands now (busy workers). */
   inFlight: number;
   /** Valid client requests received (MMI included, refused ones included). */

@@ -20,12 +20,36 @@ export interface MajordomoBrokerOptions {
   heartbeatInterval?: number;
   /** Silent intervals before a worker is expired. Default 3 (7500 ms at the default interval). */
   liveness?: number;
-  /** Milliseconds a request may wait while no worker serves its service. Default 7500. */
+  /**
+   * Milliseconds a request may wait in a queue, whether or not its service
+   * has workers (workers that heartbeat but never take work do not hold it
+   * forever); then it is dropped (`"request-expired"`). Default 7500.
+   */
   requestExpiry?: number;
   /** Workers a request may be handed to in total (re-dispatch bound). Default 3. */
   maxAttempts?: number;
-  /** Most requests queued at once, all services together. Default unbounded. */
-  maxQueuedRequests?: number;
+  /** Most requests queued at once, all services together (`"queue-full"` past it). Default 100,000. */
+  maxQueued?: number;
+  /** Most request body bytes queued at once, all services together (`"queue-full"` past it). Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /** Most requests queued for one service (`"service-queue-full"` past it). Default 10,000. */
+  maxQueuedPerService?: number;
+  /** Most request body bytes queued for one service (`"service-queue-full"` past it). Default 32 MiB. */
+  maxQueuedBytesPerService?: number;
+  /**
+   * Most requests queued from one client (routing id), so one client that
+   * floods cannot fill the queues ahead of everybody else
+   * (`"client-queue-full"` past it). Default 1000.
+   */
+  maxQueuedPerClient?: number;
+  /** Largest request body in bytes (`"too-large"` past it). Default 16 MiB. */
+  maxRequestBytes?: number;
+  /**
+   * Most services known at once: a request naming a new service past it is
+   * dropped (`"too-many-services"`) and a worker's READY refused. A service
+   * with no worker and no queued request is forgotten. Default 10,000.
+   */
+  maxServices?: number;
   /**
    * Consulted before each client request is served (core's admission hook;
    * a Binary Star node implements it). A refused request is dropped silently
@@ -42,7 +66,12 @@ export interface MajordomoBrokerOptions {
    * message, before it reaches the broker. Default -1 (no limit).
    */
   maxMessageSize?: number;
-  /** ZMQ_SNDHWM of the ROUTER (messages queued per peer). Default zeromq's 1000. */
+  /**
+   * ZMQ_SNDHWM of the ROUTER: messages queued per peer. The ROUTER is
+   * mandatory, so a send to a peer at this mark (a client that never reads)
+   * is dropped and counted (`"peer-full"`), never buffered; one for a peer
+   * that is gone is counted in `stats().unreachable`. Default 1000.
+   */
   sendHighWaterMark?: number;
   /** ZMQ_RCVHWM of the ROUTER. Default zeromq's 1000. */
   receiveHighWaterMark?: number;

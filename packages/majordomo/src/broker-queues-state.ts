@@ -1,9 +1,11 @@
 /**
  * The broker's service queues, as plain objects with pure methods (like
  * majortomo's `ServicesContainer` and `Service`): each service has its queue
- * of waiting requests and its list of idle workers; requests waiting for a
- * service that has no worker at all expire after `requestExpiry` through one
- * list ordered by deadline. Nothing here sends or decides: `BrokerState` does.
+ * of waiting requests and its list of idle workers; every queued request
+ * expires `requestExpiry` after it was queued (whether or not its service has
+ * workers) through one list ordered by deadline. The table also keeps the
+ * figures its bounds are checked against: requests and bytes queued in all,
+ * per service and per client. Nothing here sends or decides: `BrokerState` does.
  *
  * Every operation is O(1) and allocation-free (intrusive lists; finished
  * requests go back to a small pool), except creating a service.
@@ -28,8 +30,12 @@ export class Request {
   body: Buffer[];
   /** Workers it has been handed to. */
   attempts = 0;
-  /** When it expires while waiting for a service with no worker. */
+  /** When it expires while queued. */
   deadline = 0;
+  /** Body bytes, counted against the byte limits while queued. */
+  bytes = 0;
+  /** The client's routing id as a map key (`latin1`), set when it is queued. */
+  clientKey = "";
   /** Membership in its service's queue. */
   readonly queueLink: ListNode<Request> = new ListNode<Request>(this);
   /** Membership in the request-expiry list. */
@@ -55,6 +61,8 @@ export class Service {
   readonly idle = new LinkedList<Worker>();
   /** Registered workers, busy or idle. */
   workers = 0;
+  /** Body bytes of the requests in {@link Service.requests}. */
+  queuedBytes = 0;
 
   /**
    * @param name - the service name.
@@ -66,43 +74,89 @@ export class Service {
   ) {}
 }
 
+/** The bounds of a {@link ServiceTable} (see `BrokerStateOptions` for each). */
+export interface QueueLimits {
+  /** Ms a request may stay queued. */
+  requestExpiry: number;
+  /** Most requests queued, all services together. */
+  maxQueued: number;
+  /** Most body bytes queued, all services together. */
+  maxQueuedBytes: number;
+  /** Most requests queued for one service. */
+  maxQueuedPerService: number;
+  /** Most body bytes queued for one service. */
+  maxQueuedBytesPerService: number;
+  /** Most requests queued from one client. */
+  maxQueuedPerClient: number;
+  /** Most services known at once. */
+  maxServices: number;
+}
+
+/** Why a {@link ServiceTable} refuses to queue a request (a drop reason). */
+export type QueueRefusal = "queue-full" | "service-queue-full" | "client-queue-full";
+
 /** Every service the broker knows, and the requests they hold. */
 export class ServiceTable {
   private readonly byName = new Map<string, Service>();
-  /** Queued requests whose service has no worker, in deadline order. */
+  /** Every queued request, in deadline order. */
   private readonly expiring = new LinkedList<Request>();
   private readonly pool: Request[] = [];
+  /** Queued requests per client key (entries at 0 are deleted). */
+  private readonly perClient = new Map<string, number>();
   /** Requests waiting in all service queues. */
   queued = 0;
+  /** Body bytes waiting in all service queues. */
+  queuedBytes = 0;
 
-  /**
-   * @param requestExpiry - ms a request may wait while its service has no worker.
-   * @param maxQueued - most requests queued at once, all services together.
-   */
-  constructor(
-    private readonly requestExpiry: number,
-    private readonly maxQueued: number,
-  ) {}
+  /** @param limits - the bounds; see {@link QueueLimits}. */
+  constructor(private readonly limits: QueueLimits) {}
 
   /** Services known now. */
   get size(): number {
     return this.byName.size;
   }
 
-  /** Whether `maxQueued` requests are queued already. */
-  get full(): boolean {
-    return this.queued >= this.maxQueued;
+  /** Clients with at least one queued request. */
+  get clients(): number {
+    return this.perClient.size;
   }
 
   /**
-   * The service called `name`, created if unknown.
+   * Whether the total bounds leave no room for `bytes` more (what a re-dispatch checks).
+   *
+   * @param bytes - the body bytes of the request to queue.
+   */
+  full(bytes: number): boolean {
+    return this.queued >= this.limits.maxQueued || this.queuedBytes + bytes > this.limits.maxQueuedBytes;
+  }
+
+  /**
+   * Why a new request of `bytes` from `clientKey` may not be queued for
+   * `service`, or `undefined` when it may.
+   *
+   * @param service - the service.
+   * @param clientKey - the client's routing id as a map key.
+   * @param bytes - the request's body bytes.
+   */
+  refusal(service: Service, clientKey: string, bytes: number): QueueRefusal | undefined {
+    const l = this.limits;
+    if (this.full(bytes)) return "queue-full";
+    if (service.requests.length >= l.maxQueuedPerService || service.queuedBytes + bytes > l.maxQueuedBytesPerService) return "service-queue-full";
+    if ((this.perClient.get(clientKey) ?? 0) >= l.maxQueuedPerClient) return "client-queue-full";
+    return undefined;
+  }
+
+  /**
+   * The service called `name`, created if unknown; `undefined` when it is
+   * unknown and `maxServices` services exist already.
    *
    * @param name - the service name.
    * @param frame - its wire frame, kept when the service is created.
    */
-  open(name: string, frame: Buffer): Service {
+  open(name: string, frame: Buffer): Service | undefined {
     let service = this.byName.get(name);
     if (service === undefined) {
+      if (this.byName.size >= this.limits.maxServices) return undefined;
       service = new Service(name, frame);
       this.byName.set(name, service);
     }
@@ -143,11 +197,16 @@ export class ServiceTable {
    * @param body - the body frames.
    */
   request(client: Buffer, service: Service, body: Buffer[]): Request {
-    const request = this.pool.pop();
-    if (request === undefined) return new Request(client, service, body);
-    request.client = client;
-    request.service = service;
-    request.body = body;
+    let request = this.pool.pop();
+    if (request === undefined) request = new Request(client, service, body);
+    else {
+      request.client = client;
+      request.service = service;
+      request.body = body;
+    }
+    let bytes = 0;
+    for (let i = 0; i < body.length; i++) bytes += body[i]!.length;
+    request.bytes = bytes;
     return request;
   }
 
@@ -161,23 +220,32 @@ export class ServiceTable {
     request.client = NO_CLIENT;
     request.body = NO_BODY;
     request.attempts = 0;
+    request.clientKey = "";
     if (this.pool.length < POOL_SIZE) this.pool.push(request);
   }
 
   /**
-   * Queues `request` at the back (or the front, for a re-dispatch). When its
-   * service has no worker, its expiry clock starts.
+   * Queues `request` at the back (or the front, for a re-dispatch) and starts
+   * its expiry clock: it is dropped `requestExpiry` from now unless a worker
+   * takes it first. The caller has checked the bounds.
    *
    * @param request - the request.
+   * @param clientKey - its client's routing id as a map key.
    * @param front - put it first.
    * @param now - the current time.
    */
-  enqueue(request: Request, front: boolean, now: number): void {
-    const queue = request.service.requests;
-    if (front) queue.unshiftNode(request.queueLink);
-    else queue.pushNode(request.queueLink);
+  enqueue(request: Request, clientKey: string, front: boolean, now: number): void {
+    const service = request.service;
+    if (front) service.requests.unshiftNode(request.queueLink);
+    else service.requests.pushNode(request.queueLink);
     this.queued++;
-    if (request.service.workers === 0) this.startExpiry(request, now);
+    this.queuedBytes += request.bytes;
+    service.queuedBytes += request.bytes;
+    request.clientKey = clientKey;
+    this.perClient.set(clientKey, (this.perClient.get(clientKey) ?? 0) + 1);
+    // deadline order holds: `now + requestExpiry` is the latest deadline so far
+    request.deadline = now + this.limits.requestExpiry;
+    this.expiring.pushNode(request.expiryLink);
   }
 
   /**
@@ -198,18 +266,16 @@ export class ServiceTable {
    * @param request - the request.
    */
   unqueue(request: Request): void {
-    if (request.service.requests.remove(request.queueLink)) this.queued--;
+    const service = request.service;
+    if (service.requests.remove(request.queueLink)) {
+      this.queued--;
+      this.queuedBytes -= request.bytes;
+      service.queuedBytes -= request.bytes;
+      const n = this.perClient.get(request.clientKey)! - 1;
+      if (n === 0) this.perClient.delete(request.clientKey);
+      else this.perClient.set(request.clientKey, n);
+    }
     this.expiring.remove(request.expiryLink);
-  }
-
-  /**
-   * Starts the expiry clock of every request queued for `service` (its last worker left).
-   *
-   * @param service - the service.
-   * @param now - the current time.
-   */
-  startExpiryOfQueue(service: Service, now: number): void {
-    for (const request of service.requests) this.startExpiry(request, now);
   }
 
   /** The earliest request deadline, `Infinity` when none. */
@@ -219,27 +285,15 @@ export class ServiceTable {
 
   /**
    * Takes out the next request that expired at `now`, unqueued (then the
-   * caller drops and releases it). A request whose service got a worker
-   * meanwhile stops expiring and stays queued.
+   * caller drops and releases it), whether or not its service has workers:
+   * workers that heartbeat but never take work must not hold requests forever.
    *
    * @param now - the current time.
    */
   nextExpired(now: number): Request | undefined {
-    let link;
-    while ((link = this.expiring.head) !== undefined && link.value.deadline <= now) {
-      const request = link.value;
-      this.expiring.remove(link);
-      if (request.service.workers > 0) continue; // a worker registered: it waits for it
-      this.unqueue(request);
-      return request;
-    }
-    return undefined;
-  }
-
-  /** Starts `request`'s expiry clock (deadline order holds: `now + requestExpiry` is the latest deadline so far). */
-  private startExpiry(request: Request, now: number): void {
-    if (request.expiryLink.list !== undefined) return;
-    request.deadline = now + this.requestExpiry;
-    this.expiring.pushNode(request.expiryLink);
+    const link = this.expiring.head;
+    if (link === undefined || link.value.deadline > now) return undefined;
+    this.unqueue(link.value);
+    return link.value;
   }
 }

@@ -4,7 +4,8 @@
  * is built from plain parts with pure methods, each in its own file:
  *
  * - the service queues (`broker-queues-state.ts`): per service, waiting
- *   requests and idle workers; request expiry for services with no worker;
+ *   requests and idle workers; request expiry; the queue bounds (count and
+ *   bytes: in all, per service, per client) and the cap on services;
  * - the worker registry (`broker-workers-state.ts`): workers by routing id
  *   and their expiry;
  * - dispatch (`broker-dispatch-state.ts`): requests to idle workers, replies
@@ -20,13 +21,15 @@
  * Cost per message is O(1): a map lookup for the worker or service, a list
  * push or pop, at most one send. Besides decoding, the only allocations are
  * the returned action array, the send action and its frames (and a request
- * object when the pool of finished ones is empty). Heartbeats go to every worker once
- * per interval (O(workers) per interval, not per message).
+ * object when the pool of finished ones is empty), plus, for a request that
+ * has to wait in a queue, its client's map key (the routing id as a string).
+ * Heartbeats go to every worker once per interval (O(workers) per interval,
+ * not per message).
  *
  * @module
  */
 import type { AdmissionHook, EmitAction, Machine, MessageInput, SendFailedInput, WakeInput } from "@zmq-reliable/core";
-import { ALWAYS_ADMIT, EMPTY, SocketError, checkNumber } from "@zmq-reliable/core";
+import { ALWAYS_ADMIT, BackpressureError, EMPTY, SocketError, UnreachableError, checkNumber, isZmqError } from "@zmq-reliable/core";
 import type { RouterSend } from "./broker-dispatch-state.js";
 import { Dispatcher, clientReply, send } from "./broker-dispatch-state.js";
 import { mmiReply } from "./broker-mmi-state.js";
@@ -44,8 +47,8 @@ export interface BrokerStateOptions {
   /** Silent intervals after which a worker is expired (TTL = `liveness × heartbeatInterval`). */
   liveness: number;
   /**
-   * Milliseconds a request may wait while its service has no registered
-   * worker; after that it is dropped (reason `"request-expired"`).
+   * Milliseconds a request may wait in a queue, whether or not its service
+   * has workers; after that it is dropped (reason `"request-expired"`).
    */
   requestExpiry: number;
   /**
@@ -55,7 +58,23 @@ export interface BrokerStateOptions {
    */
   maxAttempts: number;
   /** Most requests queued at once across all services; more are dropped (`"queue-full"`). Default unbounded. */
-  maxQueuedRequests?: number;
+  maxQueued?: number;
+  /** Most body bytes queued at once across all services; more are dropped (`"queue-full"`). Default unbounded. */
+  maxQueuedBytes?: number;
+  /** Most requests queued for one service; more are dropped (`"service-queue-full"`). Default unbounded. */
+  maxQueuedPerService?: number;
+  /** Most body bytes queued for one service; more are dropped (`"service-queue-full"`). Default unbounded. */
+  maxQueuedBytesPerService?: number;
+  /** Most requests queued from one client; more are dropped (`"client-queue-full"`). Default unbounded. */
+  maxQueuedPerClient?: number;
+  /** Largest request body in bytes; bigger ones are dropped (`"too-large"`). Default unbounded. */
+  maxRequestBytes?: number;
+  /**
+   * Most services known at once; a request naming a new service past it is
+   * dropped (`"too-many-services"`), a worker's READY refused. Services with
+   * no worker and no request are forgotten. Default unbounded.
+   */
+  maxServices?: number;
   /** Consulted before each client request is served; a refusal drops it silently. Default: admit all. */
   admission?: AdmissionHook;
 }
@@ -73,6 +92,8 @@ export type BrokerInput = WakeInput | MessageInput<Buffer[], "router"> | SendFai
 export type BrokerAction = RouterSend | EmitAction<BrokerStateEvents>;
 
 const hex = (id: Buffer): string => id.toString("hex");
+const limit = (name: string, value: number | undefined): number =>
+  value === undefined ? Number.POSITIVE_INFINITY : checkNumber(name, value, 0);
 const NO_ACTIONS: BrokerAction[] = [];
 
 function zeroDrops(): Record<DropReason, number> {
@@ -82,6 +103,11 @@ function zeroDrops(): Record<DropReason, number> {
     "request-expired": 0,
     "max-attempts": 0,
     "queue-full": 0,
+    "service-queue-full": 0,
+    "client-queue-full": 0,
+    "too-large": 0,
+    "too-many-services": 0,
+    "peer-full": 0,
     "unexpected-reply": 0,
     shutdown: 0,
     "send-failed": 0,
@@ -104,6 +130,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private readonly interval: number;
   private readonly maxAttempts: number;
   private readonly admission: AdmissionHook;
+  private readonly maxRequestBytes: number;
   private nextHeartbeatAt: number;
   /** Next heartbeat or worker expiry, as of the last wake-up (request expiry is read live). */
   private wake: number;
@@ -120,6 +147,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     heartbeatsSent: 0,
     malformed: 0,
     dropped: 0,
+    unreachable: 0,
   };
   private readonly drops = zeroDrops();
 
@@ -132,9 +160,17 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     const liveness = checkNumber("liveness", options.liveness, 1);
     const requestExpiry = checkNumber("requestExpiry", options.requestExpiry, 0);
     this.maxAttempts = Math.floor(checkNumber("maxAttempts", options.maxAttempts, 1));
-    const maxQueued = options.maxQueuedRequests === undefined ? Number.POSITIVE_INFINITY : checkNumber("maxQueuedRequests", options.maxQueuedRequests, 0);
+    this.maxRequestBytes = limit("maxRequestBytes", options.maxRequestBytes);
     this.admission = options.admission ?? ALWAYS_ADMIT;
-    this.services = new ServiceTable(requestExpiry, maxQueued);
+    this.services = new ServiceTable({
+      requestExpiry,
+      maxQueued: limit("maxQueued", options.maxQueued),
+      maxQueuedBytes: limit("maxQueuedBytes", options.maxQueuedBytes),
+      maxQueuedPerService: limit("maxQueuedPerService", options.maxQueuedPerService),
+      maxQueuedBytesPerService: limit("maxQueuedBytesPerService", options.maxQueuedBytesPerService),
+      maxQueuedPerClient: limit("maxQueuedPerClient", options.maxQueuedPerClient),
+      maxServices: limit("maxServices", options.maxServices),
+    });
     this.workers = new WorkerRegistry(this.interval * liveness);
     this.dispatcher = new Dispatcher(this.services);
     this.nextHeartbeatAt = now + this.interval;
@@ -169,6 +205,8 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       idleWorkers: this.dispatcher.idle,
       services: this.services.size,
       queued: this.services.queued,
+      queuedBytes: this.services.queuedBytes,
+      unreachable: c.unreachable,
       inFlight: this.workers.size - this.dispatcher.idle,
       requests: c.requests,
       dispatched: this.dispatcher.dispatched,
@@ -211,8 +249,13 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
         this.tick(now);
         break;
       case "send-failed":
-        this.drop("send-failed", undefined, undefined, input.error.message);
-        this.emit("error", input.error);
+        // a peer that does not read, or is gone: its message is dropped and counted, nothing buffers
+        if (input.error instanceof BackpressureError && isZmqError(input.error.cause, "EAGAIN")) this.drop("peer-full", undefined, undefined);
+        else if (input.error instanceof UnreachableError) this.counters.unreachable++;
+        else {
+          this.drop("send-failed", undefined, undefined, input.error.message);
+          this.emit("error", input.error);
+        }
         break;
       case "shutdown":
         this.shutdown(now);
@@ -318,18 +361,32 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       return;
     }
     const service = this.services.open(name, serviceFrame);
-    // Fast path: a worker is waiting and nobody is ahead in the queue.
-    const idle = service.idle.head;
-    if (idle !== undefined && service.requests.length === 0) {
-      this.dispatcher.assign(idle.value, this.services.request(client, service, body), this.out);
+    if (service === undefined) {
+      this.drop("too-many-services", name, hex(client));
       return;
     }
-    if (this.services.full) {
-      this.drop("queue-full", name, hex(client));
+    const request = this.services.request(client, service, body);
+    if (request.bytes > this.maxRequestBytes) {
+      this.drop("too-large", name, hex(client), `${request.bytes} bytes`);
+      this.services.release(request);
       this.services.collect(service);
       return;
     }
-    this.services.enqueue(this.services.request(client, service, body), false, now);
+    // Fast path: a worker is waiting and nobody is ahead in the queue.
+    const idle = service.idle.head;
+    if (idle !== undefined && service.requests.length === 0) {
+      this.dispatcher.assign(idle.value, request, this.out);
+      return;
+    }
+    const clientKey = client.toString("latin1");
+    const refusal = this.services.refusal(service, clientKey, request.bytes);
+    if (refusal !== undefined) {
+      this.drop(refusal, name, hex(client));
+      this.services.release(request);
+      this.services.collect(service);
+      return;
+    }
+    this.services.enqueue(request, clientKey, false, now);
     this.dispatcher.dispatch(service, this.out);
   }
 
@@ -346,6 +403,10 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       return;
     }
     const service = this.services.open(name, serviceFrame);
+    if (service === undefined) {
+      this.refuse(sender, name, "too-many-services");
+      return;
+    }
     const worker = this.workers.add(sender, service, now);
     this.counters.registered++;
     this.emit("ready", { type: "ready", worker: worker.hex, service: name });
@@ -411,22 +472,20 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     if (reason !== undefined) {
       this.emit("disconnect", { type: "disconnect", worker: worker.hex, service: service.name, reason, disconnectSent: tell });
     }
-    // Requests already waiting now wait for a worker that may never come: start their expiry.
-    if (service.workers === 0) this.services.startExpiryOfQueue(service, now);
     const request = worker.request;
     worker.request = undefined;
     if (request !== undefined) {
       if (request.attempts >= this.maxAttempts) {
         this.drop("max-attempts", service.name, hex(request.client), `${request.attempts} attempts`);
         this.services.release(request);
-      } else if (this.services.full) {
+      } else if (this.services.full(request.bytes)) {
         this.drop("queue-full", service.name, hex(request.client));
         this.services.release(request);
       } else {
         this.counters.retries++;
         const event: RetryEvent = { type: "retry", service: service.name, client: hex(request.client), attempt: request.attempts + 1, previous: worker.hex, reason: reason ?? "expire" };
         this.emit("retry", event);
-        this.services.enqueue(request, true, now);
+        this.services.enqueue(request, request.client.toString("latin1"), true, now);
         this.dispatcher.dispatch(service, this.out);
       }
     }

@@ -72,13 +72,20 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     const clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, "mdp-broker");
     this.life = new Lifecycle("MajordomoBroker", clock);
+    const D = MAJORDOMO_DEFAULTS;
     this.state = new BrokerState(
       {
-        heartbeatInterval: options.heartbeatInterval ?? MAJORDOMO_DEFAULTS.heartbeatInterval,
-        liveness: options.liveness ?? MAJORDOMO_DEFAULTS.liveness,
-        requestExpiry: options.requestExpiry ?? MAJORDOMO_DEFAULTS.requestExpiry,
-        maxAttempts: options.maxAttempts ?? MAJORDOMO_DEFAULTS.maxAttempts,
-        maxQueuedRequests: options.maxQueuedRequests,
+        heartbeatInterval: options.heartbeatInterval ?? D.heartbeatInterval,
+        liveness: options.liveness ?? D.liveness,
+        requestExpiry: options.requestExpiry ?? D.requestExpiry,
+        maxAttempts: options.maxAttempts ?? D.maxAttempts,
+        maxQueued: options.maxQueued ?? D.maxQueued,
+        maxQueuedBytes: options.maxQueuedBytes ?? D.maxQueuedBytes,
+        maxQueuedPerService: options.maxQueuedPerService ?? D.maxQueuedPerService,
+        maxQueuedBytesPerService: options.maxQueuedBytesPerService ?? D.maxQueuedBytesPerService,
+        maxQueuedPerClient: options.maxQueuedPerClient ?? D.maxQueuedPerClient,
+        maxRequestBytes: options.maxRequestBytes ?? D.maxRequestBytes,
+        maxServices: options.maxServices ?? D.maxServices,
         admission: options.admission,
       },
       clock.now(),
@@ -127,9 +134,9 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
 
   private async open(): Promise<void> {
     const o = this.options;
-    const socketOptions: Record<string, unknown> = { curve: o.curve };
+    // mandatory (with core's send timeout 0): a send to a full or gone peer fails at once and is counted, never queued
+    const socketOptions: Record<string, unknown> = { curve: o.curve, mandatory: true, sendHighWaterMark: o.sendHighWaterMark ?? MAJORDOMO_DEFAULTS.sendHighWaterMark };
     if (o.maxMessageSize !== undefined) socketOptions.maxMessageSize = o.maxMessageSize;
-    if (o.sendHighWaterMark !== undefined) socketOptions.sendHighWaterMark = o.sendHighWaterMark;
     if (o.receiveHighWaterMark !== undefined) socketOptions.receiveHighWaterMark = o.receiveHighWaterMark;
     const channel = new Channel(createSocket("router", socketOptions), { name: WHAT, onError: (e) => this.onChannelError(e) });
     this.channel = channel;

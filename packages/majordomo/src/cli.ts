@@ -6,6 +6,10 @@
  * ```sh
  * majordomo-broker --bind tcp://*:5555 [--bind ipc:///tmp/mdp.sock] [--heartbeat 2500]
  *                  [--liveness 3] [--request-expiry 7500] [--max-attempts 3] [--verbose]
+ *                  [--max-queued 100000] [--max-queued-bytes 67108864]
+ *                  [--max-queued-per-service 10000] [--max-queued-bytes-per-service 33554432]
+ *                  [--max-queued-per-client 1000] [--max-request-bytes 16777216]
+ *                  [--max-services 10000] [--send-hwm 1000]
  * ```
  *
  * Prints `started bind=<as bound,…> heartbeat=<ms> liveness=<n>
@@ -20,6 +24,13 @@ import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { MajordomoBroker } from "./broker.js";
 import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
 
+/** The largest request count a queue-limit flag takes. */
+const MAX_COUNT_FLAG = 10_000_000;
+/** The largest byte count a byte-limit flag takes (1 TiB). */
+const MAX_BYTES_FLAG = 2 ** 40;
+/** The largest `--send-hwm`. */
+const MAX_HWM_FLAG = 1_000_000;
+
 void runCli({
   name: "majordomo-broker",
   summary: "A Majordomo (7/MDP 0.1 + 8/MMI) broker: one ROUTER for clients and workers.",
@@ -29,11 +40,21 @@ void runCli({
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.liveness, help: "silent heartbeats before a worker expires" },
     "request-expiry": { type: "integer", min: 0, max: MAX_CLI_MS, default: D.requestExpiry, placeholder: "ms", help: "how long a request waits for a service nobody serves" },
     "max-attempts": { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.maxAttempts, help: "workers a request may be handed to" },
+    "max-queued": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxQueued, placeholder: "n", help: "requests queued at most, all services together" },
+    "max-queued-bytes": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxQueuedBytes, placeholder: "bytes", help: "request bytes queued at most, all services together" },
+    "max-queued-per-service": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxQueuedPerService, placeholder: "n", help: "requests queued at most for one service" },
+    "max-queued-bytes-per-service": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxQueuedBytesPerService, placeholder: "bytes", help: "request bytes queued at most for one service" },
+    "max-queued-per-client": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxQueuedPerClient, placeholder: "n", help: "requests queued at most from one client" },
+    "max-request-bytes": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request body accepted" },
+    "max-services": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxServices, placeholder: "n", help: "services known at most at once" },
+    "send-hwm": { type: "integer", min: 1, max: MAX_HWM_FLAG, default: D.sendHighWaterMark, placeholder: "n", help: "messages queued per peer; past it a send is dropped and counted" },
   },
   epilog: `Output: "started bind=<ep,…> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-attempts=<n> pid=<pid> at=<t>"
 once bound; on SIGINT/SIGTERM the broker sends DISCONNECT to every worker, prints "stopped at=<t>" and exits.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
-  // Role options passed: bind (the --bind list), heartbeatInterval, liveness, requestExpiry, maxAttempts, logger.
+  // Role options passed: bind (the --bind list), heartbeatInterval, liveness, requestExpiry, maxAttempts, the queue
+  // limits (maxQueued, maxQueuedBytes, maxQueuedPerService, maxQueuedBytesPerService, maxQueuedPerClient,
+  // maxRequestBytes, maxServices), sendHighWaterMark, logger.
   create: (v, { logger }) =>
     new MajordomoBroker({
       bind: v.bind,
@@ -41,6 +62,14 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
       liveness: v.liveness,
       requestExpiry: v["request-expiry"],
       maxAttempts: v["max-attempts"],
+      maxQueued: v["max-queued"],
+      maxQueuedBytes: v["max-queued-bytes"],
+      maxQueuedPerService: v["max-queued-per-service"],
+      maxQueuedBytesPerService: v["max-queued-bytes-per-service"],
+      maxQueuedPerClient: v["max-queued-per-client"],
+      maxRequestBytes: v["max-request-bytes"],
+      maxServices: v["max-services"],
+      sendHighWaterMark: v["send-hwm"],
       logger,
     }),
   started: (broker, v) => ({

@@ -31,11 +31,28 @@ export const MAJORDOMO_DEFAULTS = {
     max: 32_000,
   },
   /**
-   * Broker: milliseconds a request may wait while its service has no worker
-   * (RFC 7 SHOULD; the reference waits forever). 7500 ms is the reference
-   * client's whole patience (3 attempts × 2500 ms).
+   * Broker: milliseconds a request may wait in a queue, whether or not its
+   * service has workers (RFC 7 SHOULD for services with none; the reference
+   * waits forever). 7500 ms is the reference client's whole patience
+   * (3 attempts × 2500 ms).
    */
   requestExpiry: 7500,
+  /** Broker: most requests queued at once, all services together. */
+  maxQueued: 100_000,
+  /** Broker: most body bytes queued at once, all services together (64 MiB). */
+  maxQueuedBytes: 64 * 1024 * 1024,
+  /** Broker: most requests queued for one service. */
+  maxQueuedPerService: 10_000,
+  /** Broker: most body bytes queued for one service (32 MiB). */
+  maxQueuedBytesPerService: 32 * 1024 * 1024,
+  /** Broker: most requests queued from one client (connection). */
+  maxQueuedPerClient: 1000,
+  /** Broker: largest request body accepted, in bytes (16 MiB). */
+  maxRequestBytes: 16 * 1024 * 1024,
+  /** Broker: most services known at once (a service with no worker and no request is forgotten). */
+  maxServices: 10_000,
+  /** Broker: ZMQ_SNDHWM of its ROUTER, messages queued per peer; a send past it is dropped and counted. */
+  sendHighWaterMark: 1000,
   /** Broker: workers a request may be handed to before it is dropped. */
   maxAttempts: 3,
   /** Client: requests outstanding at once, each on its own REQ socket. */

@@ -1,5 +1,5 @@
 import type { AdmissionRequest, Frame } from "@zmq-reliable/core";
-import { BackpressureError, EMPTY } from "@zmq-reliable/core";
+import { BackpressureError, EMPTY, UnreachableError } from "@zmq-reliable/core";
 import { MachineHarness } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import type { BrokerAction, BrokerInput, BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
@@ -393,29 +393,31 @@ describe("BrokerState: requests for services nobody serves", () => {
     expect(h.state.stats().drops["request-expired"]).toBe(0);
   });
 
-  it("does not expire requests waiting for busy workers, but starts the clock when the last worker leaves", () => {
+  it("expires requests waiting for busy workers too, and restarts the clock of a re-dispatched one", () => {
     const h = harness();
     h.recv(...READY("W1", "slow"));
     h.recv(...C("C1", "slow", "1"));
     h.recv(...C("C2", "slow", "2")); // waits for W1
-    for (let t = 0; t < 20; t++) {
+    for (let t = HB; t < EXPIRY; t += HB) {
       h.clock.advance(HB);
       h.recv(...HEARTBEAT("W1"));
     }
-    expect(h.state.stats().queued).toBe(1); // 2000 ms > requestExpiry, still queued
+    expect(h.state.stats().queued).toBe(1); // EXPIRY - HB later, still queued
     h.takeEvents();
-    h.recv(...DISCONNECT("W1")); // C1's request goes back to the queue too
+    h.recv(...DISCONNECT("W1")); // C1's request goes back to the queue, with a fresh clock
     expect(h.state.stats().queued).toBe(2);
-    h.clock.advance(EXPIRY);
+    h.clock.advance(HB); // C2's request has waited requestExpiry
+    expect(h.state.stats().queued).toBe(1);
+    h.clock.advance(EXPIRY - HB);
     expect(h.state.stats().queued).toBe(0);
     expect(h.takeEvents().filter((e) => e.type === "drop")).toMatchObject([
-      { reason: "request-expired" },
-      { reason: "request-expired" },
+      { reason: "request-expired", peer: Buffer.from("C2").toString("hex") },
+      { reason: "request-expired", peer: Buffer.from("C1").toString("hex") },
     ]);
   });
 
-  it("bounds the queue with maxQueuedRequests", () => {
-    const h = harness({ maxQueuedRequests: 2 });
+  it("bounds the queue with maxQueued", () => {
+    const h = harness({ maxQueued: 2 });
     for (let i = 0; i < 3; i++) h.recv(...C(`C${i}`, "ghost", "x"));
     expect(h.state.stats()).toMatchObject({ queued: 2, drops: { "queue-full": 1 } });
   });
@@ -529,5 +531,104 @@ describe("BrokerState: random traffic (property)", () => {
     const s = h.state.stats();
     expect(s.replies).toBeGreaterThan(100);
     expect(s.dropped).toBeGreaterThan(0);
+  });
+});
+
+describe("BrokerState: bounds under overload (issue 11)", () => {
+  const dropsOf = (h: ReturnType<typeof harness>) => h.state.stats().drops;
+
+  it("expires queued requests of a service whose only worker heartbeats but never replies", () => {
+    const h = harness();
+    h.recv(...READY("W1", "stuck"));
+    for (let i = 0; i < 100; i++) h.recv(...C(`C${i}`, "stuck", "x"));
+    expect(h.state.stats()).toMatchObject({ inFlight: 1, queued: 99 });
+    for (let t = 0; t < EXPIRY / HB; t++) {
+      h.clock.advance(HB);
+      h.recv(...HEARTBEAT("W1"));
+    }
+    expect(h.state.stats()).toMatchObject({ workers: 1, inFlight: 1, queued: 0, queuedBytes: 0, drops: { "request-expired": 99 } });
+  });
+
+  it("refuses requests past maxQueuedPerService and maxQueuedBytesPerService, other services unaffected", () => {
+    const h = harness({ maxQueuedPerService: 2 });
+    for (let i = 0; i < 3; i++) h.recv(...C(`C${i}`, "a", "x"));
+    h.recv(...C("C9", "b", "x"));
+    expect(h.state.stats()).toMatchObject({ queued: 3, drops: { "service-queue-full": 1, "queue-full": 0 } });
+    const k = harness({ maxQueuedBytesPerService: 10 });
+    k.recv(...C("C1", "a", "12345", "6789")); // 9 bytes
+    k.recv(...C("C2", "a", "12")); // 11 > 10
+    k.recv(...C("C3", "a", "1")); // 10
+    expect(k.state.stats()).toMatchObject({ queued: 2, queuedBytes: 10, drops: { "service-queue-full": 1 } });
+  });
+
+  it("refuses requests past maxQueuedBytes, all services together, and frees the bytes on expiry", () => {
+    const h = harness({ maxQueuedBytes: 8 });
+    h.recv(...C("C1", "a", "1234"));
+    h.recv(...C("C2", "b", "1234"));
+    h.recv(...C("C3", "c", "1"));
+    expect(h.state.stats()).toMatchObject({ queued: 2, queuedBytes: 8, services: 2, drops: { "queue-full": 1 } });
+    h.clock.advance(EXPIRY);
+    expect(h.state.stats()).toMatchObject({ queued: 0, queuedBytes: 0, services: 0 });
+    h.recv(...C("C3", "c", "1"));
+    expect(h.state.stats().queued).toBe(1);
+  });
+
+  it("refuses a request body larger than maxRequestBytes, even with an idle worker", () => {
+    const h = harness({ maxRequestBytes: 4 });
+    h.recv(...READY("W1", "echo"));
+    h.take();
+    h.recv(...C("C1", "echo", "123", "45"));
+    expect(h.take()).toEqual([]);
+    expect(dropsOf(h)["too-large"]).toBe(1);
+    h.recv(...C("C1", "echo", "1234"));
+    expect(h.take()).toEqual([toWorker("W1", "C1", "1234")]);
+  });
+
+  it("caps the number of services: a new service past maxServices is refused, a forgotten one frees a place", () => {
+    const h = harness({ maxServices: 2 });
+    h.recv(...C("C1", "s1", "x"));
+    h.recv(...C("C1", "s2", "x"));
+    h.recv(...C("C1", "s3", "x"));
+    expect(h.state.stats()).toMatchObject({ services: 2, queued: 2, drops: { "too-many-services": 1 } });
+    h.takeEvents();
+    h.recv(...READY("W1", "s4"));
+    expect(h.take()).toEqual([["W1", "", "MDPW01", "0x05"]]);
+    expect(h.takeEvents()).toMatchObject([{ type: "disconnect", reason: "too-many-services", service: "s4" }]);
+    h.recv(...C("C1", "s1", "y")); // a known service is still served
+    expect(h.state.stats().queued).toBe(3);
+    h.clock.advance(EXPIRY); // everything expires: the services are forgotten
+    expect(h.state.stats().services).toBe(0);
+    h.recv(...C("C1", "s3", "x"));
+    expect(h.state.stats()).toMatchObject({ services: 1, queued: 1 });
+  });
+
+  it("caps the requests queued per client: a flooding client cannot starve another", () => {
+    const h = harness({ maxQueuedPerClient: 3 });
+    h.recv(...READY("W1", "echo"));
+    h.take();
+    for (let i = 0; i < 100; i++) h.recv(...C("FLOOD", "echo", `f${i}`)); // 1 in hand, 3 queued
+    h.recv(...C("C2", "echo", "mine"));
+    expect(h.state.stats()).toMatchObject({ inFlight: 1, queued: 4, drops: { "client-queue-full": 96 } });
+    const served: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const request = h.take().find((m) => m[3] === "0x02")!;
+      h.recv(...REPLY("W1", request[4]!, request[6]!));
+      served.push(request[6]!);
+    }
+    expect(served).toEqual(["f0", "f1", "f2", "f3"]);
+    expect(h.take()).toContainEqual(toWorker("W1", "C2", "mine"));
+    // a client's place frees as its requests leave the queue
+    h.recv(...C("FLOOD", "echo", "again"));
+    expect(h.state.stats()).toMatchObject({ queued: 1, drops: { "client-queue-full": 96 } });
+  });
+
+  it("counts a send to a full peer as a drop and one to a gone peer as unreachable, neither as an error", () => {
+    const h = harness();
+    const frames: Frame[] = [];
+    const h2 = h as unknown as { state: BrokerState };
+    const out = h2.state.handle({ type: "send-failed", channel: "router", frames, error: new BackpressureError("full", { cause: Object.assign(new Error("would block"), { code: "EAGAIN" }) }) }, h.clock.now());
+    const out2 = h2.state.handle({ type: "send-failed", channel: "router", frames, error: new UnreachableError("gone") }, h.clock.now());
+    expect([...out, ...out2].map((a) => (a.type === "emit" ? a.event : a.type))).toEqual(["drop"]);
+    expect(h.state.stats()).toMatchObject({ dropped: 1, unreachable: 1, drops: { "peer-full": 1, "send-failed": 0 } });
   });
 });

@@ -44,7 +44,7 @@ describe("majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const out = child.lines.join("\n");
     expect(out).toMatch(/^Usage: majordomo-broker \[options\]/);
-    for (const flag of ["-b, --bind", "--heartbeat", "--liveness", "--request-expiry", "--max-attempts", "-v, --verbose", "-h, --help"]) expect(out).toContain(flag);
+    for (const flag of ["-b, --bind", "--heartbeat", "--liveness", "--request-expiry", "--max-attempts", "--max-queued", "--max-queued-bytes", "--max-queued-per-service", "--max-queued-bytes-per-service", "--max-queued-per-client", "--max-request-bytes", "--max-services", "--send-hwm", "-v, --verbose", "-h, --help"]) expect(out).toContain(flag);
   });
 
   it.each([
@@ -59,6 +59,10 @@ describe("majordomo-broker", () => {
     [["--request-expiry", "-1"], "--request-expiry must be an integer between 0 and 2147483647, got -1"],
     [["--max-attempts", "1001"], "--max-attempts must be an integer between 1 and 1000, got 1001"],
     [["-b"], "--bind needs a value"],
+    [["--max-queued", "-1"], "--max-queued must be an integer between 0 and 10000000, got -1"],
+    [["--max-queued-bytes", "2000000000000"], "--max-queued-bytes must be an integer between 0 and 1099511627776, got 2000000000000"],
+    [["--max-queued-per-client", "x"], "--max-queued-per-client must be an integer between 0 and 10000000, got x"],
+    [["--send-hwm", "0"], "--send-hwm must be an integer between 1 and 1000000, got 0"],
   ])("rejects %j with exit code 2 and one stderr line", async (args, message) => {
     const child = spawnNode(CLI, args);
     expect(await child.exited).toEqual({ code: 2, signal: null });
@@ -74,6 +78,20 @@ describe("majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(child.lines.at(-1)).toMatch(/^stopped at=[\d.]+$/);
     expect(ownLines(child)).toEqual([]);
+  });
+
+  it("applies the queue limit flags: --max-request-bytes and --max-services refusals are logged drops", async () => {
+    const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--max-request-bytes", "3", "--max-services", "1");
+    const dealer = new zmq.Dealer({ linger: 0 });
+    closers.push(() => dealer.close());
+    dealer.connect(endpoints[0]!);
+    await dealer.send([E, "MDPC01", "a", "toolong"]);
+    await waitFor(() => child.stderr.includes("drop (too-large) 7 bytes service=a"), { timeout: 5000 });
+    await dealer.send([E, "MDPC01", "a", "ok"]); // queued: service "a" exists now
+    await dealer.send([E, "MDPC01", "b", "ok"]);
+    await waitFor(() => child.stderr.includes("drop (too-many-services) service=b"), { timeout: 5000 });
+    await child.kill("SIGTERM");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
   it("binds every --bind, serves on each, and logs every message with --verbose", async () => {

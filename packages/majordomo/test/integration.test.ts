@@ -15,6 +15,7 @@ import {
 } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import * as zmq from "zeromq";
 import type { MajordomoBrokerOptions, MajordomoHandler, MajordomoWorkerOptions } from "../src/index.js";
 import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "../src/index.js";
 
@@ -429,5 +430,53 @@ describe("broker lifecycle", () => {
       }
       await b.close();
     }
+  });
+});
+
+describe("broker under a flooding client (issue 11)", () => {
+  const E = Buffer.alloc(0);
+
+  /** A raw MDP client that never reads: a DEALER with a tiny receive queue, closed after the test. */
+  function rawClient(b: MajordomoBroker) {
+    const dealer = new zmq.Dealer({ linger: 0, receiveHighWaterMark: 1 });
+    track({ close: async () => dealer.close() });
+    dealer.connect(b.endpoint);
+    return dealer;
+  }
+
+  it("keeps serving a second client while another floods and never reads (per-client cap)", async () => {
+    const b = await broker({ maxQueuedPerClient: 20 });
+    await worker(b, "echo", async (body) => {
+      await delay(1);
+      return body;
+    });
+    const flood = rawClient(b);
+    let stop = false;
+    let sent = 0;
+    const flooding = (async () => {
+      for (; !stop; sent++) {
+        await flood.send([E, "MDPC01", "echo", `f${sent}`]);
+        if (sent % 50 === 0) await new Promise(setImmediate); // let the broker in this process run
+      }
+    })().catch(() => {}); // the socket may close under it when an assertion fails
+    // far more than the worker serves in the client's timeout: without the cap they would all be ahead of it
+    await waitFor(() => sent >= 3000 && b.stats().requests >= 3000, { timeout: 5000 });
+    const c = client(b.endpoint, { timeout: 2000, attempts: 1 });
+    for (let i = 0; i < 5; i++) expect(text(await c.request("echo", `mine-${i}`))).toEqual([`mine-${i}`]);
+    expect(b.stats().queued).toBeLessThanOrEqual(21);
+    expect(b.stats().drops["client-queue-full"]).toBeGreaterThan(0);
+    stop = true;
+    await flooding;
+  });
+
+  it("drops and counts replies to a client that never reads instead of buffering them", async () => {
+    const b = await broker({ sendHighWaterMark: 2 });
+    await worker(b, "echo", echo);
+    const flood = rawClient(b);
+    const big = Buffer.alloc(128 * 1024, 7); // 200 of them stay under the per-service byte limit
+    for (let i = 0; i < 200; i++) await flood.send([E, "MDPC01", "echo", big]);
+    await waitFor(() => b.stats().replies === 200, { timeout: 10_000 });
+    await waitFor(() => b.stats().drops["peer-full"] > 0, { timeout: 5000 });
+    expect(b.stats().drops).toMatchObject({ "send-failed": 0, "service-queue-full": 0 });
   });
 });
