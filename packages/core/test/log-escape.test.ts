@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   cliLogger,
+  configureDropLog,
   describeFrame,
   DropLog,
   DropSummary,
@@ -164,5 +165,21 @@ describe("loggers escape every message", () => {
     expect(debug).toMatchObject({ level: "debug", message: "trace 7" });
     expect(debug).not.toHaveProperty("fields");
     expect(error).toMatchObject({ level: "error", message: "failed", fields: { error: "boom" } });
+  });
+});
+
+describe("configureDropLog", () => {
+  it("sets the limit and window of drop logs created later without options, and validates", () => {
+    const before = configureDropLog({ limit: 2 });
+    try {
+      expect(before).toEqual({ limit: 10, window: 10_000 });
+      const lines: string[] = [];
+      const drops = new DropLog({ warn: (m) => lines.push(m) }, undefined, () => 0);
+      for (let i = 0; i < 5; i++) drops.warn("r", `d${i}`);
+      expect(lines).toEqual(["d0", "d1"]);
+      expect(() => configureDropLog({ window: -1 })).toThrow(RangeError);
+    } finally {
+      configureDropLog(before);
+    }
   });
 });

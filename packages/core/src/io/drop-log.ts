@@ -8,6 +8,24 @@
 import { DropSummary, type DropSummaryOptions, formatDropTally } from "../pure/log-escape.js";
 import type { Logger } from "../pure/logger.js";
 
+let defaults: Required<DropSummaryOptions> = { limit: 10, window: 10_000 };
+
+/**
+ * Sets the limit and window of every {@link DropLog} created from now on
+ * without options of its own (the ones roles create for their drop lines),
+ * process-wide. Default: 10 drops of each reason per 10,000 ms.
+ *
+ * @param options - the new limit and/or window.
+ * @returns the settings before, to restore them.
+ */
+export function configureDropLog(options: DropSummaryOptions): Required<DropSummaryOptions> {
+  const before = defaults;
+  const next = { ...defaults, ...options };
+  new DropSummary(next); // validates
+  defaults = next;
+  return before;
+}
+
 /**
  * Writes drop warnings to `log.warn`, at most `limit` per reason per
  * `window` ms; the drops beyond that are counted and, when the window ends,
@@ -20,15 +38,15 @@ export class DropLog {
 
   /**
    * @param log - where to write (its `warn`).
-   * @param options - the limit per reason and the window (defaults: 10 per 10 s).
+   * @param options - the limit per reason and the window (default: those of {@link configureDropLog}).
    * @param now - the clock, in ms (default `performance.now()`).
    */
   constructor(
     private readonly log: Logger,
-    options: DropSummaryOptions = {},
+    options?: DropSummaryOptions,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.summary = new DropSummary(options);
+    this.summary = new DropSummary({ ...defaults, ...options });
   }
 
   /**
