@@ -3,8 +3,9 @@
  * service name with a newline and an ANSI escape is logged escaped, and
  * 10,000 malformed messages make a bounded number of lines and one summary.
  */
+import { fileURLToPath } from "node:url";
 import { configureDropLog, type Logger, nextEvent } from "@zmq-reliable/core";
-import { waitFor } from "@zmq-reliable/core/testing";
+import { killAllChildren, spawnNode, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { MajordomoBroker, MajordomoClient } from "../src/index.js";
@@ -25,6 +26,7 @@ function capture(levels: readonly (keyof Logger)[] = ["debug", "info", "warn", "
 
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
+  await killAllChildren();
   for (const close of closers.splice(0).reverse()) await close();
 });
 
@@ -90,5 +92,21 @@ describe("broker log safety", () => {
     expect(flood.length).toBeLessThanOrEqual(100);
     expect(logged).toBeGreaterThanOrEqual(10);
     for (const line of flood) expect(line).not.toMatch(RAW);
+  });
+
+  it("majordomo-broker --log-format json: one JSON object per stderr line, the evil service escaped inside it", async () => {
+    const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+    const child = spawnNode(cli, ["--bind", "tcp://127.0.0.1:*", "--heartbeat", "50", "--log-format", "json"]);
+    const endpoint = /^started bind=(\S+) /.exec(await child.waitForLine(/^started /))![1]!;
+    await dealer(endpoint).send([E, "MDPW01", Buffer.from([1]), EVIL]);
+    await waitFor(() => child.stderr.includes("ready for"), { timeout: 5000 });
+    child.process.kill("SIGTERM");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    const lines = child.stderr.split("\n").filter((l) => l !== "");
+    const parsed = lines.map((l) => JSON.parse(l) as { time: string; level: string; tag?: string; message: string });
+    for (const line of lines) expect(line).not.toMatch(RAW);
+    const ready = parsed.find((p) => p.message.includes("ready for"));
+    expect(ready).toMatchObject({ level: "info", tag: "mdp-broker", time: expect.stringMatching(/Z$/) });
+    expect(ready!.message).toContain('ready for "evil\\n2026-01-01T00:00:00.000Z INFO [mdp-broker] forged line \\u001b[31mred');
   });
 });
