@@ -11,7 +11,7 @@
 import * as zmq from "zeromq";
 import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOptions, Logger } from "@zmq-reliable/core";
 import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedEmitter, bindEndpoint, checkNumber } from "@zmq-reliable/core";
-import { connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
+import { DropLog, connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
 import type { BinaryStarEvents, BinaryStarStats, NodeAction, NodeInput } from "./node-state.js";
 import { NodeState, logNodeEvent } from "./node-state.js";
@@ -65,6 +65,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   private verdict: boolean | undefined;
   private notifying = 0;
   private unvoted = 0;
+  private drops: DropLog | undefined;
 
   /** @param options - see {@link BinaryStarOptions}. */
   constructor(options: BinaryStarOptions) {
@@ -174,6 +175,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   close(options: CloseOptions = {}): Promise<void> {
     const teardown = async () => {
       this.driver.close();
+      this.drops?.flush();
       await Promise.all([this.halted, this.closeSockets()]);
     };
     return this.life.close({ teardown }, options.timeout ?? 0);
@@ -214,7 +216,8 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   }
 
   private notify<K extends keyof BinaryStarEvents>(event: K, args: unknown[]): void {
-    logNodeEvent(this.log, event, args[0]);
+    // A flood of malformed state messages is a few lines and one summary per 10 s.
+    logNodeEvent(event === "drop" ? (this.drops ??= new DropLog(this.log)).as("malformed") : this.log, event, args[0]);
     this.notifying++;
     try {
       this.emit(event, ...(args as BinaryStarEvents[K]));

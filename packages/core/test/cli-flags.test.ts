@@ -37,7 +37,7 @@ function usage(args: string[]): string {
 describe("parseFlags", () => {
   it("applies defaults and types every value", () => {
     const v = parseFlags(FLAGS, []);
-    expect(v).toEqual({ bind: ["tcp://*:5555"], peer: undefined, primary: false, heartbeat: 1000, expiry: undefined, verbose: false, help: false });
+    expect(v).toEqual({ bind: ["tcp://*:5555"], peer: undefined, primary: false, heartbeat: 1000, expiry: undefined, verbose: false, help: false, "log-format": "text" });
   });
 
   it("parses long, short, repeated and `=` forms", () => {
@@ -77,9 +77,11 @@ describe("parseFlags", () => {
 });
 
 describe("withStandardFlags", () => {
-  it("adds --verbose (-v) and --help (-h)", () => {
+  it("adds --verbose (-v), --help (-h) and --log-format", () => {
     expect(FLAGS.verbose).toMatchObject({ type: "boolean", short: "v" });
     expect(FLAGS.help).toMatchObject({ type: "boolean", short: "h" });
+    expect(FLAGS["log-format"]).toMatchObject({ type: "string", default: "text" });
+    expect(parseFlags(FLAGS, ["--log-format", "json"])["log-format"]).toBe("json");
   });
 
   it("refuses a short letter with another meaning than in SHORT_FLAGS", () => {

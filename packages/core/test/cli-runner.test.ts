@@ -34,7 +34,24 @@ describe("runCli", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
+  it("--log-format json: every stderr line is one JSON object (level, time, message); runtime failures too", async () => {
+    const child = spawnNode(FIXTURE, ["--log-format", "json", "--verbose", "--mode", "fatal"]);
+    expect(await child.exited).toEqual({ code: 1, signal: null });
+    const lines = child.stderr.split("\n").filter((l) => l !== "");
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed).toEqual(
+      expect.arrayContaining([
+        { time: expect.stringMatching(/Z$/), level: "info", message: "starting" },
+        { time: expect.stringMatching(/Z$/), level: "debug", message: "debug line" },
+        { time: expect.stringMatching(/Z$/), level: "error", tag: "fake-bin", message: "fatal error: the pair broke" },
+      ]),
+    );
+    expect(parsed).toHaveLength(3);
+    expect(child.lines.slice(-1)).toEqual([expect.stringMatching(/^stopped at=/)]); // stdout stays as it is
+  });
+
   it.each([
+    [["--log-format", "xml"], '--log-format must be text or json, got "xml"'],
     [["--heartbeat", "-5"], "--heartbeat must be an integer between 1 and 100, got -5"],
     [["--heartbeat", "101"], "--heartbeat must be an integer between 1 and 100, got 101"],
     [["--mode", "bad-usage"], "--mode bad-usage is refused by check"],

@@ -6,13 +6,34 @@
  * @module
  */
 import type { Frame, Logger, Machine, ZmqReliableError } from "@zmq-reliable/core";
-import { describeFrame } from "@zmq-reliable/core";
+import { DropLog, describeFrame, escapeForLog, quoteForLog } from "@zmq-reliable/core";
 import type { BrokerStateEvent } from "./broker-events.js";
 import type { BrokerAction, BrokerInput } from "./broker-state.js";
 
+/** One drop limiter per broker logger: a flood of bad messages is a few lines and a summary. */
+const dropLogs = new WeakMap<Logger, DropLog>();
+
 /**
- * Logs one broker event at its level: drops, expiries and re-dispatches warn;
- * registrations and disconnects inform; errors are errors.
+ * The drop limiter of `log`: the first 10 drops of each reason in 10 s are
+ * logged, the rest summarised in one line per reason and window.
+ *
+ * @param log - the role's logger.
+ */
+export function dropLogOf(log: Logger): DropLog {
+  let drops = dropLogs.get(log);
+  if (!drops) {
+    drops = new DropLog(log);
+    dropLogs.set(log, drops);
+  }
+  return drops;
+}
+
+/**
+ * Logs one broker event at its level: drops (rate-limited per reason, see
+ * {@link dropLogOf}), expiries and re-dispatches warn; registrations and
+ * disconnects inform; errors are errors. Every peer-supplied string (service
+ * names, details, error messages) is escaped ({@link quoteForLog}), so a peer
+ * cannot forge or colour a log line.
  *
  * @param log - the role's logger.
  * @param event - the event name.
@@ -22,22 +43,24 @@ export function logEvent(log: Logger, event: string, payload: unknown): void {
   const e = payload as BrokerStateEvent;
   switch (event) {
     case "drop":
-      if (e.type === "drop") log.warn?.(`drop (${e.reason})${e.detail ? ` ${e.detail}` : ""} service=${e.service ?? "-"} peer=${e.peer ?? "-"}`);
+      if (e.type === "drop") {
+        dropLogOf(log).warn(e.reason, () => `drop (${e.reason})${e.detail ? ` ${escapeForLog(e.detail)}` : ""} service=${e.service === undefined ? "-" : quoteForLog(e.service)} peer=${e.peer ?? "-"}`);
+      }
       return;
     case "ready":
-      if (e.type === "ready") log.info?.(`worker ${e.worker} ready for "${e.service}"`);
+      if (e.type === "ready") log.info?.(`worker ${e.worker} ready for ${quoteForLog(e.service)}`);
       return;
     case "disconnect":
       if (e.type === "disconnect") log.info?.(`worker ${e.worker} disconnected (${e.reason})`);
       return;
     case "expire":
-      if (e.type === "expire") log.warn?.(`worker ${e.worker} of "${e.service}" expired${e.busy ? " with a request in hand" : ""}`);
+      if (e.type === "expire") log.warn?.(`worker ${e.worker} of ${quoteForLog(e.service)} expired${e.busy ? " with a request in hand" : ""}`);
       return;
     case "retry":
-      if (e.type === "retry") log.warn?.(`request for "${e.service}" re-dispatched after worker ${e.previous} vanished (attempt ${e.attempt})`);
+      if (e.type === "retry") log.warn?.(`request for ${quoteForLog(e.service)} re-dispatched after worker ${e.previous} vanished (attempt ${e.attempt})`);
       return;
     case "error":
-      log.error?.((payload as ZmqReliableError).message);
+      log.error?.(escapeForLog((payload as ZmqReliableError).message, 1000));
       return;
   }
 }

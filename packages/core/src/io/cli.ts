@@ -1,6 +1,6 @@
 /**
  * The CLI runner every bin of zmq-reliable is built on: flags declared once
- * ({@link FlagSpecs}), `--help` and `--verbose` everywhere, one start line
+ * ({@link FlagSpecs}), `--help`, `--verbose` and `--log-format text|json` everywhere, one start line
  * on stdout with the endpoints as bound and every timing in effect,
  * SIGINT/SIGTERM → `close()` then exit 0, and exactly one line on stderr
  * with exit status 1 on a runtime failure or 2 on bad usage.
@@ -17,10 +17,11 @@
  *
  * @module
  */
-import { format } from "node:util";
-import { type FlagSpecs, type FlagValues, parseFlags, withStandardFlags } from "../pure/cli-flags.js";
+import { format as format_ } from "node:util";
+import { type FlagSpecs, type FlagValues, LOG_FORMATS, type LogFormat, UsageError, parseFlags, withStandardFlags } from "../pure/cli-flags.js";
 import { type HelpText, formatHelp } from "../pure/cli-help.js";
 import { ZmqReliableError } from "../pure/errors.js";
+import { escapeControls } from "../pure/log-escape.js";
 import type { Logger } from "../pure/logger.js";
 
 /** What a bin runs: a role with `start()` and `close()`. */
@@ -63,20 +64,54 @@ export interface CliProgram<S extends FlagSpecs, R extends CliRole> extends Help
 }
 
 /**
- * A console-shaped logger writing `<ISO time> <LEVEL> <message>` lines to
- * `write` (stderr by default); `debug` is there only when `verbose`.
+ * A console-shaped logger for stderr; `debug` is there only when `verbose`.
+ * As `text` (the default) each line is `<ISO time> <LEVEL> <message>`; as
+ * `json` each line is one JSON object: `{"time", "level", "message"}`, plus
+ * `tag` when the message starts with a {@link taggedLogger} tag (`[mdp-broker] …`)
+ * and `fields` when the call passed objects (`log.warn("drop", { reason })`).
+ * Either way every control character of the message is escaped
+ * ({@link escapeControls}): one call, one line, whatever a peer sent.
  *
  * @param verbose - whether to log debug lines.
  * @param write - where lines go.
+ * @param format - `text` or `json`.
  */
-export function cliLogger(verbose: boolean, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function cliLogger(verbose: boolean, write: (line: string) => void = (line) => process.stderr.write(line), format: LogFormat = "text"): Logger {
   const level =
     (name: string) =>
-    (message: string, ...args: unknown[]): void =>
-      write(`${new Date().toISOString()} ${name} ${args.length > 0 ? format(message, ...args) : message}\n`);
+    (message: string, ...args: unknown[]): void => {
+      if (format === "text") {
+        write(`${new Date().toISOString()} ${name} ${escapeControls(args.length > 0 ? format_(message, ...args) : message)}\n`);
+        return;
+      }
+      write(`${jsonLine(name.toLowerCase(), message, args)}\n`);
+    };
   const logger: Logger = { info: level("INFO"), warn: level("WARN"), error: level("ERROR") };
   if (verbose) logger.debug = level("DEBUG");
   return logger;
+}
+
+const isFields = (arg: unknown): arg is Record<string, unknown> => typeof arg === "object" && arg !== null && !Array.isArray(arg) && !(arg instanceof Error);
+
+/** One JSON log line (without the newline): time, level, tag, message, fields. */
+function jsonLine(level: string, message: string, args: readonly unknown[]): string {
+  const fields: Record<string, unknown> = {};
+  const rest: unknown[] = [];
+  for (const arg of args) {
+    if (isFields(arg)) Object.assign(fields, arg);
+    else if (arg instanceof Error) fields.error = arg.message;
+    else rest.push(arg);
+  }
+  let text = rest.length > 0 ? format_(message, ...rest) : message;
+  const tag = /^\[([^\]\s]+)\] /.exec(text);
+  if (tag) text = text.slice(tag[0].length);
+  const line: Record<string, unknown> = { time: new Date().toISOString(), level, ...(tag ? { tag: tag[1] } : {}), message: escapeControls(text) };
+  if (Object.keys(fields).length > 0) line.fields = fields;
+  try {
+    return JSON.stringify(line);
+  } catch {
+    return JSON.stringify({ ...line, fields: format_("%o", fields) }); // a cycle or a BigInt
+  }
 }
 
 /**
@@ -123,14 +158,17 @@ const now = (): string => (performance.timeOrigin + performance.now()).toFixed(3
  * exits at once with status 1). Exit status: 0 after `--help` or a signal,
  * 1 on a runtime failure (a failed start, a fatal error, an uncaught
  * exception), 2 on bad usage; each failure is one line on stderr,
- * `<name>: <what>`.
+ * `<name>: <what>` (with `--log-format json`, a runtime failure is one JSON
+ * line, `{"level":"error","tag":"<name>","message":"<what>"}`; bad usage
+ * stays text).
  *
  * @param program - the bin.
  * @param args - the arguments, default `process.argv.slice(2)`.
  */
 export async function runCli<S extends FlagSpecs, R extends CliRole>(program: CliProgram<S, R>, args: readonly string[] = process.argv.slice(2)): Promise<void> {
   const flags = withStandardFlags(program.flags);
-  const say = (line: string) => process.stderr.write(`${program.name}: ${line}\n`);
+  let json = false; // --log-format json: the runner's own failure lines after parsing are JSON too
+  const say = (line: string) => process.stderr.write(json ? `${jsonLine("error", `[${program.name}] ${line}`, [])}\n` : `${program.name}: ${line}\n`);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   let values: FlagValues<S>;
   let role: R;
@@ -141,9 +179,12 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
       print(formatHelp(program, flags).trimEnd());
       process.exit(0);
     }
+    const logFormat = values["log-format"];
+    if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${JSON.stringify(logFormat)}`);
     program.check?.(values);
-    logger = cliLogger(values.verbose);
+    logger = cliLogger(values.verbose, undefined, logFormat as LogFormat);
     role = program.create(values, { logger, print, now, fail: (message) => void stop(1, message) });
+    json = logFormat === "json";
   } catch (err) {
     const usage = (err as { code?: unknown } | undefined)?.code === "ERR_INVALID_OPTION"; // UsageError, InvalidOptionError
     say(usage ? `${failureLine(err)} (see ${program.name} --help)` : failureLine(err));

@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from "../pure/clock.js";
 import { ClosedError, TimeoutError } from "../pure/errors.js";
 import { type Frame, joinEnvelope, replyFrames } from "../pure/frames.js";
 import type { Logger } from "../pure/logger.js";
+import { escapeForLog } from "../pure/log-escape.js";
 import type { Channel } from "./channel.js";
 import type { RequestDropReason, RequestHandler, RequestHooks, RequestServerEvents, RequestServerStats } from "./request-server-types.js";
 
@@ -166,7 +167,7 @@ export class RequestJobs<R extends string> {
     if (!channel || channel.closed) return this.finish(job, "closed");
     this.counters.replies++;
     // A ROUTER without `mandatory` never blocks a send (it drops for absent peers), so this settles at once.
-    channel.send(joinEnvelope(job.envelope, frames)).catch((error: Error) => this.host.log.warn?.(`request ${job.request}: reply not sent: ${error.message}`));
+    channel.send(joinEnvelope(job.envelope, frames)).catch((error: Error) => this.host.log.warn?.(`request ${job.request}: reply not sent: ${escapeForLog(error.message)}`));
     this.finish(job);
   }
 
@@ -176,7 +177,7 @@ export class RequestJobs<R extends string> {
       return;
     }
     this.counters.handlerErrors++;
-    this.host.log.warn?.(`request ${job.request}: handler failed: ${(error as Error)?.message ?? String(error)}`);
+    this.host.log.warn?.(`request ${job.request}: handler failed: ${escapeForLog((error as Error)?.message ?? String(error))}`);
     this.host.emit("handler-error", { request: job.request, error, message: job.body });
     this.finish(job, "handler-error", error);
   }

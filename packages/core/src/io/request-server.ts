@@ -19,6 +19,7 @@ import { type Logger, taggedLogger } from "../pure/logger.js";
 import { type CurveServerOptions, curveSocketOptions } from "../security/curve.js";
 import { Channel } from "./channel.js";
 import { Driver } from "./driver.js";
+import { DropLog } from "./drop-log.js";
 import { type BoundEndpoint, bindEndpoint } from "./endpoints.js";
 import { type CloseOptions, Lifecycle } from "./lifecycle.js";
 import {
@@ -65,6 +66,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   private readonly name: string;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly drops: DropLog;
   private readonly life: Lifecycle;
   private readonly slots: RequestSlots;
   private readonly driver: Driver<SlotInput, SlotAction>;
@@ -93,6 +95,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     this.name = options.name ?? "request server";
     this.clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, this.name);
+    this.drops = new DropLog(this.log);
     this.life = new Lifecycle(this.name, this.clock);
     this.slots = new RequestSlots({ concurrency, maxQueued, handlerTimeout });
     this.jobs = new RequestJobs<R>({
@@ -181,6 +184,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   private async teardown(): Promise<void> {
     this.driver.feed({ type: "close" });
     this.driver.close();
+    this.drops.flush();
     const channel = this.channel;
     if (channel) await channel.close({ flush: FLUSH_MS, release: RELEASE_MS });
   }
@@ -196,7 +200,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     const split = splitEnvelope(message);
     if (!split || split.envelope.length === 0 || split.body.length === 0) {
       counters.malformed++;
-      this.log.warn?.("malformed request (no empty delimiter or no body) dropped");
+      this.drops.warn("malformed", "malformed request (no empty delimiter or no body) dropped");
       return this.jobs.dropped("malformed", undefined);
     }
     const request = ++this.sequence;

@@ -20,6 +20,7 @@ import { systemClock } from "./system-clock.js";
 import { ClosedError, type ZmqReliableError } from "../pure/errors.js";
 import type { Clock } from "../pure/clock.js";
 import type { Logger } from "../pure/logger.js";
+import { escapeForLog } from "../pure/log-escape.js";
 import type { Machine } from "../pure/machine.js";
 import { WorkerLinkState } from "../machines/worker-link.js";
 import type { LinkEvents, LinkJob, LinkPhase, WorkerLinkAction, WorkerLinkInput, WorkerLinkOptions, WorkerLinkStats } from "../machines/worker-link-types.js";
@@ -166,7 +167,7 @@ export class WorkerLink<R, D extends string> {
         else this.log.warn?.(`connection to ${String(e.endpoint)} ended (${String(e.reason)}); reconnecting in ${Math.round(e.reconnectIn as number)} ms`);
         break;
       case "drop":
-        this.log.debug?.(`dropped (${String(e.reason)})${e.detail ? ` ${String(e.detail)}` : ""} from ${String(e.endpoint)}`);
+        this.log.debug?.(`dropped (${String(e.reason)})${e.detail ? ` ${escapeForLog(String(e.detail))}` : ""} from ${String(e.endpoint)}`);
         break;
     }
     this.options.emit(event as keyof LinkEvents<D> & string, ...args);
@@ -207,7 +208,7 @@ export class WorkerLink<R, D extends string> {
       (reply, error) => {
         if (this.running.get(job.id) !== controller) return; // abandoned
         this.running.delete(job.id);
-        if (reply === undefined) this.log.warn?.(`handler failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (reply === undefined) this.log.warn?.(`handler failed: ${escapeForLog(error instanceof Error ? error.message : String(error))}`);
         this.driver?.feed(reply === undefined ? { type: "done", job: job.id, error } : { type: "done", job: job.id, reply });
       },
     );

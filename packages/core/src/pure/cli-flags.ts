@@ -101,17 +101,26 @@ export type StandardFlags = {
   readonly verbose: BooleanFlag;
   /** `--help`, `-h`: print the help and exit 0. */
   readonly help: BooleanFlag;
+  /** `--log-format text|json`: stderr log lines as text (the default) or one JSON object per line. */
+  readonly "log-format": StringFlag & WithStringDefault;
 };
+
+/** The values `--log-format` takes: `text` (`<time> <LEVEL> <message>`) or `json` (one object per line). */
+export const LOG_FORMATS = ["text", "json"] as const;
+
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** The flags every bin has, added by {@link withStandardFlags}. */
 export const STANDARD_FLAGS: StandardFlags = Object.freeze<StandardFlags>({
   verbose: { type: "boolean", short: "v", help: "also log every message (debug level) to stderr" },
   help: { type: "boolean", short: "h", help: "show this help and exit" },
+  "log-format": { type: "string", default: "text", placeholder: "text|json", help: "stderr log lines as text or as one JSON object per line (level, time, message, fields)" },
 });
 
 /** The parsed values of a bin's flags, {@link STANDARD_FLAGS} included. */
 export type FlagValues<S extends FlagSpecs> = { -readonly [K in keyof S]: FlagValue<S[K]> } & {
-  -readonly [K in keyof StandardFlags]: boolean;
+  -readonly [K in keyof StandardFlags]: FlagValue<StandardFlags[K]>;
 };
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { ProtocolError } from "./errors.js";
+import { quoteForLog } from "./log-escape.js";
 
 /** One frame as an application may send it. Strings are encoded as UTF-8. */
 export type Frame = Buffer | string | Uint8Array;
@@ -113,8 +114,9 @@ export function joinEnvelope(envelope: readonly Frame[], body: readonly Frame[])
 }
 
 /**
- * Renders a frame for logs: printable ASCII as text, anything else as hex,
- * truncated to `max` bytes.
+ * Renders a frame for logs, safe to put in any log line: printable ASCII
+ * as quoted, escaped text ({@link quoteForLog}), anything else (a newline,
+ * an ANSI escape, binary) as hex, truncated to `max` bytes.
  *
  * @param frame - the frame.
  * @param max - how many bytes to show at most.
@@ -123,6 +125,6 @@ export function describeFrame(frame: Frame, max = 32): string {
   const b = toBuffer(frame);
   const shown = b.subarray(0, max);
   const printable = shown.every((c) => c >= 0x20 && c < 0x7f);
-  const text = printable ? JSON.stringify(shown.toString("latin1")) : `0x${shown.toString("hex")}`;
+  const text = printable ? quoteForLog(shown.toString("latin1"), max) : `0x${shown.toString("hex")}`;
   return b.length > max ? `${text}…(${b.length}B)` : text;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { escapeControls } from "./log-escape.js";
 
 /** A console- and pino-compatible logger. Every method is optional. */
 export interface Logger {
@@ -23,6 +24,8 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /**
  * A logger that prefixes every line with a tag; a no-op when `logger` is undefined.
  * Methods are bound so callers can test `log.debug` once and skip building messages.
+ * Every message goes through {@link escapeControls}: no message, whatever
+ * peer-supplied text it holds, writes a raw newline or ANSI escape.
  *
  * @param logger - the user's logger, if any.
  * @param tag - prefix such as `"mdp-broker"`.
@@ -32,7 +35,7 @@ export function taggedLogger(logger: Logger | undefined, tag: string): Logger {
   const out: Logger = {};
   for (const level of ["debug", "info", "warn", "error"] as const) {
     const fn = logger[level];
-    if (fn) out[level] = (message: string, ...args: unknown[]) => fn.call(logger, `[${tag}] ${message}`, ...args);
+    if (fn) out[level] = (message: string, ...args: unknown[]) => fn.call(logger, `[${tag}] ${escapeControls(message)}`, ...args);
   }
   return out;
 }
