@@ -2,8 +2,7 @@
 /**
  * `ha-majordomo-broker`: one half of a highly available Majordomo broker
  * pair, on core's CLI runner (`--help` lists the flags). Prints one line per
- * life-cycle event on stdout and exits 1 on a fatal pair error or another
- * runtime failure, 2 on bad usage, 0 after SIGINT/SIGTERM.
+ * life-cycle event on stdout and exits 1 on a runtime failure, 2 on bad usage, 0 after SIGINT/SIGTERM.
  *
  * @module
  */
@@ -31,10 +30,10 @@ active broker serves clients; workers register with both (MajordomoWorker
   epilog: `Output (stdout, one line each; at= is epoch milliseconds):
   started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n> pid=<pid> at=<t>
   state from=<state> to=<state> at=<t>
-  fatal reason=<reason> at=<t>
   stopped at=<t>
 Endpoints are printed as bound (tcp://0.0.0.0:5555 for tcp://*:5555).
-Exit status: 0 after SIGINT/SIGTERM, 1 on a fatal error or runtime failure, 2 on bad usage.`,
+Dual actives (e.g. after a pause) and dual passives are resolved, never fatal: the stale broker steps down.
+Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger.
   create: (v, { logger, print, now, fail }) => {

@@ -45,7 +45,7 @@ export type HaMajordomoBrokerEvents = {
   passive: [StateChangeEvent];
   /** Any Binary Star state change. */
   "state-change": [StateChangeEvent];
-  /** The pair broke (dual active or dual passive): close and restart this process. */
+  /** Kept for compatibility: never emitted, since Binary Star resolves dual actives and dual passives (a stale node steps down). */
   fatal: [FatalEvent];
 };
 

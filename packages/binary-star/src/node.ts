@@ -201,13 +201,13 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     this.log.info?.(`started as ${this.state}: state on ${bound.endpoint}, peer at ${this.options.peer}, heartbeat ${this.heartbeatInterval} ms`);
   }
 
-  /** Closes and forgets both state sockets (after a failed start, a fatal error, or on close). */
+  /** Closes and forgets both state sockets (after a failed start, a fatal error, or on close); resolves once the bound port is free again. */
   private async closeSockets(): Promise<void> {
     const { pub, sub } = this;
     this.pub = this.sub = undefined;
     this.driver.detach("state");
     this.driver.detach("peer");
-    await Promise.all([pub?.close(), sub?.close()]);
+    await Promise.all([pub?.close({ release: 1000 }), sub?.close()]);
   }
 
   private perform(action: NodeAction): void {

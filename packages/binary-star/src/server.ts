@@ -25,7 +25,6 @@ import { type BinaryStarServerEvents, type BinaryStarServerOptions, type BinaryS
  *   role: "primary", bind: { frontend: "tcp://*:5001", state: "tcp://*:5003" }, peer: "tcp://backup:5004",
  *   handler: async ([body]) => `echo:${body}`,
  * });
- * server.on("fatal", async () => { await server.close(); process.exit(1); });
  * await server.start();
  * ```
  */

@@ -74,23 +74,11 @@ describe("BinaryStar node (real sockets)", () => {
     await waitFor(() => backup.admit({}), { timeout: 5000 });
     const actives: StateChangeEvent[] = [];
     const passives: StateChangeEvent[] = [];
-    // libzmq releases a closed socket's listener asynchronously: retry start() on EADDRINUSE
-    // (a node whose start failed can be started again).
+    // close() resolved once the port was free: the restarted node binds it at once.
     const again = node({ role: "primary", bind: pLocal, peer: bLocal });
     again.on("active", (e) => actives.push(e));
     again.on("passive", (e) => passives.push(e));
-    await waitFor(
-      async () => {
-        try {
-          await again.start();
-          return true;
-        } catch (err) {
-          if (err instanceof SocketError && err.zmqCode === "EADDRINUSE") return false;
-          throw err;
-        }
-      },
-      { timeout: 5000, interval: 20 },
-    );
+    await again.start();
     // Clients asking the restarted primary during its start-up expiry are refused.
     expect(again.admit({})).toBe(false);
     await waitFor(() => passives.length === 1, { timeout: 5000 });
@@ -287,18 +275,7 @@ describe("BinaryStar node (real sockets)", () => {
     expect(() => n.endpoint).toThrow(NotStartedError);
     // The state publisher bound before the connect failed; it was closed, so the port can be bound again.
     const other = node({ role: "primary", bind: bind!, peer: "tcp://127.0.0.1:1" });
-    await waitFor(
-      async () => {
-        try {
-          await other.start();
-          return true;
-        } catch (err) {
-          if (err instanceof SocketError && err.zmqCode === "EADDRINUSE") return false;
-          throw err;
-        }
-      },
-      { timeout: 5000, interval: 20 },
-    );
+    await other.start();
     expect(other.endpoint).toBe(bind);
   });
 });

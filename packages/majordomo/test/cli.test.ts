@@ -86,10 +86,10 @@ describe("majordomo-broker", () => {
     closers.push(() => dealer.close());
     dealer.connect(endpoints[0]!);
     await dealer.send([E, "MDPC01", "a", "toolong"]);
-    await waitFor(() => child.stderr.includes("drop (too-large) 7 bytes service=a"), { timeout: 5000 });
+    await waitFor(() => child.stderr.includes('drop (too-large) 7 bytes service="a"'), { timeout: 5000 });
     await dealer.send([E, "MDPC01", "a", "ok"]); // queued: service "a" exists now
     await dealer.send([E, "MDPC01", "b", "ok"]);
-    await waitFor(() => child.stderr.includes("drop (too-many-services) service=b"), { timeout: 5000 });
+    await waitFor(() => child.stderr.includes('drop (too-many-services) service="b"'), { timeout: 5000 });
     await child.kill("SIGTERM");
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });

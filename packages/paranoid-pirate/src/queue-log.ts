@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { describeFrame, type Logger } from "@zmq-reliable/core";
+import { describeFrame, escapeForLog, type Logger } from "@zmq-reliable/core";
 import type { QueueDropEvent, QueueStateEvents, RequestLostEvent, WorkerExpiredEvent, WorkerReadyEvent } from "./queue-events.js";
 
 /**
@@ -50,7 +50,7 @@ export function logQueueEvent(log: Logger, event: keyof QueueStateEvents, payloa
     case "drop": {
       const e = payload as QueueDropEvent;
       const from = e.worker ? ` from worker ${hex(e.worker)}` : e.client?.[0] ? ` from client ${hex(e.client[0])}` : "";
-      return log.debug?.(`dropped (${e.reason})${from}${e.error ? `: ${e.error.message}` : ""}`);
+      return log.debug?.(`dropped (${e.reason})${from}${e.error ? `: ${escapeForLog(e.error.message)}` : ""}`);
     }
   }
 }
