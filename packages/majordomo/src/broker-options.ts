@@ -5,9 +5,15 @@
  */
 import type { AdmissionHook, Clock, CurveServerOptions, Logger } from "@zmq-reliable/core";
 import type { BrokerStateEvents } from "./broker-events.js";
+import type { BrokerLimits } from "./broker-state.js";
 
-/** Options of {@link MajordomoBroker}. */
-export interface MajordomoBrokerOptions {
+/**
+ * Options of {@link MajordomoBroker}. The memory limits ({@link BrokerLimits})
+ * default to `MAJORDOMO_DEFAULTS`: 100,000 requests and 64 MiB queued in all,
+ * 10,000 and 32 MiB per service, 1,000 per client, 16 MiB per request and
+ * 10,000 services.
+ */
+export interface MajordomoBrokerOptions extends BrokerLimits {
   /**
    * Where to bind the broker's one ROUTER: an endpoint (`tcp://*:5555`,
    * `ipc://…`, `tcp://127.0.0.1:*` for an ephemeral port, or a bare
@@ -28,28 +34,6 @@ export interface MajordomoBrokerOptions {
   requestExpiry?: number;
   /** Workers a request may be handed to in total (re-dispatch bound). Default 3. */
   maxAttempts?: number;
-  /** Most requests queued at once, all services together (`"queue-full"` past it). Default 100,000. */
-  maxQueued?: number;
-  /** Most request body bytes queued at once, all services together (`"queue-full"` past it). Default 64 MiB. */
-  maxQueuedBytes?: number;
-  /** Most requests queued for one service (`"service-queue-full"` past it). Default 10,000. */
-  maxQueuedPerService?: number;
-  /** Most request body bytes queued for one service (`"service-queue-full"` past it). Default 32 MiB. */
-  maxQueuedBytesPerService?: number;
-  /**
-   * Most requests queued from one client (routing id), so one client that
-   * floods cannot fill the queues ahead of everybody else
-   * (`"client-queue-full"` past it). Default 1000.
-   */
-  maxQueuedPerClient?: number;
-  /** Largest request body in bytes (`"too-large"` past it). Default 16 MiB. */
-  maxRequestBytes?: number;
-  /**
-   * Most services known at once: a request naming a new service past it is
-   * dropped (`"too-many-services"`) and a worker's READY refused. A service
-   * with no worker and no queued request is forgotten. Default 10,000.
-   */
-  maxServices?: number;
   /**
    * Consulted before each client request is served (core's admission hook;
    * a Binary Star node implements it). A refused request is dropped silently

@@ -40,8 +40,34 @@ import type { BrokerStateEvents, BrokerStats, DropEvent, DropReason, RetryEvent,
 import type { MalformedReason } from "./protocol.js";
 import { DISCONNECT_FRAME, HEARTBEAT_FRAME, MDPW_FRAME, MdpProtocolError, decode, isMmiService } from "./protocol.js";
 
+/**
+ * The broker's memory limits, each with the drop reason a refusal counts
+ * under. {@link BrokerState} applies only those given (left out means
+ * unbounded); `MajordomoBroker` fills every one from `MAJORDOMO_DEFAULTS`.
+ */
+export interface BrokerLimits {
+  /** Most requests queued at once across all services; more are dropped (`"queue-full"`). */
+  maxQueued?: number;
+  /** Most body bytes queued at once across all services; more are dropped (`"queue-full"`). */
+  maxQueuedBytes?: number;
+  /** Most requests queued for one service; more are dropped (`"service-queue-full"`). */
+  maxQueuedPerService?: number;
+  /** Most body bytes queued for one service; more are dropped (`"service-queue-full"`). */
+  maxQueuedBytesPerService?: number;
+  /** Most requests queued from one client; more are dropped (`"client-queue-full"`). */
+  maxQueuedPerClient?: number;
+  /** Largest request body in bytes; bigger ones are dropped (`"too-large"`). */
+  maxRequestBytes?: number;
+  /**
+   * Most services known at once; a request naming a new service past it is
+   * dropped (`"too-many-services"`), a worker's READY refused. Services with
+   * no worker and no request are forgotten.
+   */
+  maxServices?: number;
+}
+
 /** Options of {@link BrokerState}. */
-export interface BrokerStateOptions {
+export interface BrokerStateOptions extends BrokerLimits {
   /** Milliseconds between heartbeats to each worker. */
   heartbeatInterval: number;
   /** Silent intervals after which a worker is expired (TTL = `liveness × heartbeatInterval`). */
@@ -57,24 +83,6 @@ export interface BrokerStateOptions {
    * the service until this bound; then it is dropped (reason `"max-attempts"`).
    */
   maxAttempts: number;
-  /** Most requests queued at once across all services; more are dropped (`"queue-full"`). Default unbounded. */
-  maxQueued?: number;
-  /** Most body bytes queued at once across all services; more are dropped (`"queue-full"`). Default unbounded. */
-  maxQueuedBytes?: number;
-  /** Most requests queued for one service; more are dropped (`"service-queue-full"`). Default unbounded. */
-  maxQueuedPerService?: number;
-  /** Most body bytes queued for one service; more are dropped (`"service-queue-full"`). Default unbounded. */
-  maxQueuedBytesPerService?: number;
-  /** Most requests queued from one client; more are dropped (`"client-queue-full"`). Default unbounded. */
-  maxQueuedPerClient?: number;
-  /** Largest request body in bytes; bigger ones are dropped (`"too-large"`). Default unbounded. */
-  maxRequestBytes?: number;
-  /**
-   * Most services known at once; a request naming a new service past it is
-   * dropped (`"too-many-services"`), a worker's READY refused. Services with
-   * no worker and no request are forgotten. Default unbounded.
-   */
-  maxServices?: number;
   /** Consulted before each client request is served; a refusal drops it silently. Default: admit all. */
   admission?: AdmissionHook;
 }

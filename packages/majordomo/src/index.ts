@@ -53,6 +53,7 @@ export {
 } from "./protocol.js";
 export {
   BrokerState,
+  type BrokerLimits,
   type BrokerStateOptions,
   type BrokerInput,
   type BrokerAction,
