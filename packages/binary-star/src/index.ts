@@ -47,19 +47,21 @@ export {
   transition,
 } from "./fsm.js";
 export {
-  type AdmitInput,
   type BinaryStarEvents,
   type BinaryStarStats,
   type FatalEvent,
+  type PeerStateEvent,
+  type StateChangeEvent,
+  type StateDropEvent,
+} from "./node-events.js";
+export {
+  type AdmitInput,
   type HaltAction,
   type NodeAction,
   type NodeInput,
   NodeState,
   type NodeStateOptions,
-  type PeerStateEvent,
   type StartInput,
-  type StateChangeEvent,
-  type StateDropEvent,
   type VerdictAction,
 } from "./node-state.js";
 export { type BinaryStarCurveOptions, type BinaryStarOptions } from "./options.js";

@@ -31,101 +31,11 @@
  *
  * @module
  */
-import type { EmitAction, Logger, Machine, MessageInput, ProtocolError, SendAction, WakeInput } from "@zmq-reliable/core";
+import type { EmitAction, Machine, MessageInput, ProtocolError, SendAction, WakeInput } from "@zmq-reliable/core";
 import type { BinaryStarRole } from "./defaults.js";
 import { type BinaryStarEvent, type BinaryStarFatalReason, peerEvent, transition } from "./fsm.js";
 import { type BinaryStarState, decodeState, encodeState } from "./protocol.js";
-
-/** Payload of {@link BinaryStarEvents} `state-change`, `active` and `passive`. */
-export interface StateChangeEvent {
-  /** The state before. */
-  from: BinaryStarState;
-  /** The state after. */
-  to: BinaryStarState;
-  /** The event that caused it. */
-  event: BinaryStarEvent;
-  /** The reference's log text for this transition. */
-  note: string;
-  /** Clock time of the change. */
-  at: number;
-}
-
-/** Payload of {@link BinaryStarEvents} `fatal`. */
-export interface FatalEvent {
-  /** What went wrong. */
-  reason: BinaryStarFatalReason;
-  /** This node's state when it happened. */
-  state: BinaryStarState;
-  /** The state the peer announced. */
-  peerState: BinaryStarState;
-  /** Clock time. */
-  at: number;
-}
-
-/** Payload of {@link BinaryStarEvents} `peer-state`. */
-export interface PeerStateEvent {
-  /** What the peer announced. */
-  state: BinaryStarState;
-  /** What it announced before, `undefined` on first contact. */
-  previous: BinaryStarState | undefined;
-  /** Clock time. */
-  at: number;
-}
-
-/** Payload of {@link BinaryStarEvents} `drop`: a state message that was ignored. */
-export interface StateDropEvent {
-  /** Why it was ignored. */
-  reason: "malformed";
-  /** The decoding error. */
-  error: ProtocolError;
-}
-
-/** Events of {@link BinaryStar}. */
-export type BinaryStarEvents = {
-  /** The state changed (every transition, including those below). */
-  "state-change": [StateChangeEvent];
-  /** The node became ACTIVE (from PRIMARY or PASSIVE): it now serves clients. */
-  active: [StateChangeEvent];
-  /** The node became PASSIVE (from PRIMARY or BACKUP): it now stands by. */
-  passive: [StateChangeEvent];
-  /**
-   * Kept for compatibility; no longer emitted. Dual actives and dual passives,
-   * where the reference aborts, are resolved instead (the stale or the backup
-   * node yields; see {@link NodeState}). If it ever is emitted, the node has
-   * stopped publishing and admits nothing: `close()` and exit or restart.
-   */
-  fatal: [FatalEvent];
-  /** The peer announced a different state than before (or its first one). */
-  "peer-state": [PeerStateEvent];
-  /** A malformed state message arrived and was ignored. */
-  drop: [StateDropEvent];
-};
-
-/** Counters and state of a {@link BinaryStar}, from {@link BinaryStar.stats}. */
-export interface BinaryStarStats {
-  /** The configured role. */
-  role: BinaryStarRole;
-  /** The current state. */
-  state: BinaryStarState;
-  /** The last state the peer announced, if it was ever heard. */
-  peerState: BinaryStarState | undefined;
-  /** Whether the peer was heard within the last `liveness` heartbeats (or the node started less than that ago). */
-  peerAlive: boolean;
-  /** The fatal error that stopped the node, if any. */
-  fatal: BinaryStarFatalReason | undefined;
-  /** State messages published. */
-  stateSent: number;
-  /** Valid state messages received from the peer. */
-  stateReceived: number;
-  /** Malformed state messages ignored. */
-  malformed: number;
-  /** Client requests admitted (served). */
-  admitted: number;
-  /** Client requests rejected (to be dropped unanswered). */
-  rejected: number;
-  /** State changes so far. */
-  transitions: number;
-}
+import type { BinaryStarEvents, BinaryStarStats, StateChangeEvent } from "./node-events.js";
 
 /** Starts the node: the heartbeat begins and the peer expiry is set to now + `liveness` heartbeats. */
 export interface StartInput {
@@ -383,29 +293,5 @@ export class NodeState implements Machine<NodeInput, NodeAction> {
       for (const callback of result.callbacks) actions.push({ type: "emit", event: callback, args: [change] });
     }
     return result.serve;
-  }
-}
-
-/**
- * Logs one of the node's events the way the reference does (state changes and
- * the peer's state at `info`, malformed state messages at `warn`, fatal errors
- * at `error`), building no string for a level the logger lacks.
- *
- * @param log - where to log.
- * @param event - the event's name.
- * @param payload - its payload.
- */
-export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload: unknown): void {
-  if (event === "state-change" && log.info) {
-    const e = payload as StateChangeEvent;
-    log.info(`${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
-  } else if (event === "peer-state" && log.info) {
-    const e = payload as PeerStateEvent;
-    log.info(`peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
-  } else if (event === "drop") {
-    log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
-  } else if (event === "fatal") {
-    // No longer emitted (kept for compatibility).
-    log.error?.(`fatal error - ${(payload as FatalEvent).reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
   }
 }

@@ -13,12 +13,14 @@ import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOption
 import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedEmitter, bindEndpoint, checkNumber } from "@zmq-reliable/core";
 import { DropLog, connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
-import type { BinaryStarEvents, BinaryStarStats, NodeAction, NodeInput } from "./node-state.js";
-import { NodeState, logNodeEvent } from "./node-state.js";
+import type { BinaryStarEvents, BinaryStarStats } from "./node-events.js";
+import { logNodeEvent } from "./node-log.js";
+import type { NodeAction, NodeInput } from "./node-state.js";
+import { NodeState } from "./node-state.js";
 import type { BinaryStarOptions } from "./options.js";
 import type { BinaryStarState } from "./protocol.js";
 
-export type { BinaryStarEvents, BinaryStarStats, FatalEvent, PeerStateEvent, StateChangeEvent, StateDropEvent } from "./node-state.js";
+export type { BinaryStarEvents, BinaryStarStats, FatalEvent, PeerStateEvent, StateChangeEvent, StateDropEvent } from "./node-events.js";
 export type { BinaryStarCurveOptions, BinaryStarOptions } from "./options.js";
 
 /**

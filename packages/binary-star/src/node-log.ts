@@ -1,0 +1,31 @@
+/**
+ * How the {@link BinaryStar} role logs its machine's events.
+ *
+ * @module
+ */
+import type { Logger } from "@zmq-reliable/core";
+import type { BinaryStarEvents, FatalEvent, PeerStateEvent, StateChangeEvent, StateDropEvent } from "./node-events.js";
+
+/**
+ * Logs one of the node's events the way the reference does (state changes and
+ * the peer's state at `info`, malformed state messages at `warn`, fatal errors
+ * at `error`), building no string for a level the logger lacks.
+ *
+ * @param log - where to log.
+ * @param event - the event's name.
+ * @param payload - its payload.
+ */
+export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload: unknown): void {
+  if (event === "state-change" && log.info) {
+    const e = payload as StateChangeEvent;
+    log.info(`${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
+  } else if (event === "peer-state" && log.info) {
+    const e = payload as PeerStateEvent;
+    log.info(`peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
+  } else if (event === "drop") {
+    log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
+  } else if (event === "fatal") {
+    // No longer emitted (kept for compatibility).
+    log.error?.(`fatal error - ${(payload as FatalEvent).reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
+  }
+}
