@@ -1,11 +1,11 @@
 /**
- * Options and events of the Majordomo broker role.
+ * Options of the Majordomo broker: its memory limits, the pure state's
+ * options and the role's.
  *
  * @module
  */
 import type { AdmissionHook, Clock, CurveServerOptions, Logger } from "@zmq-reliable/core";
 import type { BrokerStateEvents } from "./broker-events.js";
-import type { BrokerLimits } from "./broker-state.js";
 
 /**
  * Options of {@link MajordomoBroker}. The memory limits ({@link BrokerLimits})
@@ -68,3 +68,50 @@ export type MajordomoBrokerEvents = BrokerStateEvents & {
   /** Bound and serving; payload: the connectable endpoints. */
   listening: [endpoints: string[]];
 };
+
+/**
+ * The broker's memory limits, each with the drop reason a refusal counts
+ * under. {@link BrokerState} applies only those given (left out means
+ * unbounded); `MajordomoBroker` fills every one from `MAJORDOMO_DEFAULTS`.
+ */
+export interface BrokerLimits {
+  /** Most requests queued at once across all services; more are dropped (`"queue-full"`). */
+  maxQueued?: number;
+  /** Most body bytes queued at once across all services; more are dropped (`"queue-full"`). */
+  maxQueuedBytes?: number;
+  /** Most requests queued for one service; more are dropped (`"service-queue-full"`). */
+  maxQueuedPerService?: number;
+  /** Most body bytes queued for one service; more are dropped (`"service-queue-full"`). */
+  maxQueuedBytesPerService?: number;
+  /** Most requests queued from one client; more are dropped (`"client-queue-full"`). */
+  maxQueuedPerClient?: number;
+  /** Largest request body in bytes; bigger ones are dropped (`"too-large"`). */
+  maxRequestBytes?: number;
+  /**
+   * Most services known at once; a request naming a new service past it is
+   * dropped (`"too-many-services"`), a worker's READY refused. Services with
+   * no worker and no request are forgotten.
+   */
+  maxServices?: number;
+}
+
+/** Options of {@link BrokerState}. */
+export interface BrokerStateOptions extends BrokerLimits {
+  /** Milliseconds between heartbeats to each worker. */
+  heartbeatInterval: number;
+  /** Silent intervals after which a worker is expired (TTL = `liveness × heartbeatInterval`). */
+  liveness: number;
+  /**
+   * Milliseconds a request may wait in a queue, whether or not its service
+   * has workers; after that it is dropped (reason `"request-expired"`).
+   */
+  requestExpiry: number;
+  /**
+   * How many workers a request may be handed to in total. When a worker
+   * expires or leaves before replying, its request goes to another worker of
+   * the service until this bound; then it is dropped (reason `"max-attempts"`).
+   */
+  maxAttempts: number;
+  /** Consulted before each client request is served; a refusal drops it silently. Default: admit all. */
+  admission?: AdmissionHook;
+}

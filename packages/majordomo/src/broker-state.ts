@@ -13,8 +13,10 @@
  * - 8/MMI (`broker-mmi-state.ts`).
  *
  * This file holds the rules that tie them together (RFC 7 where `mdbroker.c`
- * differs: see the package README); the events and counters it reports are
- * in `broker-events.ts`. The role
+ * differs: see the package README): what each client and worker message
+ * does, the heartbeat tick and shutdown. Its options and limits are in
+ * `broker-options.ts`, the events and stats it reports in `broker-events.ts`,
+ * its counters in `broker-counters-state.ts`. The role
  * ({@link MajordomoBroker}) feeds it every ROUTER message through core's
  * `Driver` and performs the sends it returns.
  *
@@ -36,56 +38,11 @@ import { mmiReply } from "./broker-mmi-state.js";
 import { ServiceTable } from "./broker-queues-state.js";
 import type { Worker } from "./broker-workers-state.js";
 import { WorkerRegistry } from "./broker-workers-state.js";
+import { BrokerCounters } from "./broker-counters-state.js";
 import type { BrokerStateEvents, BrokerStats, DropEvent, DropReason, RetryEvent, WorkerGoneReason } from "./broker-events.js";
+import type { BrokerStateOptions } from "./broker-options.js";
 import type { MalformedReason } from "./protocol.js";
 import { DISCONNECT_FRAME, HEARTBEAT_FRAME, MDPW_FRAME, MdpProtocolError, decode, isMmiService } from "./protocol.js";
-
-/**
- * The broker's memory limits, each with the drop reason a refusal counts
- * under. {@link BrokerState} applies only those given (left out means
- * unbounded); `MajordomoBroker` fills every one from `MAJORDOMO_DEFAULTS`.
- */
-export interface BrokerLimits {
-  /** Most requests queued at once across all services; more are dropped (`"queue-full"`). */
-  maxQueued?: number;
-  /** Most body bytes queued at once across all services; more are dropped (`"queue-full"`). */
-  maxQueuedBytes?: number;
-  /** Most requests queued for one service; more are dropped (`"service-queue-full"`). */
-  maxQueuedPerService?: number;
-  /** Most body bytes queued for one service; more are dropped (`"service-queue-full"`). */
-  maxQueuedBytesPerService?: number;
-  /** Most requests queued from one client; more are dropped (`"client-queue-full"`). */
-  maxQueuedPerClient?: number;
-  /** Largest request body in bytes; bigger ones are dropped (`"too-large"`). */
-  maxRequestBytes?: number;
-  /**
-   * Most services known at once; a request naming a new service past it is
-   * dropped (`"too-many-services"`), a worker's READY refused. Services with
-   * no worker and no request are forgotten.
-   */
-  maxServices?: number;
-}
-
-/** Options of {@link BrokerState}. */
-export interface BrokerStateOptions extends BrokerLimits {
-  /** Milliseconds between heartbeats to each worker. */
-  heartbeatInterval: number;
-  /** Silent intervals after which a worker is expired (TTL = `liveness × heartbeatInterval`). */
-  liveness: number;
-  /**
-   * Milliseconds a request may wait in a queue, whether or not its service
-   * has workers; after that it is dropped (reason `"request-expired"`).
-   */
-  requestExpiry: number;
-  /**
-   * How many workers a request may be handed to in total. When a worker
-   * expires or leaves before replying, its request goes to another worker of
-   * the service until this bound; then it is dropped (reason `"max-attempts"`).
-   */
-  maxAttempts: number;
-  /** Consulted before each client request is served; a refusal drops it silently. Default: admit all. */
-  admission?: AdmissionHook;
-}
 
 /** The command that closes the broker down: every worker is told DISCONNECT, every request is dropped. */
 export interface ShutdownInput {
@@ -103,25 +60,6 @@ const hex = (id: Buffer): string => id.toString("hex");
 const limit = (name: string, value: number | undefined): number =>
   value === undefined ? Number.POSITIVE_INFINITY : checkNumber(name, value, 0);
 const NO_ACTIONS: BrokerAction[] = [];
-
-function zeroDrops(): Record<DropReason, number> {
-  return {
-    malformed: 0,
-    "not-admitted": 0,
-    "request-expired": 0,
-    "max-attempts": 0,
-    "queue-full": 0,
-    "service-queue-full": 0,
-    "client-queue-full": 0,
-    "too-large": 0,
-    "too-many-services": 0,
-    "peer-full": 0,
-    "unexpected-reply": 0,
-    shutdown: 0,
-    "send-failed": 0,
-    "internal-error": 0,
-  };
-}
 
 /**
  * The broker's decisions, as a machine: {@link BrokerState.handle} takes one
@@ -144,20 +82,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private wake: number;
   /** The actions of the input being handled. */
   private out: BrokerAction[] = NO_ACTIONS;
-  private readonly counters = {
-    requests: 0,
-    replies: 0,
-    mmi: 0,
-    retries: 0,
-    registered: 0,
-    expired: 0,
-    disconnectsSent: 0,
-    heartbeatsSent: 0,
-    malformed: 0,
-    dropped: 0,
-    unreachable: 0,
-  };
-  private readonly drops = zeroDrops();
+  private readonly counters = new BrokerCounters();
 
   /**
    * @param options - timings and bounds; see {@link BrokerStateOptions}.
@@ -207,28 +132,15 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
 
   /** A snapshot of counters and gauges. */
   stats(): BrokerStats {
-    const c = this.counters;
-    return {
+    return this.counters.snapshot({
       workers: this.workers.size,
       idleWorkers: this.dispatcher.idle,
       services: this.services.size,
       queued: this.services.queued,
       queuedBytes: this.services.queuedBytes,
-      unreachable: c.unreachable,
       inFlight: this.workers.size - this.dispatcher.idle,
-      requests: c.requests,
       dispatched: this.dispatcher.dispatched,
-      replies: c.replies,
-      mmi: c.mmi,
-      retries: c.retries,
-      registered: c.registered,
-      expired: c.expired,
-      disconnectsSent: c.disconnectsSent,
-      heartbeatsSent: c.heartbeatsSent,
-      malformed: c.malformed,
-      dropped: c.dropped,
-      drops: { ...this.drops },
-    };
+    });
   }
 
   /**
@@ -501,8 +413,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   }
 
   private drop(reason: DropReason, service: string | undefined, peer: string | undefined, detail?: string): void {
-    this.counters.dropped++;
-    this.drops[reason]++;
+    this.counters.drop(reason);
     const event: DropEvent = { type: "drop", reason };
     if (service !== undefined) event.service = service;
     if (peer !== undefined) event.peer = peer;

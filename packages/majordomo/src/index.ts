@@ -53,8 +53,6 @@ export {
 } from "./protocol.js";
 export {
   BrokerState,
-  type BrokerLimits,
-  type BrokerStateOptions,
   type BrokerInput,
   type BrokerAction,
   type ShutdownInput,
@@ -73,7 +71,7 @@ export type {
 } from "./broker-events.js";
 export { MajordomoBroker } from "./broker.js";
 export type { RouterSend } from "./broker-dispatch-state.js";
-export type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
+export type { BrokerLimits, BrokerStateOptions, MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
 export {
   MajordomoClient,
   type MajordomoClientEvents,
