@@ -1,7 +1,7 @@
 import { Channel, ClosedError, InvalidOptionError, NotStartedError, SocketError, createSocket, curveKeyPair, nextEvent } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { BINARY_STAR_DEFAULTS, BinaryStar, type BinaryStarOptions, type StateChangeEvent } from "../src/index.js";
+import { BINARY_STAR_DEFAULTS, BinaryStar, type BinaryStarOptions, type BinaryStarState, type StateChangeEvent } from "../src/index.js";
 import { FakePeer, cleanup, closeAll, endpoints } from "./helpers.js";
 
 const HB = 50;
@@ -159,13 +159,19 @@ describe("BinaryStar node (real sockets)", () => {
     expect(backup.stats()).toMatchObject({ state: "BACKUP", admitted: 0, rejected: votes, transitions: 0 });
   });
 
-  it("a peer saying ACTIVE no longer stops an active primary (regression: one \"3\" was fatal): it keeps publishing and admitting", async () => {
+  /** A started node of `role` facing a fake peer that has said `says`, once the node reached `reaches`. */
+  async function facingFakePeer(role: "primary" | "backup", says: BinaryStarState, reaches: BinaryStarState) {
     const [local, remote] = await endpoints(2);
-    const primary = node({ role: "primary", bind: local!, peer: remote! });
-    await primary.start();
+    const n = node({ role, bind: local!, peer: remote! });
+    await n.start();
     const peer = await FakePeer.create(remote!, local!);
-    peer.say("BACKUP");
-    await waitFor(() => primary.state === "ACTIVE", { timeout: 5000 });
+    peer.say(says);
+    await waitFor(() => n.state === reaches, { timeout: 5000 });
+    return { n, peer };
+  }
+
+  it("a peer saying ACTIVE no longer stops an active primary (regression: one \"3\" was fatal): it keeps publishing and admitting", async () => {
+    const { n: primary, peer } = await facingFakePeer("primary", "BACKUP", "ACTIVE");
     const fatal: unknown[] = [];
     primary.on("fatal", (e) => fatal.push(e));
     peer.say("ACTIVE");
@@ -180,12 +186,7 @@ describe("BinaryStar node (real sockets)", () => {
   });
 
   it("an active backup that goes on hearing ACTIVE yields: it steps down to PASSIVE and keeps running", async () => {
-    const [local, remote] = await endpoints(2);
-    const backup = node({ role: "backup", bind: local!, peer: remote! });
-    await backup.start();
-    const peer = await FakePeer.create(remote!, local!);
-    peer.say("ACTIVE");
-    await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
+    const { n: backup, peer } = await facingFakePeer("backup", "ACTIVE", "PASSIVE");
     peer.stop();
     await waitFor(() => backup.admit({}), { timeout: 5000 }); // took over after peer silence
     const passive = nextEvent(backup, "passive", { timeout: 5000 });
@@ -196,12 +197,7 @@ describe("BinaryStar node (real sockets)", () => {
   });
 
   it("dual passives no longer stop a backup: it stays PASSIVE and running", async () => {
-    const [local, remote] = await endpoints(2);
-    const backup = node({ role: "backup", bind: local!, peer: remote! });
-    await backup.start();
-    const peer = await FakePeer.create(remote!, local!);
-    peer.say("ACTIVE");
-    await waitFor(() => backup.state === "PASSIVE", { timeout: 5000 });
+    const { n: backup, peer } = await facingFakePeer("backup", "ACTIVE", "PASSIVE");
     peer.say("PASSIVE");
     await waitFor(() => backup.peerState === "PASSIVE", { timeout: 5000 });
     const heard = peer.heard.length;
