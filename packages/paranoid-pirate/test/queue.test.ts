@@ -1,4 +1,4 @@
-import { Channel, ClosedError, createSocket, curveKeyPair, InvalidOptionError, isZmqError, nextEvent, NotStartedError, SocketError } from "@zmq-reliable/core";
+import { Channel, ClosedError, type Frame, createSocket, curveKeyPair, InvalidOptionError, isZmqError, nextEvent, NotStartedError, SocketError } from "@zmq-reliable/core";
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, type ParanoidPirateQueueOptions, ParanoidPirateWorker, type ParanoidPirateWorkerOptions, type RequestLostEvent } from "../src/index.js";
@@ -24,6 +24,23 @@ async function startWorker(queue: ParanoidPirateQueue, options: Partial<Paranoid
   await worker.start();
   const [{ worker: id }] = await ready;
   return { worker, id };
+}
+
+/**
+ * Starts a worker whose handler signals `started`, then holds each request
+ * until `release` resolves and answers with `answer(body)`.
+ */
+async function startHeldWorker(queue: ParanoidPirateQueue, answer: (body: Buffer[]) => Frame | Frame[]) {
+  const started = deferred();
+  const release = deferred();
+  const { worker } = await startWorker(queue, {
+    handler: async (body) => {
+      started.resolve();
+      await release.promise;
+      return answer(body);
+    },
+  });
+  return { worker, started, release };
 }
 
 describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
@@ -82,15 +99,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
 
   it("worker.close() finishes the request in hand and delivers its reply", async () => {
     const queue = await startQueue();
-    const started = deferred();
-    const release = deferred();
-    const { worker } = await startWorker(queue, {
-      handler: async (body) => {
-        started.resolve();
-        await release.promise;
-        return ["done", ...body];
-      },
-    });
+    const { worker, started, release } = await startHeldWorker(queue, (body) => ["done", ...body]);
     const reply = lazyRequest(queue.endpoints.frontend, ["job"], { timeout: 10_000, attempts: 1 });
     await started.promise;
     const closed = worker.close();
@@ -160,15 +169,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
 
   it("close() reports requests in flight as lost, and is idempotent", async () => {
     const queue = await startQueue();
-    const started = deferred();
-    const release = deferred();
-    await startWorker(queue, {
-      handler: async () => {
-        started.resolve();
-        await release.promise;
-        return "too late";
-      },
-    });
+    const { started, release } = await startHeldWorker(queue, () => "too late");
     const lost: RequestLostEvent[] = [];
     queue.on("request-lost", (e) => lost.push(e));
     void lazyRequest(queue.endpoints.frontend, ["in flight"], { timeout: 200, attempts: 1 }).catch(() => {});
@@ -276,15 +277,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
 
   it("close({ timeout }) stops taking requests and lets workers answer the ones they hold", async () => {
     const queue = await startQueue();
-    const started = deferred();
-    const release = deferred();
-    await startWorker(queue, {
-      handler: async (body) => {
-        started.resolve();
-        await release.promise;
-        return ["finished", ...body];
-      },
-    });
+    const { started, release } = await startHeldWorker(queue, (body) => ["finished", ...body]);
     const lost: RequestLostEvent[] = [];
     queue.on("request-lost", (e) => lost.push(e));
     const reply = lazyRequest(queue.endpoints.frontend, ["held"], { timeout: 10_000, attempts: 1 });
@@ -300,15 +293,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
 
   it("close({ timeout }) reports what is still held when the time is up as lost", async () => {
     const queue = await startQueue();
-    const started = deferred();
-    const release = deferred();
-    await startWorker(queue, {
-      handler: async () => {
-        started.resolve();
-        await release.promise; // not within the close timeout
-        return "too late";
-      },
-    });
+    const { started, release } = await startHeldWorker(queue, () => "too late"); // held past the close timeout
     const lost: RequestLostEvent[] = [];
     queue.on("request-lost", (e) => lost.push(e));
     void lazyRequest(queue.endpoints.frontend, ["stuck"], { timeout: 200, attempts: 1 }).catch(() => {});
