@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BINARY_STAR_DEFAULTS, checkPairRole, pairFlags, pairOptions } from "@zmq-reliable/binary-star";
+import { BINARY_STAR_DEFAULTS, checkPairRole, pairFlags, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
@@ -36,7 +36,7 @@ Dual actives (e.g. after a pause) and dual passives are resolved, never fatal: t
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger.
-  create: (v, { logger, print, now, fail }) => {
+  create: (v, { logger, print, now }) => {
     const ha = new HaMajordomoBroker({
       ...pairOptions(v, DEFAULTS),
       heartbeatInterval: v.heartbeat,
@@ -44,19 +44,10 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
       logger,
     });
     ha.on("state-change", (e) => print(`state from=${e.from} to=${e.to} at=${now()}`));
-    ha.on("fatal", (e) => {
-      print(`fatal reason=${e.reason} at=${now()}`);
-      fail(`fatal error: ${e.reason}, exiting`);
-    });
     return ha;
   },
   started: (ha, v) => ({
-    role: ha.node.role,
-    state: ha.state,
-    frontend: ha.broker.boundEndpoints,
-    local: ha.node.boundEndpoint,
-    remote: v.remote ?? DEFAULTS[ha.node.role].remote,
-    heartbeat: ha.node.heartbeatInterval,
+    ...pairStartFields(ha.node, ha.broker.boundEndpoints, v, DEFAULTS),
     "mdp-heartbeat": v["mdp-heartbeat"],
     liveness: v.liveness,
   }),

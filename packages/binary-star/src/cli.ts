@@ -3,16 +3,15 @@
  * `binary-star-server`: one member of a Binary Star echo-server pair, like the
  * zguide's `bstarsrv2 -p | -b`, on core's CLI runner (`--help` lists the
  * flags). Prints one line per life-cycle event on stdout (so scripts and
- * tests can wait for them) and exits with status 1 on a runtime failure (or
- * a `fatal` event, which this version never emits: dual actives and dual
- * passives are resolved, not fatal), 2 on bad usage, 0 when stopped by SIGINT
- * or SIGTERM.
+ * tests can wait for them) and exits with status 1 on a runtime failure, 2
+ * on bad usage, 0 when stopped by SIGINT or SIGTERM. Dual actives and dual
+ * passives are resolved, never fatal.
  *
  * @module
  */
 import { runCli } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS as D } from "./defaults.js";
-import { checkPairRole, pairFlags, pairOptions } from "./pair-flags.js";
+import { checkPairRole, pairFlags, pairOptions, pairStartFields } from "./pair-flags.js";
 import { BinaryStarServer } from "./server.js";
 
 const ep = D.endpoints;
@@ -33,7 +32,7 @@ Endpoints are printed as bound (tcp://0.0.0.0:5001 for tcp://*:5001).
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
   // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, logger.
-  create: (v, { logger, print, now, fail }) => {
+  create: (v, { logger, print, now }) => {
     const server = new BinaryStarServer({
       ...pairOptions(v, ep),
       heartbeatInterval: v.heartbeat,
@@ -41,19 +40,8 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     });
     server.on("state-change", (e) => print(`state from=${e.from} to=${e.to} event=${e.event} at=${now()} note=${JSON.stringify(e.note)}`));
     server.on("peer-state", (e) => print(`peer state=${e.state} at=${now()}`));
-    server.on("fatal", (e) => {
-      print(`fatal reason=${e.reason} at=${now()}`);
-      fail(`fatal error: ${e.reason === "dual-active" ? "dual actives" : "dual passives"}, exiting`);
-    });
     if (v.verbose) server.on("drop", (e) => print(`drop reason=${e.reason} state=${e.state} at=${now()}`));
     return server;
   },
-  started: (server, v) => ({
-    role: server.node.role,
-    state: server.state,
-    frontend: server.boundEndpoints.frontend,
-    local: server.boundEndpoints.state,
-    remote: v.remote ?? ep[server.node.role].remote,
-    heartbeat: server.node.heartbeatInterval,
-  }),
+  started: (server, v) => pairStartFields(server.node, server.boundEndpoints.frontend, v, ep),
 });

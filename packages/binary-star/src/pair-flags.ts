@@ -9,6 +9,7 @@
  */
 import { type BooleanFlag, type IntegerFlag, MAX_CLI_MS, type StringFlag, UsageError, type WithNumberDefault } from "@zmq-reliable/core";
 import type { BinaryStarEndpoints, BinaryStarRole } from "./defaults.js";
+import type { BinaryStar } from "./node.js";
 import { BINARY_STAR_DEFAULTS } from "./defaults.js";
 
 /** The flags {@link pairFlags} declares. */
@@ -104,4 +105,29 @@ export function pairOptions(
   const role: BinaryStarRole = v.primary ? "primary" : "backup";
   const d = defaults[role];
   return { role, bind: { frontend: v.frontend ?? d.frontend, state: v.local ?? d.local }, peer: v.remote ?? d.remote };
+}
+
+/**
+ * The fields of a pair member's `started` line, in the order every pair bin
+ * prints them: role, state, frontend, local (as bound), remote, heartbeat.
+ *
+ * @param node - the started pair node.
+ * @param frontend - the frontend endpoint(s) as bound.
+ * @param v - the parsed flags (`--remote`).
+ * @param defaults - the endpoints of each role, as given to {@link pairFlags}.
+ */
+export function pairStartFields(
+  node: BinaryStar,
+  frontend: string | readonly string[],
+  v: Pick<PairFlagValues, "remote">,
+  defaults: Readonly<Record<BinaryStarRole, Readonly<BinaryStarEndpoints>>>,
+): Record<string, string | number | readonly string[]> {
+  return {
+    role: node.role,
+    state: node.state,
+    frontend,
+    local: node.boundEndpoint,
+    remote: v.remote ?? defaults[node.role].remote,
+    heartbeat: node.heartbeatInterval,
+  };
 }
