@@ -99,6 +99,17 @@ describe("Channel back-pressure and failures", () => {
     await expect(router.send(["nobody", "x"])).rejects.toBeInstanceOf(UnreachableError);
   });
 
+  it("tells onError which posted message failed, so the owner knows whom it was for", async () => {
+    const failed: [string, unknown][] = [];
+    const router = track(new Channel(createSocket("router", { mandatory: true }), { onError: (e, message) => failed.push([e.code, message]) }));
+    await bindEphemeral(router.socket);
+    const message = ["nobody", "x"];
+    router.post(message);
+    await waitFor(() => failed.length === 1);
+    expect(failed[0]![0]).toBe(new UnreachableError("").code);
+    expect(failed[0]![1]).toBe(message);
+  });
+
   it("close rejects waiting sends with ClosedError and later sends too", async () => {
     const dealer = new Channel(createSocket("dealer", { immediate: true }));
     dealer.socket.connect(NOBODY);

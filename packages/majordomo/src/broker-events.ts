@@ -23,6 +23,11 @@ export type WorkerGoneReason =
   | "unexpected-command"
   /** An invalid MDPW01 message: unknown command byte, too few frames, … */
   | "malformed"
+  /**
+   * A REQUEST could not be sent to it: its send queue is full (it does not
+   * read) or it is gone. The request goes to another worker.
+   */
+  | "unreachable"
   /** The broker is shutting down. */
   | "shutdown";
 

@@ -30,7 +30,7 @@
  *
  * @module
  */
-import type { AdmissionHook, EmitAction, Machine, MessageInput, SendFailedInput, WakeInput } from "@zmq-reliable/core";
+import type { AdmissionHook, EmitAction, Frame, Machine, MessageInput, SendFailedInput, WakeInput, ZmqReliableError } from "@zmq-reliable/core";
 import { ALWAYS_ADMIT, BackpressureError, EMPTY, SocketError, UnreachableError, checkNumber, isZmqError } from "@zmq-reliable/core";
 import type { RouterSend } from "./broker-dispatch-state.js";
 import { Dispatcher, clientReply, send } from "./broker-dispatch-state.js";
@@ -42,7 +42,7 @@ import { BrokerCounters } from "./broker-counters-state.js";
 import type { BrokerStateEvents, BrokerStats, DropEvent, DropReason, RetryEvent, WorkerGoneReason } from "./broker-events.js";
 import type { BrokerStateOptions } from "./broker-options.js";
 import type { MalformedReason } from "./protocol.js";
-import { DISCONNECT_FRAME, HEARTBEAT_FRAME, MDPW_FRAME, MdpProtocolError, decode, isMmiService } from "./protocol.js";
+import { DISCONNECT_FRAME, HEARTBEAT_FRAME, MDPW_FRAME, MdpProtocolError, REQUEST_FRAME, decode, isMmiService } from "./protocol.js";
 
 /** The command that closes the broker down: every worker is told DISCONNECT, every request is dropped. */
 export interface ShutdownInput {
@@ -169,13 +169,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
         this.tick(now);
         break;
       case "send-failed":
-        // a peer that does not read, or is gone: its message is dropped and counted, nothing buffers
-        if (input.error instanceof BackpressureError && isZmqError(input.error.cause, "EAGAIN")) this.drop("peer-full", undefined, undefined);
-        else if (input.error instanceof UnreachableError) this.counters.unreachable++;
-        else {
-          this.drop("send-failed", undefined, undefined, input.error.message);
-          this.emit("error", input.error);
-        }
+        this.sendFailed(input.frames, input.error, now);
         break;
       case "shutdown":
         this.shutdown(now);
@@ -410,6 +404,24 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       }
     }
     this.services.collect(service);
+  }
+
+  /**
+   * A send the socket refused: the peer does not read (its queue is full) or is
+   * gone. The message is dropped and counted, nothing buffers. A REQUEST that
+   * did not reach its worker is not lost with it: that worker is forgotten and
+   * the request goes to another (or is dropped after `maxAttempts`).
+   */
+  private sendFailed(frames: readonly Frame[], error: ZmqReliableError, now: number): void {
+    if (error instanceof BackpressureError && isZmqError(error.cause, "EAGAIN")) this.drop("peer-full", undefined, undefined);
+    else if (error instanceof UnreachableError) this.counters.unreachable++;
+    else {
+      this.drop("send-failed", undefined, undefined, error.message);
+      this.emit("error", error);
+    }
+    if (frames[2] !== MDPW_FRAME || frames[3] !== REQUEST_FRAME) return;
+    const worker = this.workers.find(frames[0] as Buffer);
+    if (worker?.request !== undefined && worker.request.client === frames[4]) this.forget(worker, "unreachable", false, now);
   }
 
   private drop(reason: DropReason, service: string | undefined, peer: string | undefined, detail?: string): void {

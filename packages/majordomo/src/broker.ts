@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CloseOptions, Logger, Transport, ZmqReliableError } from "@zmq-reliable/core";
+import type { CloseOptions, Frame, Logger, Transport, ZmqReliableError } from "@zmq-reliable/core";
 import {
   Channel,
   Driver,
@@ -138,7 +138,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     const socketOptions: Record<string, unknown> = { curve: o.curve, mandatory: true, sendHighWaterMark: o.sendHighWaterMark ?? MAJORDOMO_DEFAULTS.sendHighWaterMark };
     if (o.maxMessageSize !== undefined) socketOptions.maxMessageSize = o.maxMessageSize;
     if (o.receiveHighWaterMark !== undefined) socketOptions.receiveHighWaterMark = o.receiveHighWaterMark;
-    const channel = new Channel(createSocket("router", socketOptions), { name: WHAT, onError: (e) => this.onChannelError(e) });
+    const channel = new Channel(createSocket("router", socketOptions), { name: WHAT, onError: (e, message) => this.onChannelError(e, message) });
     this.channel = channel;
     const bound: string[] = [];
     const asBound: string[] = [];
@@ -195,11 +195,11 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     this.driver.detach(ROUTER);
   }
 
-  private onChannelError(error: ZmqReliableError): void {
+  private onChannelError(error: ZmqReliableError, message?: Frame | Frame[]): void {
     if (this.life.closed && error.code === "ERR_CLOSED") return;
     if (error.code === "ERR_SOCKET" && /receive failed/.test(error.message)) return this.report("error", error);
-    // post() failures: the message they concern is lost
-    this.driver.feed({ type: "send-failed", channel: ROUTER, frames: [], error });
+    // post() failures: the state learns which message was not sent (a request to a worker goes to another)
+    this.driver.feed({ type: "send-failed", channel: ROUTER, frames: Array.isArray(message) ? message : [], error });
   }
 
   /** Logs one event of the state (or an error of the role) and emits it. */

@@ -622,6 +622,30 @@ describe("BrokerState: bounds under overload (issue 11)", () => {
     expect(h.state.stats()).toMatchObject({ queued: 1, drops: { "client-queue-full": 96 } });
   });
 
+  it("gives a request whose send to its worker failed to another worker (the worker does not read or is gone)", () => {
+    for (const error of [new BackpressureError("full", { cause: Object.assign(new Error("would block"), { code: "EAGAIN" }) }), new UnreachableError("gone")]) {
+      const h = harness();
+      h.recv(...READY("W1", "echo"));
+      h.recv(...READY("W2", "echo"));
+      h.takeEvents();
+      const now = h.clock.now();
+      const toW1 = h.state.handle({ type: "message", channel: "router", message: bufs(C("C1", "echo", "job")) }, now);
+      const send = toW1.find((a) => a.type === "send")!;
+      expect(show(bufs(send.frames))).toEqual(toWorker("W1", "C1", "job"));
+      const out = h.state.handle({ type: "send-failed", channel: "router", frames: send.frames, error }, now);
+      const sends = out.filter((a) => a.type === "send").map((a) => show(bufs(a.frames)));
+      const events = out.filter((a) => a.type === "emit").map((a) => a.args[0] as BrokerStateEvent);
+      expect(sends).toEqual([toWorker("W2", "C1", "job")]); // not lost with W1: W2 has it now, W1 is not told (it cannot be reached)
+      expect(events).toContainEqual(expect.objectContaining({ type: "disconnect", worker: Buffer.from("W1").toString("hex"), reason: "unreachable", disconnectSent: false }));
+      expect(events).toContainEqual(expect.objectContaining({ type: "retry", attempt: 2, reason: "unreachable" }));
+      expect(h.state.stats()).toMatchObject({ workers: 1, inFlight: 1, retries: 1 });
+      // a failed send of anything else (a heartbeat, a reply) forgets nobody
+      const again = h.state.handle({ type: "send-failed", channel: "router", frames: bufs(HEARTBEAT("W2")), error }, now);
+      expect(again.filter((a) => a.type === "emit" && a.event === "disconnect")).toEqual([]);
+      expect(h.state.stats()).toMatchObject({ workers: 1, inFlight: 1 });
+    }
+  });
+
   it("counts a send to a full peer as a drop and one to a gone peer as unreachable, neither as an error", () => {
     const h = harness();
     const frames: Frame[] = [];

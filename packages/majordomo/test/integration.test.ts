@@ -469,6 +469,21 @@ describe("broker under a flooding client (issue 11)", () => {
     await flooding;
   });
 
+  it("hands a request whose worker is gone to another worker at once, not after the dead one expires", async () => {
+    const b = await broker({ liveness: 100 }); // the dead worker would expire only after 100 × 50 ms
+    const dead = new zmq.Dealer({ linger: 0 });
+    dead.connect(b.endpoint);
+    const registered = nextEvent(b, "ready", { timeout: 5000 });
+    await dead.send([E, "MDPW01", Buffer.from([1]), "echo"]);
+    await registered;
+    dead.close(); // gone without DISCONNECT: still registered, idle, and first in line
+    await waitFor(() => b.stats().unreachable > 0, { timeout: 5000 }); // a heartbeat found its pipe gone
+    await worker(b, "echo", echo);
+    const c = client(b.endpoint, { timeout: 2000, attempts: 1 });
+    expect(text(await c.request("echo", "not lost"))).toEqual(["not lost"]);
+    expect(b.stats()).toMatchObject({ workers: 1, retries: 1 });
+  });
+
   it("drops and counts replies to a client that never reads instead of buffering them", async () => {
     const b = await broker({ sendHighWaterMark: 2 });
     await worker(b, "echo", echo);

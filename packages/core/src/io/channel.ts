@@ -30,10 +30,11 @@ export interface ChannelOptions {
    */
   maxPendingSends?: number;
   /**
-   * Receives errors nobody else can: failed `post()` sends, a message handler
-   * that threw, and a receive loop that stopped on a socket error.
+   * Receives errors nobody else can: failed `post()` sends (with the message
+   * that was not sent, so the owner can tell whom it was for), a message
+   * handler that threw, and a receive loop that stopped on a socket error.
    */
-  onError?: (error: ZmqReliableError) => void;
+  onError?: (error: ZmqReliableError, message?: Frame | Frame[]) => void;
 }
 
 /** Counters of a {@link Channel}. */
@@ -92,7 +93,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
   readonly socket: S;
   private readonly name: string;
   private readonly maxPending: number;
-  private readonly onError: (error: ZmqReliableError) => void;
+  private readonly onError: (error: ZmqReliableError, message?: Frame | Frame[]) => void;
   private readonly queue = new Fifo<PendingSend>();
   private draining = false;
   private loop: Promise<void> | undefined;
@@ -224,7 +225,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
   private fail(item: PendingSend, error: ZmqReliableError): void {
     this.counters.sendErrors++;
     if (item.reject) item.reject(error);
-    else this.onError(error);
+    else this.onError(error, item.message);
   }
 
   private async drain(): Promise<void> {
