@@ -94,6 +94,27 @@ describe("broker log safety", () => {
     for (const line of flood) expect(line).not.toMatch(RAW);
   });
 
+  it("a peer cycling READY and a malformed worker message 1,000 times: registrations and disconnects rate-limited too", async () => {
+    const before = configureDropLog({ limit: 10, window: 10_000 });
+    closers.push(() => void configureDropLog(before));
+    const { logger, lines } = capture(["info", "warn", "error"]);
+    const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, logger });
+    await broker.start();
+    closers.push(() => broker.close());
+    const start = lines.length;
+
+    const peer = dealer(broker.endpoint);
+    for (let i = 0; i < 1_000; i++) {
+      await peer.send([E, "MDPW01", Buffer.from([1]), "svc"]); // READY: a registration line
+      await peer.send([E, "MDPW01", Buffer.from([9])]); // unknown command: a drop and a disconnect line
+    }
+    await waitFor(() => broker.stats().malformed >= 1_000, { timeout: 20_000 });
+    const flood = lines.slice(start);
+    expect(flood.filter((l) => l.includes("ready for")).length).toBeLessThanOrEqual(10);
+    expect(flood.filter((l) => l.includes("disconnected")).length).toBeLessThanOrEqual(10);
+    expect(flood.length).toBeLessThanOrEqual(40);
+  });
+
   it("majordomo-broker --log-format json: one JSON object per stderr line, the evil service escaped inside it", async () => {
     const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
     const child = spawnNode(cli, ["--bind", "tcp://127.0.0.1:*", "--heartbeat", "50", "--log-format", "json"]);
