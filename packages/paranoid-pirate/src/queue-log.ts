@@ -1,11 +1,14 @@
 /**
  * How the queue role logs its machine's events: one line each, at the level
  * the event deserves (workers coming at `info`, going and lost requests at
- * `warn`, drops at `debug`).
+ * `warn`, drops at `debug`). A peer can repeat these at will (a READY from a
+ * worker holding a request is a lost request and a registration), so each
+ * kind is rate-limited: the first 10 in 10 s, then one summary line per
+ * window (core's `DropLog`; `configureDropLog`).
  *
  * @module
  */
-import { describeFrame, escapeForLog, type Logger } from "@zmq-reliable/core";
+import { DropLog, describeFrame, escapeForLog, type Logger } from "@zmq-reliable/core";
 import type { QueueDropEvent, QueueStateEvents, RequestLostEvent, WorkerExpiredEvent, WorkerReadyEvent } from "./queue-events.js";
 
 /**
@@ -26,8 +29,37 @@ export function trace(frames: readonly Buffer[]): string {
   return frames.map((f) => describeFrame(f)).join(" | ");
 }
 
+/** The info and warn limiters of one logger. */
+interface Limiters {
+  info: DropLog;
+  warn: DropLog;
+}
+
+const limiters = new WeakMap<Logger, Limiters>();
+
+function limitersOf(log: Logger): Limiters {
+  let l = limiters.get(log);
+  if (!l) {
+    const info = log.info;
+    l = { info: new DropLog(info ? { warn: (message: string) => info.call(log, message) } : {}), warn: new DropLog(log) };
+    limiters.set(log, l);
+  }
+  return l;
+}
+
 /**
- * Logs one of the machine's events on `log`; builds no string for a level the logger lacks.
+ * Writes the last window's summary lines of `log`'s limiters (before the queue's "closed" line).
+ *
+ * @param log - the role's (tagged) logger.
+ */
+export function flushQueueLog(log: Logger): void {
+  const l = limiters.get(log);
+  l?.info.flush();
+  l?.warn.flush();
+}
+
+/**
+ * Logs one of the machine's events on `log`, rate-limited per kind; builds no string for a level the logger lacks.
  *
  * @param log - the role's (tagged) logger.
  * @param event - the event name.
@@ -37,15 +69,15 @@ export function logQueueEvent(log: Logger, event: keyof QueueStateEvents, payloa
   switch (event) {
     case "ready": {
       const e = payload as WorkerReadyEvent;
-      return log.info?.(`worker ${hex(e.worker)} ready`);
+      return limitersOf(log).info.warn("worker ready", () => `worker ${hex(e.worker)} ready`);
     }
     case "expire": {
       const e = payload as WorkerExpiredEvent;
-      return log.warn?.(`worker ${hex(e.worker)} expired after ${Math.round(e.silentFor)} ms of silence${e.busy ? " holding a request" : ""}`);
+      return limitersOf(log).warn.warn("worker expired", () => `worker ${hex(e.worker)} expired after ${Math.round(e.silentFor)} ms of silence${e.busy ? " holding a request" : ""}`);
     }
     case "request-lost": {
       const e = payload as RequestLostEvent;
-      return log.warn?.(`request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`);
+      return limitersOf(log).warn.warn(`request lost: ${e.cause}`, () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`);
     }
     case "drop": {
       const e = payload as QueueDropEvent;

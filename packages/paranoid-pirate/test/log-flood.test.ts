@@ -1,0 +1,45 @@
+/**
+ * Found by `npm run fuzz`: a fake worker that says READY while it holds a
+ * request makes the queue log a lost request and a registration, once per
+ * READY; the lines must be rate-limited like drops (10 per kind per window,
+ * then one summary line).
+ */
+import { configureDropLog, type Logger } from "@zmq-reliable/core";
+import { waitFor } from "@zmq-reliable/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import * as zmq from "zeromq";
+import { ParanoidPirateQueue } from "../src/index.js";
+import { closeAll, track } from "./helpers.js";
+
+const E = Buffer.alloc(0);
+const READY = Buffer.from([1]);
+
+afterEach(closeAll);
+
+describe("queue log under a hostile worker", () => {
+  it("a worker saying READY 500 times while holding requests: at most 10 lines per kind, not 1,000", async () => {
+    const before = configureDropLog({ limit: 10, window: 10_000 });
+    track({ close: () => configureDropLog(before) });
+    const lines: string[] = [];
+    const logger: Logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: 50, maxQueuedPerClient: 1000, logger }));
+    await queue.start();
+    const start = lines.length;
+
+    const client = track(new zmq.Dealer({ linger: 0 }));
+    client.connect(queue.endpoints.frontend);
+    const worker = track(new zmq.Dealer({ linger: 0 }));
+    worker.connect(queue.endpoints.backend);
+    for (let i = 0; i < 500; i++) await client.send([E, `request ${i}`]);
+    await waitFor(() => queue.stats().queued + queue.stats().dropped >= 500, { timeout: 10_000 });
+    for (let i = 0; i < 500; i++) {
+      await worker.send(READY); // takes a request; the next READY loses it and takes another
+      await waitFor(() => queue.stats().registrations > i, { timeout: 10_000 });
+    }
+    await waitFor(() => queue.stats().requestsLost >= 499, { timeout: 10_000 });
+    const flood = lines.slice(start);
+    expect(flood.filter((l) => / ready$/.test(l)).length).toBeLessThanOrEqual(10);
+    expect(flood.filter((l) => l.includes("lost with worker")).length).toBeLessThanOrEqual(10);
+    expect(flood.length).toBeLessThanOrEqual(30);
+  });
+});
