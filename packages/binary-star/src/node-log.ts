@@ -3,13 +3,38 @@
  *
  * @module
  */
-import type { Logger } from "@zmq-reliable/core";
+import { DropLog, type Logger } from "@zmq-reliable/core";
 import type { BinaryStarEvents, FatalEvent, PeerStateEvent, StateChangeEvent, StateDropEvent } from "./node-events.js";
+
+/** One limiter per node logger for its info lines. */
+const infoLogs = new WeakMap<Logger, DropLog>();
+
+function infoLogOf(log: Logger): DropLog {
+  let limiter = infoLogs.get(log);
+  if (!limiter) {
+    const info = log.info;
+    limiter = new DropLog(info ? { warn: (message: string) => info.call(log, message) } : {});
+    infoLogs.set(log, limiter);
+  }
+  return limiter;
+}
+
+/**
+ * Writes the last window's summary lines of `log`'s info limiter (on close).
+ *
+ * @param log - the node's logger.
+ */
+export function flushNodeLog(log: Logger): void {
+  infoLogs.get(log)?.flush();
+}
 
 /**
  * Logs one of the node's events the way the reference does (state changes and
  * the peer's state at `info`, malformed state messages at `warn`, fatal errors
- * at `error`), building no string for a level the logger lacks.
+ * at `error`), building no string for a level the logger lacks. Anything on
+ * the state link can send state messages (without CURVE), so state changes and
+ * peer states are rate-limited per kind like drops (the first 10 in 10 s, then
+ * one summary line per window; core's `DropLog`).
  *
  * @param log - where to log.
  * @param event - the event's name.
@@ -18,10 +43,10 @@ import type { BinaryStarEvents, FatalEvent, PeerStateEvent, StateChangeEvent, St
 export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload: unknown): void {
   if (event === "state-change" && log.info) {
     const e = payload as StateChangeEvent;
-    log.info(`${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
+    infoLogOf(log).warn("state-change", () => `${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
   } else if (event === "peer-state" && log.info) {
     const e = payload as PeerStateEvent;
-    log.info(`peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
+    infoLogOf(log).warn("peer-state", () => `peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
   } else if (event === "drop") {
     log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
   } else if (event === "fatal") {

@@ -14,7 +14,7 @@ import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedE
 import { DropLog, connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
 import type { BinaryStarEvents, BinaryStarStats } from "./node-events.js";
-import { logNodeEvent } from "./node-log.js";
+import { flushNodeLog, logNodeEvent } from "./node-log.js";
 import type { NodeAction, NodeInput } from "./node-state.js";
 import { NodeState } from "./node-state.js";
 import type { BinaryStarOptions } from "./options.js";
@@ -178,6 +178,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     const teardown = async () => {
       this.driver.close();
       this.drops?.flush();
+      flushNodeLog(this.log);
       await Promise.all([this.halted, this.closeSockets()]);
     };
     return this.life.close({ teardown }, options.timeout ?? 0);

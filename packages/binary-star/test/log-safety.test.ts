@@ -40,4 +40,27 @@ describe("BinaryStar log safety", () => {
     const summary = lines.filter((l) => /more drops \(malformed\) not logged/.test(l));
     expect(summary).toEqual([expect.stringMatching(new RegExp(`^\\[bstar primary\\] ${malformed - 10} more drops \\(malformed\\)`))]);
   });
+
+  it("an impostor flipping the peer's state 1,000 times (found by npm run fuzz): at most 10 peer-state lines, and a summary on close", async () => {
+    const [local, remote] = await endpoints(2);
+    const lines: string[] = [];
+    const logger: Logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const node = new BinaryStar({ role: "primary", bind: local!, peer: remote!, heartbeatInterval: 50, logger });
+    let closed = false;
+    cleanup.push(() => (closed ? undefined : node.close()));
+    await node.start();
+    const peer = await FakePeer.create(remote!, local!);
+    peer.say("BACKUP", 5);
+    await waitFor(() => node.stats().stateReceived >= 1, { timeout: 5000 }); // connected
+    peer.stop();
+    const received = node.stats().stateReceived;
+    for (let i = 0; i < 1000; i++) peer.pub.post([Buffer.from(i % 2 === 0 ? "1" : "2")]); // PRIMARY, BACKUP, …
+    await waitFor(() => node.stats().stateReceived >= received + 1000, { timeout: 10_000 });
+    await node.close();
+    closed = true;
+
+    expect(lines.filter((l) => l.includes("peer is")).length).toBeLessThanOrEqual(10);
+    expect(lines.some((l) => /more drops \(peer-state\) not logged/.test(l))).toBe(true);
+    expect(lines.length).toBeLessThanOrEqual(30);
+  });
 });
