@@ -6,7 +6,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { type ChildHandle, liveChildren, reservePort, spawnNode } from "@zmq-reliable/core/testing";
+import { type ChildHandle, liveChildren, spawnNode } from "@zmq-reliable/core/testing";
 import { RssSampler } from "../rss.js";
 
 const root = new URL("../../../../", import.meta.url);
@@ -20,10 +20,8 @@ export const CLI = {
   lazyEcho: fileURLToPath(new URL("../targets/lazy-pirate-echo.js", import.meta.url)),
 } as const;
 
-/** A fresh `tcp://127.0.0.1:<port>` endpoint on a port free right now. */
-export async function freeEndpoint(): Promise<string> {
-  return `tcp://127.0.0.1:${await reservePort()}`;
-}
+/** Where every process under test binds: the loopback, a port the kernel picks (read back from the `started` line). */
+export const ANY_PORT = "tcp://127.0.0.1:*";
 
 /** What the stderr of a process looked like. */
 export interface StderrFigures {
@@ -67,12 +65,16 @@ export class TargetProcess {
    */
   constructor(readonly name: string, readonly script: string, readonly args: readonly string[]) {}
 
+  /** The `key=value` fields of its `started` line (endpoints as bound), after {@link TargetProcess.start}. */
+  fields: Record<string, string> = {};
+
   /** Spawns it and waits for its `started` line (deadline 15 s). */
-  async start(): Promise<string> {
+  async start(): Promise<Record<string, string>> {
     this.child = spawnNode(this.script, this.args);
     const line = await this.child.waitForLine(/^started /, 15_000);
     this.sampler = new RssSampler(this.child.pid, 100);
-    return line;
+    this.fields = Object.fromEntries([...line.matchAll(/(\S+?)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    return this.fields;
   }
 
   /** Whether it is running now. */

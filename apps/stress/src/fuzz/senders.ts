@@ -48,7 +48,7 @@ class Connection {
     private readonly endpoints: readonly string[],
     seed: number,
     private readonly figures: RowFigures,
-    private readonly bind: boolean,
+    private readonly given: zmq.Publisher | undefined,
   ) {
     this.random = seededRandom(seed);
     this.untilReconnect = this.reconnectAfter();
@@ -64,13 +64,13 @@ class Connection {
   }
 
   private async create(): Promise<zmq.Dealer | zmq.Request | zmq.Publisher> {
+    if (this.given) return this.given;
     const common = { linger: 0, sendTimeout: SEND_TIMEOUT, sendHighWaterMark: 1000 };
     let socket: zmq.Dealer | zmq.Request | zmq.Publisher;
     if (this.kind === "pub") socket = new zmq.Publisher({ ...common, noDrop: false });
     else if (this.kind === "req-relaxed") socket = new zmq.Request({ ...common, relaxed: true, correlate: false, receiveHighWaterMark: 10 });
     else socket = new zmq.Dealer({ ...common, receiveHighWaterMark: this.kind === "dealer-silent" ? 10 : 1000 });
-    if (this.bind) for (const ep of this.endpoints) await socket.bind(ep);
-    else for (const ep of this.endpoints) socket.connect(ep);
+    for (const ep of this.endpoints) socket.connect(ep);
     if (this.kind === "dealer-reader") void this.drain(socket as zmq.Dealer);
     return socket;
   }
@@ -117,9 +117,9 @@ class Connection {
     }
   }
 
-  /** Whether it binds (a state-link impostor that also relays): it stays open until {@link Connection.close}. */
+  /** Whether its socket was given (a bound state-link impostor that also relays): it stays open until {@link Connection.close}. */
   get binds(): boolean {
-    return this.bind;
+    return this.given !== undefined;
   }
 
   private async sendOne(frames: Buffer[]): Promise<void> {
@@ -134,7 +134,7 @@ class Connection {
       this.figures.blocked++;
       this.untilReconnect = 0;
     }
-    if (--this.untilReconnect <= 0 && !this.bind && !this.closed) {
+    if (--this.untilReconnect <= 0 && !this.given && !this.closed) {
       this.figures.reconnects++;
       this.untilReconnect = this.reconnectAfter();
       socket.close();
@@ -170,8 +170,8 @@ export interface RowSpec {
   endpoints: readonly string[];
   /** Connection kinds, one connection each. */
   connections: readonly (ConnectionKind | "pub")[];
-  /** For `pub` connections: bind these (one per connection) instead of connecting. */
-  bindEach?: readonly string[];
+  /** For `pub` connections: these sockets, already bound (one per connection), instead of connecting. */
+  sockets?: readonly zmq.Publisher[];
   /** Services reserved for the probes. */
   reserved?: readonly string[];
 }
@@ -192,13 +192,12 @@ export class FuzzRow {
    */
   constructor(readonly spec: RowSpec, seed: number, readonly share: number) {
     this.generator = new FuzzGenerator(spec.dialect, { seed, reserved: spec.reserved });
-    this.connections = spec.connections.map((kind, i) => {
-      const bind = spec.bindEach?.[i];
-      return new Connection(kind, bind ? [bind] : spec.endpoints, (seed ^ (0x9e3779b9 * (i + 1))) >>> 0, this.figures, bind !== undefined);
-    });
+    this.connections = spec.connections.map(
+      (kind, i) => new Connection(kind, spec.endpoints, (seed ^ (0x9e3779b9 * (i + 1))) >>> 0, this.figures, spec.sockets?.[i]),
+    );
   }
 
-  /** Opens every connection (a `pub` one binds). */
+  /** Opens every connection. */
   async open(): Promise<void> {
     for (const c of this.connections) await c.open();
   }

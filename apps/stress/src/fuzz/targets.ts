@@ -11,7 +11,7 @@ import { LazyPirateClient } from "@zmq-reliable/lazy-pirate";
 import { MajordomoClient, MajordomoWorker } from "@zmq-reliable/majordomo";
 import { ParanoidPirateWorker } from "@zmq-reliable/paranoid-pirate";
 import * as zmq from "zeromq";
-import { CLI, freeEndpoint, TargetProcess } from "./processes.js";
+import { ANY_PORT, CLI, TargetProcess } from "./processes.js";
 import type { RowSpec } from "./senders.js";
 
 /** Target names, as `--targets` takes them, in report order. */
@@ -43,8 +43,8 @@ export interface Target {
   rows: RowSpec[];
   /**
    * Relays a Binary Star node's genuine state messages through the state-link
-   * impostors: called once the rows are open, with a function that forwards a
-   * message through connection `index` of row `row`.
+   * impostors: called once the rows are open, with a function that sends a
+   * message through connection `index` of row `row` (ahead of the fuzz).
    */
   relay?(forward: (row: number, index: number, frames: Buffer[]) => void): void;
   /** Sends one legitimate request with `body` and resolves with the reply. */
@@ -83,19 +83,18 @@ const CLIENT_CONNECTIONS = ["dealer-reader", "dealer-silent", "dealer-reader", "
 const WORKER_CONNECTIONS = ["dealer-reader", "dealer-silent", "dealer-reader", "dealer-silent"] as const;
 
 async function paranoidPirateQueue(): Promise<Target> {
-  const [frontend, backend] = [await freeEndpoint(), await freeEndpoint()];
-  const queue = new TargetProcess("queue", CLI.queue, ["--frontend", frontend, "--backend", backend, "--heartbeat", `${HEARTBEAT}`, "--liveness", "3"]);
-  await queue.start();
-  const worker = new ParanoidPirateWorker({ endpoint: backend, heartbeatInterval: HEARTBEAT, liveness: 3, reconnect: { initial: 50, max: 500 }, handler: (body) => body });
-  const client = new LazyPirateClient({ endpoint: frontend, timeout: 400, attempts: 20 });
+  const queue = new TargetProcess("queue", CLI.queue, ["--frontend", ANY_PORT, "--backend", ANY_PORT, "--heartbeat", `${HEARTBEAT}`, "--liveness", "3"]);
+  const { frontend, backend } = await queue.start();
+  const worker = new ParanoidPirateWorker({ endpoint: backend!, heartbeatInterval: HEARTBEAT, liveness: 3, reconnect: { initial: 50, max: 500 }, handler: (body) => body });
+  const client = new LazyPirateClient({ endpoint: frontend!, timeout: 400, attempts: 20 });
   await worker.start();
   await client.start();
   return {
     name: "paranoid-pirate-queue",
     processes: [queue],
     rows: [
-      { target: "paranoid-pirate-queue", socket: "frontend", dialect: "req-client", endpoints: [frontend], connections: CLIENT_CONNECTIONS },
-      { target: "paranoid-pirate-queue", socket: "backend", dialect: "ppp-worker", endpoints: [backend], connections: WORKER_CONNECTIONS },
+      { target: "paranoid-pirate-queue", socket: "frontend", dialect: "req-client", endpoints: [frontend!], connections: CLIENT_CONNECTIONS },
+      { target: "paranoid-pirate-queue", socket: "backend", dialect: "ppp-worker", endpoints: [backend!], connections: WORKER_CONNECTIONS },
     ],
     probe: (body, signal) => client.request(body, { signal }),
     close: () => closeAll([client, worker]),
@@ -103,9 +102,8 @@ async function paranoidPirateQueue(): Promise<Target> {
 }
 
 async function majordomoBroker(): Promise<Target> {
-  const bind = await freeEndpoint();
-  const broker = new TargetProcess("broker", CLI.broker, ["--bind", bind, "--heartbeat", `${HEARTBEAT}`, "--liveness", "3"]);
-  await broker.start();
+  const broker = new TargetProcess("broker", CLI.broker, ["--bind", ANY_PORT, "--heartbeat", `${HEARTBEAT}`, "--liveness", "3"]);
+  const bind = (await broker.start()).bind!;
   const worker = new MajordomoWorker({ endpoint: bind, service: PROBE_SERVICE, heartbeatInterval: HEARTBEAT, liveness: 3, reconnect: { initial: 50, max: 500 }, handler: (body) => body });
   const client = new MajordomoClient({ endpoint: bind, timeout: 1_000, attempts: 10 });
   await worker.start();
@@ -123,111 +121,113 @@ async function majordomoBroker(): Promise<Target> {
   };
 }
 
-/** A SUB on a node's state PUB whose messages are relayed to the other node through an impostor PUB. */
-function subscribe(endpoint: string, onMessage: (frames: Buffer[]) => void): zmq.Subscriber {
-  const sub = new zmq.Subscriber({ linger: 0 });
-  sub.connect(endpoint);
-  sub.subscribe();
-  void (async () => {
-    try {
-      for await (const frames of sub) onMessage(frames);
-    } catch {
-      // closed
-    }
-  })();
-  return sub;
-}
-
-/** Endpoints of one pair: each node's frontend and state PUB, and the impostor PUB each node takes for its peer. */
-async function pairEndpoints() {
-  return {
-    frontend: [await freeEndpoint(), await freeEndpoint()] as const,
-    local: [await freeEndpoint(), await freeEndpoint()] as const,
-    impostor: [await freeEndpoint(), await freeEndpoint()] as const,
-  };
-}
-
-/** A node's flags; `impostor`: its `--remote` is the harness's impostor PUB, else the peer's own state PUB. */
-function pairArgs(ep: Awaited<ReturnType<typeof pairEndpoints>>, i: 0 | 1, extra: readonly string[], impostor: boolean): string[] {
-  const remote = impostor ? ep.impostor[i] : ep.local[1 - i]!;
-  return [i === 0 ? "--primary" : "--backup", "--frontend", ep.frontend[i], "--local", ep.local[i], "--remote", remote, "--heartbeat", `${PAIR_HEARTBEAT}`, ...extra];
-}
-
 /**
- * Both nodes of a pair take an impostor PUB (bound by the harness) for their
- * peer; the harness relays each node's genuine state messages to the other
- * through it, and mixes in the fuzz. Row `stateRow`'s connection 0 feeds the
- * primary, connection 1 the backup.
+ * The state link of a pair goes through the harness: each node's `--remote`
+ * is a PUB the harness binds first (on a port the kernel picks), and a SUB on
+ * the other node's state PUB feeds it that node's genuine state messages.
  */
-function relayPair(ep: Awaited<ReturnType<typeof pairEndpoints>>, stateRow: number, subs: zmq.Subscriber[]) {
-  return (forward: (row: number, index: number, frames: Buffer[]) => void) => {
-    subs.push(subscribe(ep.local[1], (frames) => forward(stateRow, 0, frames)));
-    subs.push(subscribe(ep.local[0], (frames) => forward(stateRow, 1, frames)));
-  };
+class StateRelay {
+  private sub: zmq.Subscriber | undefined;
+
+  private constructor(readonly pub: zmq.Publisher, readonly endpoint: string) {}
+
+  /** Binds the impostor PUB. */
+  static async bind(): Promise<StateRelay> {
+    const pub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 1000 });
+    await pub.bind(ANY_PORT);
+    return new StateRelay(pub, pub.lastEndpoint!);
+  }
+
+  /**
+   * Subscribes to a node's state PUB and hands each message to `forward`
+   * (by default: sends it on this relay's PUB, one at a time).
+   */
+  follow(endpoint: string, forward?: (frames: Buffer[]) => void): void {
+    const sub = (this.sub = new zmq.Subscriber({ linger: 0 }));
+    sub.connect(endpoint);
+    sub.subscribe();
+    void (async () => {
+      try {
+        for await (const frames of sub) {
+          if (forward) forward(frames);
+          else await this.pub.send(frames);
+        }
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  close(): void {
+    this.sub?.close();
+    this.pub.close();
+  }
+}
+
+/** Starts a pair whose nodes take `relays[i]` for their peer, then has each relay follow the other node. */
+async function startPair(script: string, relays: readonly StateRelay[], extra: readonly string[], forward?: (to: number, frames: Buffer[]) => void): Promise<TargetProcess[]> {
+  const nodes = (["primary", "backup"] as const).map(
+    (role, i) => new TargetProcess(role, script, [`--${role}`, "--frontend", ANY_PORT, "--local", ANY_PORT, "--remote", relays[i]!.endpoint, "--heartbeat", `${PAIR_HEARTBEAT}`, ...extra]),
+  );
+  for (const node of nodes) await node.start();
+  relays.forEach((relay, i) => relay.follow(nodes[1 - i]!.fields.local!, forward && ((frames) => forward(i, frames))));
+  return nodes;
 }
 
 async function binaryStarServer(): Promise<Target> {
-  const ep = await pairEndpoints();
-  const subs: zmq.Subscriber[] = [];
-  const nodes = [new TargetProcess("primary", CLI.bstar, pairArgs(ep, 0, [], true)), new TargetProcess("backup", CLI.bstar, pairArgs(ep, 1, [], true))];
+  const relays = [await StateRelay.bind(), await StateRelay.bind()];
+  let forward: ((row: number, index: number, frames: Buffer[]) => void) | undefined;
+  // Row 1 (the state link) sends through the relays' PUBs: connection i feeds node i; genuine messages go ahead of the fuzz.
+  const nodes = await startPair(CLI.bstar, relays, [], (to, frames) => forward?.(1, to, frames));
+  const frontends = nodes.map((n) => n.fields.frontend!) as [string, string];
+  const client = new BinaryStarClient({ endpoint: frontends, heartbeatInterval: PAIR_HEARTBEAT });
+  await client.start();
   return {
     name: "binary-star-server",
     processes: nodes,
     rows: [
-      { target: "binary-star-server", socket: "frontend (both nodes)", dialect: "req-client", endpoints: ep.frontend, connections: CLIENT_CONNECTIONS },
-      { target: "binary-star-server", socket: "state link (impostor PUB)", dialect: "bstar-state", endpoints: [], connections: ["pub", "pub"], bindEach: ep.impostor },
+      { target: "binary-star-server", socket: "frontend (both nodes)", dialect: "req-client", endpoints: frontends, connections: CLIENT_CONNECTIONS },
+      { target: "binary-star-server", socket: "state link (impostor PUB)", dialect: "bstar-state", endpoints: [], connections: ["pub", "pub"], sockets: relays.map((r) => r.pub) },
     ],
-    relay: relayPair(ep, 1, subs),
-    ...(await pairProbes(nodes, async () => {
-      const client = new BinaryStarClient({ endpoint: ep.frontend, heartbeatInterval: PAIR_HEARTBEAT });
-      await client.start();
-      return { probe: (body, signal) => client.request(body, { signal }), closables: [client] };
-    }, subs)),
+    relay: (f) => (forward = f),
+    probe: (body, signal) => client.request(body, { signal }),
+    checkPair: (deadline) => pairCheck(nodes, deadline),
+    close: async () => {
+      await closeAll([client]);
+      for (const relay of relays) relay.close();
+    },
   };
 }
 
 async function haMajordomoBroker(): Promise<Target> {
-  const ep = await pairEndpoints();
-  const extra = ["--mdp-heartbeat", `${HEARTBEAT}`, "--liveness", "3"];
-  const nodes = [new TargetProcess("primary", CLI.ha, pairArgs(ep, 0, extra, false)), new TargetProcess("backup", CLI.ha, pairArgs(ep, 1, extra, false))];
+  // Only relayed here (the binary-star-server target fuzzes the state link).
+  const relays = [await StateRelay.bind(), await StateRelay.bind()];
+  const nodes = await startPair(CLI.ha, relays, ["--mdp-heartbeat", `${HEARTBEAT}`, "--liveness", "3"]);
+  const frontends = nodes.map((n) => n.fields.frontend!);
+  const worker = new MajordomoWorker({ endpoint: frontends, brokers: "all", service: PROBE_SERVICE, heartbeatInterval: HEARTBEAT, liveness: 3, reconnect: { initial: 50, max: 500 }, handler: (body) => body });
+  const client = new MajordomoClient({ endpoint: frontends, timeout: 1_000, attempts: 10 });
+  await worker.start();
+  await client.start();
   const reserved = [PROBE_SERVICE];
   return {
     name: "ha-majordomo-broker",
     processes: nodes,
     rows: [
-      { target: "ha-majordomo-broker", socket: "frontend as client (MDPC01)", dialect: "mdp-client", endpoints: ep.frontend, connections: CLIENT_CONNECTIONS, reserved },
-      { target: "ha-majordomo-broker", socket: "frontend as worker (MDPW01)", dialect: "mdp-worker", endpoints: ep.frontend, connections: WORKER_CONNECTIONS, reserved },
+      { target: "ha-majordomo-broker", socket: "frontend as client (MDPC01)", dialect: "mdp-client", endpoints: frontends, connections: CLIENT_CONNECTIONS, reserved },
+      { target: "ha-majordomo-broker", socket: "frontend as worker (MDPW01)", dialect: "mdp-worker", endpoints: frontends, connections: WORKER_CONNECTIONS, reserved },
     ],
-    ...(await pairProbes(nodes, async () => {
-      const worker = new MajordomoWorker({ endpoint: [...ep.frontend], brokers: "all", service: PROBE_SERVICE, heartbeatInterval: HEARTBEAT, liveness: 3, reconnect: { initial: 50, max: 500 }, handler: (body) => body });
-      const client = new MajordomoClient({ endpoint: [...ep.frontend], timeout: 1_000, attempts: 10 });
-      await worker.start();
-      await client.start();
-      return { probe: (body, signal) => client.request(PROBE_SERVICE, body, { signal }), closables: [client, worker] };
-    }, [])),
-  };
-}
-
-type Probe = (body: string, signal: AbortSignal) => Promise<Buffer[]>;
-
-/** Starts a pair (primary first, then backup) and its probes. */
-async function pairProbes(nodes: TargetProcess[], makeProbes: () => Promise<{ probe: Probe; closables: Closable[] }>, subs: zmq.Subscriber[]) {
-  for (const node of nodes) await node.start();
-  const { probe, closables } = await makeProbes();
-  return {
-    probe,
-    checkPair: (deadline: number) => pairCheck(nodes, deadline),
+    probe: (body, signal) => client.request(PROBE_SERVICE, body, { signal }),
+    checkPair: (deadline) => pairCheck(nodes, deadline),
     close: async () => {
-      await closeAll(closables);
-      for (const sub of subs) sub.close();
+      await closeAll([client, worker]);
+      for (const relay of relays) relay.close();
     },
   };
 }
 
 async function lazyPirateServer(): Promise<Target> {
-  const bind = await freeEndpoint();
-  const server = new TargetProcess("server", CLI.lazyEcho, ["--bind", bind]);
-  await server.start();
+  const server = new TargetProcess("server", CLI.lazyEcho, ["--bind", ANY_PORT]);
+  const bind = (await server.start()).bind!;
   const client = new LazyPirateClient({ endpoint: bind, timeout: 500, attempts: 10 });
   await client.start();
   return {
