@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { seededRandom } from "@zmq-reliable/core";
 import * as zmq from "zeromq";
 import { type Dialect, FuzzGenerator } from "./generator.js";
@@ -112,7 +113,6 @@ class Connection {
         this.space = undefined;
         space();
       }
-      if (this.closed) continue;
       await this.sendOne(frames);
     }
   }
@@ -211,6 +211,9 @@ export class FuzzRow {
     const n = this.connections.length;
     for (let i = 0; i < this.share && !this.stopped; i++) {
       await this.connections[i % n]!.push(this.generator.next().frames);
+      // Sends that zeromq takes at once resolve as microtasks: yield now and then, or timers
+      // (the probes' deadlines and retries, the clients' heartbeats) starve in this process.
+      if (i % 16 === 15) await nextTurn();
     }
     await Promise.all(this.connections.filter((c) => !c.binds).map((c) => c.close()));
   }
