@@ -77,15 +77,19 @@ export type MajordomoBrokerEvents = BrokerStateEvents & {
 export interface BrokerLimits {
   /** Most requests queued at once across all services; more are dropped (`"queue-full"`). */
   maxQueued?: number;
-  /** Most body bytes queued at once across all services; more are dropped (`"queue-full"`). */
+  /**
+   * Most bytes queued at once across all services; more are dropped
+   * (`"queue-full"`). A request counts as its body plus 256 bytes per frame
+   * (core's `FRAME_OVERHEAD_BYTES`), so many empty frames are not free.
+   */
   maxQueuedBytes?: number;
   /** Most requests queued for one service; more are dropped (`"service-queue-full"`). */
   maxQueuedPerService?: number;
-  /** Most body bytes queued for one service; more are dropped (`"service-queue-full"`). */
+  /** Most bytes queued for one service, counted as for `maxQueuedBytes`; more are dropped (`"service-queue-full"`). */
   maxQueuedBytesPerService?: number;
   /** Most requests queued from one client; more are dropped (`"client-queue-full"`). */
   maxQueuedPerClient?: number;
-  /** Largest request body in bytes; bigger ones are dropped (`"too-large"`). */
+  /** Largest request in bytes, counted as for `maxQueuedBytes`; bigger ones are dropped (`"too-large"`). */
   maxRequestBytes?: number;
   /**
    * Most services known at once; a request naming a new service past it is

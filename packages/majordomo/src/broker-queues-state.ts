@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { LinkedList, ListNode } from "@zmq-reliable/core";
+import { LinkedList, ListNode, heldBytes } from "@zmq-reliable/core";
 import type { Worker } from "./broker-workers-state.js";
 
 const NO_BODY: Buffer[] = [];
@@ -32,7 +32,7 @@ export class Request {
   attempts = 0;
   /** When it expires while queued. */
   deadline = 0;
-  /** Body bytes, counted against the byte limits while queued. */
+  /** Bytes counted against the byte limits while queued: the body plus core's `FRAME_OVERHEAD_BYTES` per frame (`heldBytes`). */
   bytes = 0;
   /** The client's routing id as a map key (`latin1`), set when it is queued. */
   clientKey = "";
@@ -204,9 +204,7 @@ export class ServiceTable {
       request.service = service;
       request.body = body;
     }
-    let bytes = 0;
-    for (let i = 0; i < body.length; i++) bytes += body[i]!.length;
-    request.bytes = bytes;
+    request.bytes = heldBytes(body);
     return request;
   }
 

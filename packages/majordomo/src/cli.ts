@@ -45,7 +45,7 @@ void runCli({
     "max-queued-per-service": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxQueuedPerService, placeholder: "n", help: "requests queued at most for one service" },
     "max-queued-bytes-per-service": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxQueuedBytesPerService, placeholder: "bytes", help: "request bytes queued at most for one service" },
     "max-queued-per-client": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxQueuedPerClient, placeholder: "n", help: "requests queued at most from one client" },
-    "max-request-bytes": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request body accepted" },
+    "max-request-bytes": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request accepted, counting 256 bytes per frame besides the body" },
     "max-services": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxServices, placeholder: "n", help: "services known at most at once" },
     "send-hwm": { type: "integer", min: 1, max: MAX_HWM_FLAG, default: D.sendHighWaterMark, placeholder: "n", help: "messages queued per peer; past it a send is dropped and counted" },
   },

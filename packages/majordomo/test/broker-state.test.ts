@@ -1,5 +1,5 @@
 import type { AdmissionRequest, Frame } from "@zmq-reliable/core";
-import { BackpressureError, EMPTY, UnreachableError } from "@zmq-reliable/core";
+import { BackpressureError, EMPTY, FRAME_OVERHEAD_BYTES as O, UnreachableError } from "@zmq-reliable/core";
 import { MachineHarness } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import type { BrokerAction, BrokerInput, BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
@@ -554,32 +554,41 @@ describe("BrokerState: bounds under overload (issue 11)", () => {
     for (let i = 0; i < 3; i++) h.recv(...C(`C${i}`, "a", "x"));
     h.recv(...C("C9", "b", "x"));
     expect(h.state.stats()).toMatchObject({ queued: 3, drops: { "service-queue-full": 1, "queue-full": 0 } });
-    const k = harness({ maxQueuedBytesPerService: 10 });
-    k.recv(...C("C1", "a", "12345", "6789")); // 9 bytes
-    k.recv(...C("C2", "a", "12")); // 11 > 10
-    k.recv(...C("C3", "a", "1")); // 10
-    expect(k.state.stats()).toMatchObject({ queued: 2, queuedBytes: 10, drops: { "service-queue-full": 1 } });
+    const k = harness({ maxQueuedBytesPerService: 10 + 3 * O }); // a request counts its body plus O per frame
+    k.recv(...C("C1", "a", "12345", "6789")); // 9 + 2 O
+    k.recv(...C("C2", "a", "12")); // 11 + 3 O > 10 + 3 O
+    k.recv(...C("C3", "a", "1")); // 10 + 3 O
+    expect(k.state.stats()).toMatchObject({ queued: 2, queuedBytes: 10 + 3 * O, drops: { "service-queue-full": 1 } });
   });
 
   it("refuses requests past maxQueuedBytes, all services together, and frees the bytes on expiry", () => {
-    const h = harness({ maxQueuedBytes: 8 });
+    const h = harness({ maxQueuedBytes: 8 + 2 * O });
     h.recv(...C("C1", "a", "1234"));
     h.recv(...C("C2", "b", "1234"));
     h.recv(...C("C3", "c", "1"));
-    expect(h.state.stats()).toMatchObject({ queued: 2, queuedBytes: 8, services: 2, drops: { "queue-full": 1 } });
+    expect(h.state.stats()).toMatchObject({ queued: 2, queuedBytes: 8 + 2 * O, services: 2, drops: { "queue-full": 1 } });
     h.clock.advance(EXPIRY);
     expect(h.state.stats()).toMatchObject({ queued: 0, queuedBytes: 0, services: 0 });
     h.recv(...C("C3", "c", "1"));
     expect(h.state.stats().queued).toBe(1);
   });
 
+  it("counts every frame, not only its bytes: a flood of empty frames hits the byte limits", () => {
+    const h = harness({ maxQueuedBytes: 100 * O });
+    const empties = Array.from({ length: 60 }, () => EMPTY);
+    h.recv(...C("C1", "a", ...empties));
+    h.recv(...C("C2", "a", ...empties)); // 120 frames > 100 O
+    expect(h.state.stats()).toMatchObject({ queued: 1, queuedBytes: 60 * O, drops: { "queue-full": 1 } });
+  });
+
   it("refuses a request body larger than maxRequestBytes, even with an idle worker", () => {
-    const h = harness({ maxRequestBytes: 4 });
+    const h = harness({ maxRequestBytes: 4 + O });
     h.recv(...READY("W1", "echo"));
     h.take();
-    h.recv(...C("C1", "echo", "123", "45"));
+    h.recv(...C("C1", "echo", "12345"));
+    h.recv(...C("C1", "echo", "123", "4")); // 4 bytes of body, but two frames
     expect(h.take()).toEqual([]);
-    expect(dropsOf(h)["too-large"]).toBe(1);
+    expect(dropsOf(h)["too-large"]).toBe(2);
     h.recv(...C("C1", "echo", "1234"));
     expect(h.take()).toEqual([toWorker("W1", "C1", "1234")]);
   });

@@ -81,12 +81,13 @@ describe("majordomo-broker", () => {
   });
 
   it("applies the queue limit flags: --max-request-bytes and --max-services refusals are logged drops", async () => {
-    const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--max-request-bytes", "3", "--max-services", "1");
+    // a request counts its body plus FRAME_OVERHEAD_BYTES (256) per frame: "ok" is 258, "toolong" 263
+    const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--max-request-bytes", "259", "--max-services", "1");
     const dealer = new zmq.Dealer({ linger: 0 });
     closers.push(() => dealer.close());
     dealer.connect(endpoints[0]!);
     await dealer.send([E, "MDPC01", "a", "toolong"]);
-    await waitFor(() => child.stderr.includes('drop (too-large) 7 bytes service="a"'), { timeout: 5000 });
+    await waitFor(() => child.stderr.includes('drop (too-large) 263 bytes service="a"'), { timeout: 5000 });
     await dealer.send([E, "MDPC01", "a", "ok"]); // queued: service "a" exists now
     await dealer.send([E, "MDPC01", "b", "ok"]);
     await waitFor(() => child.stderr.includes('drop (too-many-services) service="b"'), { timeout: 5000 });

@@ -17,6 +17,27 @@ export type Message = Frame[];
 export const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
+ * Bytes each held frame is counted for on top of its payload, wherever a limit
+ * is in bytes (queued requests in the broker, the queue and the request
+ * server). A received frame costs about 190 bytes of V8 heap besides its
+ * payload (its `Buffer` object; measured on Node 20), so without this a
+ * message of thousands of empty frames would be counted as nothing.
+ */
+export const FRAME_OVERHEAD_BYTES = 256;
+
+/**
+ * The bytes `frames` are counted for against byte limits: their payloads plus
+ * {@link FRAME_OVERHEAD_BYTES} per frame.
+ *
+ * @param frames - the frames held.
+ */
+export function heldBytes(frames: readonly Buffer[]): number {
+  let bytes = frames.length * FRAME_OVERHEAD_BYTES;
+  for (let i = 0; i < frames.length; i++) bytes += frames[i]!.length;
+  return bytes;
+}
+
+/**
  * Converts one frame to a `Buffer` without copying when it already is one
  * (a `Uint8Array` is wrapped, sharing its memory).
  *
