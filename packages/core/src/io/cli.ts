@@ -23,6 +23,8 @@ import { type HelpText, formatHelp } from "../pure/cli-help.js";
 import { ZmqReliableError } from "../pure/errors.js";
 import { escapeControls } from "../pure/log-escape.js";
 import type { Logger } from "../pure/logger.js";
+import type { ZapAuthenticator } from "../security/zap.js";
+import { type CliCurve, type CurveFlagValues, cliZapAuthenticator, exposedEndpoints, exposedWarning, loadCliCurve } from "./cli-curve.js";
 
 /** What a bin runs: a role with `start()` and `close()`. */
 export interface CliRole {
@@ -45,6 +47,12 @@ export interface CliContext {
    * stderr line, closes the role, prints `stopped`, exits with status 1.
    */
   fail(message: string): void;
+  /**
+   * The keys of a bin with `CURVE_FLAGS`, read from the files its flags
+   * name; `undefined` when CURVE is off. Pass `curve.server` to every
+   * binding role (and `curve.peerKey` to a pair's state link).
+   */
+  readonly curve: CliCurve | undefined;
 }
 
 /** A bin: its help text, its flags and how to build and describe its role. */
@@ -61,6 +69,19 @@ export interface CliProgram<S extends FlagSpecs, R extends CliRole> extends Help
    * every timing in effect. Printed as `started k=v … pid=<pid> at=<t>`.
    */
   started(role: R, values: FlagValues<S>): Readonly<Record<string, string | number | readonly string[] | undefined>>;
+  /**
+   * The endpoints the started role has bound, as bound. A bin with
+   * `CURVE_FLAGS` gives them so the runner can warn, once, about TCP
+   * endpoints bound beyond loopback without CURVE.
+   */
+  bound?(role: R): readonly string[];
+  /**
+   * A one-shot command (such as `zmq-reliable-keygen`): `start()` does the
+   * work, then the runner closes the role, prints the {@link CliProgram.started}
+   * fields (no `started`, `pid` or `at`) and exits 0. A failed `start()` is
+   * one stderr line and exit 1.
+   */
+  readonly once?: boolean;
 }
 
 /**
@@ -173,6 +194,9 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
   let values: FlagValues<S>;
   let role: R;
   let logger: Logger;
+  // A bin with CURVE_FLAGS: the keys are read before the role is built, so a bad file is bad usage (exit 2).
+  const curveFlags = "curve-secret-file" in flags;
+  let curve: CliCurve | undefined;
   try {
     values = parseFlags(flags, args) as FlagValues<S>;
     if (values.help) {
@@ -182,8 +206,9 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
     const logFormat = values["log-format"];
     if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${JSON.stringify(logFormat)}`);
     program.check?.(values);
+    if (curveFlags) curve = loadCliCurve(values as CurveFlagValues, "curve-peer-key" in flags);
     logger = cliLogger(values.verbose, undefined, logFormat as LogFormat);
-    role = program.create(values, { logger, print, now, fail: (message) => void stop(1, message) });
+    role = program.create(values, { logger, print, now, fail: (message) => void stop(1, message), curve });
     json = logFormat === "json";
   } catch (err) {
     const usage = (err as { code?: unknown } | undefined)?.code === "ERR_INVALID_OPTION"; // UsageError, InvalidOptionError
@@ -198,6 +223,7 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
 
+  const zap: ZapAuthenticator | undefined = curve && cliZapAuthenticator(curve, logger);
   let stopping = false;
   async function stop(code: number, message?: string): Promise<void> {
     if (stopping) return;
@@ -205,6 +231,7 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
     if (message !== undefined) say(message);
     try {
       await role.close();
+      await zap?.close();
     } catch (err) {
       say(`close failed: ${failureLine(err)}`);
       process.exit(1);
@@ -224,13 +251,22 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
   process.on("SIGTERM", onSignal);
 
   try {
+    await zap?.start(); // before any bind: without a ZAP handler libzmq admits every CURVE client
     await role.start();
   } catch (err) {
     if (stopping) return;
     // A failed start() has released what it took (the lifecycle contract): exit with the one line.
-    say(`cannot start: ${failureLine(err)}`);
+    say(program.once ? failureLine(err) : `cannot start: ${failureLine(err)}`);
     process.exit(1);
   }
   if (stopping) return;
-  print(`started ${formatFields({ ...program.started(role, values), pid: process.pid, at: now() })}`);
+  if (program.once) {
+    await role.close();
+    print(formatFields(program.started(role, values)));
+    process.exit(0);
+  }
+  const exposed = curveFlags && !curve && program.bound ? exposedEndpoints(program.bound(role)) : [];
+  if (exposed.length > 0) logger.warn?.(exposedWarning(exposed));
+  const security = curveFlags ? { curve: curve ? "on" : "off" } : {};
+  print(`started ${formatFields({ ...program.started(role, values), ...security, pid: process.pid, at: now() })}`);
 }

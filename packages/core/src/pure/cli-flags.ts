@@ -118,6 +118,53 @@ export const STANDARD_FLAGS: StandardFlags = Object.freeze<StandardFlags>({
   "log-format": { type: "string", default: "text", placeholder: "text|json", help: "stderr log lines as text or as one JSON object per line (level, time, message, fields)" },
 });
 
+/** The shape of {@link CURVE_FLAGS}. */
+export type CurveFlags = {
+  /** `--curve-secret-file <path>`: this server's key pair (a CZMQ secret certificate); turns CURVE on for every socket. */
+  readonly "curve-secret-file": StringFlag;
+  /** `--allow-keys-file <path>`: the client public keys admitted (a ZAP allow-list); needs `--curve-secret-file`. */
+  readonly "allow-keys-file": StringFlag;
+};
+
+/**
+ * The CURVE flags of every server bin, declared once: spread them into a
+ * bin's flags and core's CLI runner reads the key files (bad usage, exit 2,
+ * on a missing, unreadable or malformed one), hands the keys to `create` as
+ * `context.curve`, runs the ZAP allow-list, and prints `curve=on|off`.
+ */
+export const CURVE_FLAGS: CurveFlags = Object.freeze<CurveFlags>({
+  "curve-secret-file": {
+    type: "string",
+    placeholder: "path",
+    help: "this server's CURVE key pair (a <name>_secret certificate from zmq-reliable-keygen); encrypts every socket",
+  },
+  "allow-keys-file": {
+    type: "string",
+    placeholder: "path",
+    help: "admit only these CURVE client keys: one Z85 public key or certificate path per line, # comments (needs --curve-secret-file)",
+  },
+});
+
+/** The shape of {@link CURVE_PEER_FLAGS}. */
+export type CurvePeerFlags = {
+  /** `--curve-peer-key <z85|path>`: the pair peer's public key; required with `--curve-secret-file`. */
+  readonly "curve-peer-key": StringFlag;
+};
+
+/**
+ * The flag of a pair bin whose node connects to its peer (Binary Star's
+ * state link): the peer's public key, which its connecting socket verifies
+ * and which alone may connect to this node's state socket. Add it next to
+ * {@link CURVE_FLAGS}.
+ */
+export const CURVE_PEER_FLAGS: CurvePeerFlags = Object.freeze<CurvePeerFlags>({
+  "curve-peer-key": {
+    type: "string",
+    placeholder: "z85|path",
+    help: "the peer's CURVE public key, as Z85 or its certificate's path; required with --curve-secret-file",
+  },
+});
+
 /** The parsed values of a bin's flags, {@link STANDARD_FLAGS} included. */
 export type FlagValues<S extends FlagSpecs> = { -readonly [K in keyof S]: FlagValue<S[K]> } & {
   -readonly [K in keyof StandardFlags]: FlagValue<StandardFlags[K]>;

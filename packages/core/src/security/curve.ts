@@ -4,56 +4,13 @@
  *
  * @module
  */
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import * as zmq from "zeromq";
 import { InvalidOptionError } from "../pure/errors.js";
 
-const Z85_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-const Z85_DECODE = new Int16Array(128).fill(-1);
-for (let i = 0; i < Z85_CHARS.length; i++) Z85_DECODE[Z85_CHARS.charCodeAt(i)] = i;
+import { z85Decode, z85Encode } from "../pure/z85.js";
 
-/**
- * Encodes bytes as Z85 (ZeroMQ RFC 32). The length must be a multiple of 4.
- *
- * @param data - bytes to encode, e.g. a 32-byte CURVE key.
- * @throws {@link InvalidOptionError} when the length is not a multiple of 4.
- */
-export function z85Encode(data: Uint8Array): string {
-  if (data.length % 4 !== 0) throw new InvalidOptionError(`Z85 input length must be a multiple of 4, got ${data.length}`);
-  let out = "";
-  for (let i = 0; i < data.length; i += 4) {
-    let value = ((data[i]! << 24) >>> 0) + (data[i + 1]! << 16) + (data[i + 2]! << 8) + data[i + 3]!;
-    const chunk = new Array<string>(5);
-    for (let j = 4; j >= 0; j--) {
-      chunk[j] = Z85_CHARS[value % 85]!;
-      value = Math.floor(value / 85);
-    }
-    out += chunk.join("");
-  }
-  return out;
-}
-
-/**
- * Decodes a Z85 string (ZeroMQ RFC 32). The length must be a multiple of 5.
- *
- * @param text - Z85 text, e.g. a 40-character CURVE key.
- * @throws {@link InvalidOptionError} on a bad length or character.
- */
-export function z85Decode(text: string): Buffer {
-  if (text.length % 5 !== 0) throw new InvalidOptionError(`Z85 input length must be a multiple of 5, got ${text.length}`);
-  const out = Buffer.alloc((text.length / 5) * 4);
-  for (let i = 0, o = 0; i < text.length; i += 5, o += 4) {
-    let value = 0;
-    for (let j = 0; j < 5; j++) {
-      const code = text.charCodeAt(i + j);
-      const digit = code < 128 ? Z85_DECODE[code]! : -1;
-      if (digit < 0) throw new InvalidOptionError(`Invalid Z85 character at ${i + j}`);
-      value = value * 85 + digit;
-    }
-    if (value > 0xffffffff) throw new InvalidOptionError(`Z85 group at ${i} overflows 32 bits`);
-    out.writeUInt32BE(value, o);
-  }
-  return out;
-}
+export { z85Decode, z85Encode } from "../pure/z85.js";
 
 /** A CURVE key pair as 40-character Z85 strings. */
 export interface CurveKeyPair {
@@ -68,11 +25,44 @@ export function curveKeyPair(): CurveKeyPair {
   return zmq.curveKeyPair();
 }
 
+/** The DER prefix of an X25519 private key in PKCS #8 (RFC 8410), before its 32 raw bytes. */
+const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+
+/**
+ * The public key of a CURVE secret key (X25519, as libsodium's
+ * `crypto_scalarmult_base`), to check that a key pair belongs together.
+ * zeromq.js 6.8 has no `curvePublic`; Node's crypto computes it.
+ *
+ * @param secretKey - the secret key (Z85).
+ * @returns the public key (Z85).
+ * @throws {@link InvalidOptionError} when the secret key is not 40 characters of Z85.
+ */
+export function curvePublicKey(secretKey: string): string {
+  const raw = z85Decode(checkKey("secretKey", secretKey));
+  const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: "der", type: "pkcs8" });
+  const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+  return z85Encode(spki.subarray(spki.length - 32));
+}
+
 /** CURVE options for a role that binds and serves (broker, queue, server). */
 export interface CurveServerOptions {
   /** The server's secret key (Z85). Clients need the matching public key. */
   secretKey: string;
+  /**
+   * The ZAP domain of the socket's handshakes (zeromq's `zapDomain`): a
+   * `ZapAuthenticator` checks clients of a domain listed in its
+   * `domains` against that domain's own allow-list (e.g. {@link PEER_ZAP_DOMAIN}:
+   * only the pair's peer). Default: none, the authenticator's `allow` list.
+   */
+  zapDomain?: string;
 }
+
+/**
+ * The ZAP domain of a socket that only the other node of a pair may connect
+ * to (a Binary Star state publisher): the CLIs' ZAP handler admits only the
+ * `--curve-peer-key` there.
+ */
+export const PEER_ZAP_DOMAIN = "peer";
 
 /** CURVE options for a role that connects (client, worker). */
 export interface CurveClientOptions {
@@ -97,6 +87,8 @@ export interface CurveSocketOptions {
   curvePublicKey?: string;
   /** The server's public key (Z85), client side. */
   curveServerKey?: string;
+  /** The ZAP domain, serving side (see {@link CurveServerOptions.zapDomain}). */
+  zapDomain?: string;
 }
 
 function checkKey(name: string, key: unknown): string {
@@ -122,5 +114,7 @@ export function curveSocketOptions(curve: CurveOptions | undefined): CurveSocket
       curveSecretKey: checkKey("secretKey", curve.secretKey),
     };
   }
-  return { curveServer: true, curveSecretKey: checkKey("secretKey", curve.secretKey) };
+  const server: CurveSocketOptions = { curveServer: true, curveSecretKey: checkKey("secretKey", curve.secretKey) };
+  if (curve.zapDomain !== undefined) server.zapDomain = curve.zapDomain;
+  return server;
 }

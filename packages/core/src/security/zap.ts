@@ -13,6 +13,7 @@ import { isZmqError } from "../pure/errors.js";
 import { TypedEmitter } from "../io/events.js";
 import type { Logger } from "../pure/logger.js";
 import { taggedLogger } from "../pure/logger.js";
+import { quoteForLog } from "../pure/log-escape.js";
 
 /** The endpoint libzmq sends ZAP requests to (fixed by RFC 27). */
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
@@ -49,6 +50,18 @@ export interface ZapPolicy {
   allow: ReadonlySet<string>;
   /** Whether NULL-mechanism connections on a socket with a `zapDomain` are accepted. */
   allowNull: boolean;
+  /**
+   * Allow-lists by ZAP domain: a CURVE client of a socket whose `zapDomain`
+   * is listed here must present one of that domain's keys (`allow` does not
+   * apply there). Default none.
+   */
+  domains?: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Accept every CURVE client of a domain without its own list (encryption
+   * without an allow-list), while the listed domains stay restricted.
+   * Default `false`.
+   */
+  allowAnyCurve?: boolean;
 }
 
 /**
@@ -74,7 +87,9 @@ export function parseZapRequest(frames: readonly Buffer[]): ZapRequest {
 }
 
 /**
- * Decides a ZAP request: CURVE clients must present an allowed key; NULL is
+ * Decides a ZAP request: CURVE clients must present a key allowed in their
+ * socket's domain (the domain's own list, else `allow`, or any key with
+ * `allowAnyCurve`); NULL is
  * accepted only when the policy says so; anything else is denied. Pure.
  *
  * @param request - the parsed request.
@@ -85,12 +100,23 @@ export function decideZap(request: ZapRequest, policy: ZapPolicy): ZapDecision {
     const key = request.credentials[0];
     if (!key || key.length !== 32) return { status: "400", text: "Malformed CURVE credentials", userId: "" };
     const z85 = z85Encode(key);
-    return policy.allow.has(z85)
+    const listed = policy.domains?.get(request.domain);
+    const allowed = listed ? listed.has(z85) : policy.allowAnyCurve === true || policy.allow.has(z85);
+    return allowed
       ? { status: "200", text: "OK", userId: z85 }
       : { status: "400", text: "Client key not allowed", userId: "" };
   }
   if (request.mechanism === "NULL" && policy.allowNull) return { status: "200", text: "OK", userId: "" };
   return { status: "400", text: `Mechanism ${request.mechanism} not allowed`, userId: "" };
+}
+
+/** How many denied client keys are remembered as logged before the memory starts over. */
+const MAX_DENIED_LOGGED = 1024;
+
+/** A request's client key for a log line: its Z85 public key for CURVE, `-` otherwise. */
+function clientKey(request: ZapRequest): string {
+  const key = request.credentials[0];
+  return request.mechanism === "CURVE" && key?.length === 32 ? z85Encode(key) : "-";
 }
 
 /** Options of {@link ZapAuthenticator}. */
@@ -99,6 +125,10 @@ export interface ZapAuthenticatorOptions {
   allow?: Iterable<string>;
   /** Accept NULL-mechanism connections on sockets that set a `zapDomain`. Default `false`. */
   allowNull?: boolean;
+  /** Allow-lists by ZAP domain (e.g. `PEER_ZAP_DOMAIN`: only the pair's peer); see {@link ZapPolicy.domains}. */
+  domains?: Readonly<Record<string, Iterable<string>>>;
+  /** Accept any CURVE client on sockets whose domain has no list of its own; see {@link ZapPolicy.allowAnyCurve}. Default `false`. */
+  allowAnyCurve?: boolean;
   /** The context whose sockets are authenticated; default zeromq's global context. */
   context?: zmq.Context;
   /** Optional logger. */
@@ -136,6 +166,10 @@ export interface ZapStats {
 export class ZapAuthenticator extends TypedEmitter<ZapEvents> {
   private readonly keys: Set<string>;
   private readonly allowNull: boolean;
+  private readonly domains: Map<string, Set<string>>;
+  private readonly allowAnyCurve: boolean;
+  /** Client keys whose denial was logged, so a client retrying every 100 ms is one line, not one a retry. */
+  private readonly deniedLogged = new Set<string>();
   private readonly context: zmq.Context | undefined;
   private readonly log: Logger;
   private channel: Channel<zmq.Router> | undefined;
@@ -146,6 +180,8 @@ export class ZapAuthenticator extends TypedEmitter<ZapEvents> {
     super();
     this.keys = new Set(options.allow ?? []);
     this.allowNull = options.allowNull ?? false;
+    this.domains = new Map(Object.entries(options.domains ?? {}).map(([domain, keys]) => [domain, new Set(keys)]));
+    this.allowAnyCurve = options.allowAnyCurve ?? false;
     this.context = options.context;
     this.log = taggedLogger(options.logger, "zap");
   }
@@ -193,11 +229,20 @@ export class ZapAuthenticator extends TypedEmitter<ZapEvents> {
       this.log.warn?.(`dropped malformed request: ${(err as Error).message}`);
       return;
     }
-    const policy: ZapPolicy = { allow: this.keys, allowNull: this.allowNull };
+    const policy: ZapPolicy = { allow: this.keys, allowNull: this.allowNull, domains: this.domains, allowAnyCurve: this.allowAnyCurve };
     const decision = decideZap(request, policy);
     if (decision.status === "200") this.counters.accepted++;
     else this.counters.denied++;
-    this.log.debug?.(`${request.mechanism} from ${request.address}: ${decision.status} ${decision.text}`);
+    const who = `${request.mechanism} client ${clientKey(request)} from ${quoteForLog(request.address)}${request.domain === "" ? "" : ` (domain ${quoteForLog(request.domain)})`}`;
+    if (decision.status !== "200" && this.log.warn) {
+      const key = `${request.domain}\n${clientKey(request)}`;
+      if (!this.deniedLogged.has(key)) {
+        if (this.deniedLogged.size >= MAX_DENIED_LOGGED) this.deniedLogged.clear();
+        this.deniedLogged.add(key);
+        this.log.warn(`denied ${who}: ${decision.text} (logged once per key; stats().denied counts every refusal)`);
+      }
+    }
+    this.log.debug?.(`${who}: ${decision.status} ${decision.text}`);
     this.channel?.post([routingId!, Buffer.alloc(0), "1.0", request.requestId, decision.status, decision.text, decision.userId, Buffer.alloc(0)]);
     this.emit("decision", request, decision);
   }
