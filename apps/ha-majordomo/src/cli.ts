@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BINARY_STAR_DEFAULTS, checkPairRole, pairFlags, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
+import { BINARY_STAR_DEFAULTS, checkPairRole, pairCurve, pairFlags, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
@@ -28,20 +28,25 @@ active broker serves clients; workers register with both (MajordomoWorker
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: MAJORDOMO_DEFAULTS.liveness, help: "missed worker heartbeats before expiry" },
   },
   epilog: `Output (stdout, one line each; at= is epoch milliseconds):
-  started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n> pid=<pid> at=<t>
+  started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n> curve=on|off pid=<pid> at=<t>
   state from=<state> to=<state> at=<t>
   stopped at=<t>
 Endpoints are printed as bound (tcp://0.0.0.0:5555 for tcp://*:5555).
 Dual actives (e.g. after a pause) and dual passives are resolved, never fatal: the stale broker steps down.
+CURVE: --curve-secret-file with --curve-peer-key encrypts the broker and the state link (the state PUB admits only
+the peer); --allow-keys-file admits only the listed clients and workers. Without CURVE, an endpoint beyond
+loopback gets one warning line.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
-  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger.
-  create: (v, { logger, print, now }) => {
+  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger,
+  // curve (--curve-secret-file, --curve-peer-key).
+  create: (v, { logger, print, now, curve }) => {
     const ha = new HaMajordomoBroker({
       ...pairOptions(v, DEFAULTS),
       heartbeatInterval: v.heartbeat,
       broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness },
       logger,
+      curve: pairCurve(curve),
     });
     ha.on("state-change", (e) => print(`state from=${e.from} to=${e.to} at=${now()}`));
     return ha;
@@ -51,4 +56,5 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     "mdp-heartbeat": v["mdp-heartbeat"],
     liveness: v.liveness,
   }),
+  bound: (ha) => [...ha.broker.boundEndpoints, ha.node.boundEndpoint],
 });

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { BinaryStar, type BinaryStarRole, type BinaryStarState, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
+import { BinaryStar, type BinaryStarCurveOptions, type BinaryStarRole, type BinaryStarState, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
 import { type Logger, TypedEmitter } from "@zmq-reliable/core";
 import { MajordomoBroker, type MajordomoBrokerOptions } from "@zmq-reliable/majordomo";
 
@@ -31,8 +31,14 @@ export interface HaMajordomoBrokerOptions {
    * timeouts should be about this long. Default 1000.
    */
   heartbeatInterval?: number;
-  /** Further Majordomo broker options (heartbeats with workers, expiry, CURVE, …). */
-  broker?: Omit<MajordomoBrokerOptions, "bind" | "admission">;
+  /** Further Majordomo broker options (heartbeats with workers, expiry, …). */
+  broker?: Omit<MajordomoBrokerOptions, "bind" | "admission" | "curve">;
+  /**
+   * CURVE for both halves: the broker's endpoints are CURVE servers with
+   * `secretKey` (clients and workers need `publicKey`), and the Binary Star
+   * state link verifies the peer (`peerKey`). Default: none.
+   */
+  curve?: BinaryStarCurveOptions;
   /** Logger for both halves. */
   logger?: Logger;
 }
@@ -77,11 +83,13 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
       peer: options.peer,
       ...(options.heartbeatInterval !== undefined ? { heartbeatInterval: options.heartbeatInterval } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.curve ? { curve: options.curve } : {}),
     });
     this.broker = new MajordomoBroker({
       ...options.broker,
       bind: options.bind.frontend,
       admission: this.node,
+      ...(options.curve ? { curve: { secretKey: options.curve.secretKey } } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.node.on("active", (e) => this.emit("active", e));

@@ -60,7 +60,7 @@ describe("ha-majordomo-broker", () => {
     expect(started).toMatch(
       new RegExp(
         `^started role=primary state=PRIMARY frontend=tcp://0\\.0\\.0\\.0:${front} local=tcp://0\\.0\\.0\\.0:${local} remote=${remote} ` +
-          `heartbeat=50 mdp-heartbeat=2500 liveness=3 pid=${child.pid} at=[\\d.]+$`,
+          `heartbeat=50 mdp-heartbeat=2500 liveness=3 curve=off pid=${child.pid} at=[\\d.]+$`,
       ),
     );
     // Regression: there was no --verbose; with it every message is logged at debug level.

@@ -11,7 +11,7 @@
  */
 import { runCli } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS as D } from "./defaults.js";
-import { checkPairRole, pairFlags, pairOptions, pairStartFields } from "./pair-flags.js";
+import { checkPairRole, pairCurve, pairFlags, pairOptions, pairStartFields } from "./pair-flags.js";
 import { BinaryStarServer } from "./server.js";
 
 const ep = D.endpoints;
@@ -22,21 +22,26 @@ void runCli({
   summary: "Runs one server of a Binary Star pair: an echo server that serves clients only while it is the active one of the two.",
   flags: pairFlags(ep, "client ROUTER"),
   epilog: `Output (stdout, one line each; at= is epoch milliseconds; --verbose adds the drop lines):
-  started role=<role> state=<STATE> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> pid=<pid> at=<t>
+  started role=<role> state=<STATE> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> curve=on|off pid=<pid> at=<t>
   peer state=<STATE> at=<t>
   state from=<STATE> to=<STATE> event=<EVENT> at=<t> note="<text>"
   drop reason=<reason> state=<STATE> at=<t>
   stopped at=<t>
 Dual actives (e.g. after a pause) and dual passives are resolved, never fatal: a node steps down or takes over.
 Endpoints are printed as bound (tcp://0.0.0.0:5001 for tcp://*:5001).
+CURVE: --curve-secret-file (this node's pair) with --curve-peer-key (the peer's public key) encrypts the frontend and
+the state link; the state PUB then admits only the peer, and --allow-keys-file admits only the listed clients.
+Without CURVE anything that can reach the state ports can send state; an endpoint beyond loopback gets a warning.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
-  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, logger.
-  create: (v, { logger, print, now }) => {
+  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, logger,
+  // curve (--curve-secret-file, --curve-peer-key).
+  create: (v, { logger, print, now, curve }) => {
     const server = new BinaryStarServer({
       ...pairOptions(v, ep),
       heartbeatInterval: v.heartbeat,
       logger,
+      curve: pairCurve(curve),
     });
     server.on("state-change", (e) => print(`state from=${e.from} to=${e.to} event=${e.event} at=${now()} note=${JSON.stringify(e.note)}`));
     server.on("peer-state", (e) => print(`peer state=${e.state} at=${now()}`));
@@ -44,4 +49,5 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     return server;
   },
   started: (server, v) => pairStartFields(server.node, server.boundEndpoints.frontend, v, ep),
+  bound: (server) => [server.boundEndpoints.frontend, server.node.boundEndpoint],
 });

@@ -11,7 +11,7 @@
 import * as zmq from "zeromq";
 import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOptions, Logger } from "@zmq-reliable/core";
 import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedEmitter, bindEndpoint, checkNumber } from "@zmq-reliable/core";
-import { DropLog, connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
+import { DropLog, PEER_ZAP_DOMAIN, connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
 import type { BinaryStarEvents, BinaryStarStats } from "./node-events.js";
 import { flushNodeLog, logNodeEvent } from "./node-log.js";
@@ -189,7 +189,8 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     const onError = (error: Error) => this.log.warn?.(error.message);
     // An XPUB, not a PUB (same wire): it sees each new subscription, so a peer that (re)connects hears our
     // state at once, not a heartbeat later: a restarted primary learns of an active backup within a round trip.
-    const xpub = new zmq.XPublisher({ linger: 0, verbosity: "allSubs", ...curveSocketOptions(curve && { secretKey: curve.secretKey }) });
+    // In ZAP's peer domain: a ZAP handler with a peer list (the CLIs') lets only the peer subscribe.
+    const xpub = new zmq.XPublisher({ linger: 0, verbosity: "allSubs", ...curveSocketOptions(curve && { secretKey: curve.secretKey, zapDomain: PEER_ZAP_DOMAIN }) });
     const subCurve = curve && { serverKey: curve.peerKey, publicKey: curve.publicKey, secretKey: curve.secretKey };
     this.pub = new Channel(xpub, { name: "bstar state publisher", onError });
     this.sub = new Channel(createSocket("subscriber", { curve: subCurve }), { name: "bstar state subscriber", onError });

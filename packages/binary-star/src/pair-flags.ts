@@ -3,17 +3,33 @@
  * every bin that runs one (`binary-star-server`, and compositions such as
  * `ha-majordomo-broker`): `--primary` / `--backup`, `--frontend` (the bound
  * client socket), `--local` (this node's state PUB), `--remote` (the peer's
- * state PUB) and `--heartbeat`, with per-role defaults.
+ * state PUB) and `--heartbeat`, with per-role defaults; and CURVE: core's
+ * `--curve-secret-file` / `--allow-keys-file` plus `--curve-peer-key` (the
+ * peer's public key: the state SUB verifies it, and the state PUB admits
+ * only it, so state messages from anything but the peer never arrive).
  *
  * @module
  */
-import { type BooleanFlag, type IntegerFlag, MAX_CLI_MS, type StringFlag, UsageError, type WithNumberDefault } from "@zmq-reliable/core";
+import {
+  type BooleanFlag,
+  type CliCurve,
+  CURVE_FLAGS,
+  CURVE_PEER_FLAGS,
+  type CurveFlags,
+  type CurvePeerFlags,
+  type IntegerFlag,
+  MAX_CLI_MS,
+  type StringFlag,
+  UsageError,
+  type WithNumberDefault,
+} from "@zmq-reliable/core";
 import type { BinaryStarEndpoints, BinaryStarRole } from "./defaults.js";
 import type { BinaryStar } from "./node.js";
+import type { BinaryStarCurveOptions } from "./options.js";
 import { BINARY_STAR_DEFAULTS } from "./defaults.js";
 
-/** The flags {@link pairFlags} declares. */
-export type PairFlags = {
+/** The flags {@link pairFlags} declares: the pair's, core's CURVE flags and `--curve-peer-key`. */
+export type PairFlags = CurveFlags & CurvePeerFlags & {
   /** `--primary`: run as the primary. */
   readonly primary: BooleanFlag;
   /** `--backup`: run as the backup. */
@@ -79,7 +95,21 @@ export function pairFlags(defaults: Readonly<Record<BinaryStarRole, Readonly<Bin
       placeholder: "ms",
       help: "state message interval; the peer is presumed dead after two; must match the peer's",
     },
+    ...CURVE_FLAGS,
+    ...CURVE_PEER_FLAGS,
   };
+}
+
+/**
+ * The node's CURVE options from the keys the CURVE flags gave (core's
+ * `context.curve`): this node's key pair for the frontend and the state PUB,
+ * and the peer's public key for the state SUB.
+ *
+ * @param curve - `context.curve`; `undefined` when CURVE is off.
+ */
+export function pairCurve(curve: CliCurve | undefined): BinaryStarCurveOptions | undefined {
+  if (!curve?.peerKey) return undefined; // core's runner requires --curve-peer-key with --curve-secret-file on a pair
+  return { secretKey: curve.keys.secretKey, publicKey: curve.keys.publicKey, peerKey: curve.peerKey };
 }
 
 /**

@@ -51,7 +51,7 @@ describe("binary-star-server CLI", () => {
     const [frontend, local, remote] = await endpoints(3);
     const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "50"]);
     const started = await child.waitForLine(/^started /);
-    expect(started).toMatch(new RegExp(`^started role=primary state=PRIMARY frontend=${frontend} local=${local} remote=${remote} heartbeat=50 pid=\\d+ at=[\\d.]+$`));
+    expect(started).toMatch(new RegExp(`^started role=primary state=PRIMARY frontend=${frontend} local=${local} remote=${remote} heartbeat=50 curve=off pid=\\d+ at=[\\d.]+$`));
     // Alone, the primary waits two heartbeats, then a client vote makes it active.
     const client = new BinaryStarClient({ endpoint: [frontend!, remote!], heartbeatInterval: 50 });
     cleanup.push(() => client.close());
@@ -70,7 +70,7 @@ describe("binary-star-server CLI", () => {
     const [remote] = await endpoints(1);
     const child = spawnNode(CLI, ["--backup", "--frontend", `tcp://*:${f}`, "--local", `tcp://*:${l}`, "--remote", remote!]);
     const started = await child.waitForLine(/^started /);
-    expect(started).toMatch(new RegExp(`^started role=backup state=BACKUP frontend=tcp://0\\.0\\.0\\.0:${f} local=tcp://0\\.0\\.0\\.0:${l} remote=${remote} heartbeat=1000 pid=${child.pid} at=`));
+    expect(started).toMatch(new RegExp(`^started role=backup state=BACKUP frontend=tcp://0\\.0\\.0\\.0:${f} local=tcp://0\\.0\\.0\\.0:${l} remote=${remote} heartbeat=1000 curve=off pid=${child.pid} at=`));
     await child.kill("SIGINT");
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });

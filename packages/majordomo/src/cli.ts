@@ -10,17 +10,22 @@
  *                  [--max-queued-per-service 10000] [--max-queued-bytes-per-service 33554432]
  *                  [--max-queued-per-client 1000] [--max-request-bytes 16777216]
  *                  [--max-services 10000] [--send-hwm 1000]
+ *                  [--curve-secret-file broker_secret [--allow-keys-file allowed-keys]]
  * ```
  *
  * Prints `started bind=<as bound,…> heartbeat=<ms> liveness=<n>
- * request-expiry=<ms> max-attempts=<n> pid=<pid> at=<t>` on stdout once
+ * request-expiry=<ms> max-attempts=<n> curve=on|off pid=<pid> at=<t>` on stdout once
  * bound. On SIGINT or SIGTERM it tells every worker DISCONNECT, closes,
  * prints `stopped at=<t>` and exits 0. Exit 1 on a runtime failure (such as
  * an endpoint in use), 2 on bad usage, each with one line on stderr.
  *
+ * CURVE (core's `CURVE_FLAGS`): `--curve-secret-file` encrypts every bound
+ * endpoint, `--allow-keys-file` admits only the listed clients and workers;
+ * without CURVE, an endpoint bound beyond loopback gets one warning line.
+ *
  * @module
  */
-import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
+import { CURVE_FLAGS, MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { MajordomoBroker } from "./broker.js";
 import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
 
@@ -48,14 +53,17 @@ void runCli({
     "max-request-bytes": { type: "integer", min: 0, max: MAX_BYTES_FLAG, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request accepted, counting 256 bytes per frame besides the body" },
     "max-services": { type: "integer", min: 0, max: MAX_COUNT_FLAG, default: D.maxServices, placeholder: "n", help: "services known at most at once" },
     "send-hwm": { type: "integer", min: 1, max: MAX_HWM_FLAG, default: D.sendHighWaterMark, placeholder: "n", help: "messages queued per peer; past it a send is dropped and counted" },
+    ...CURVE_FLAGS,
   },
-  epilog: `Output: "started bind=<ep,…> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-attempts=<n> pid=<pid> at=<t>"
+  epilog: `Output: "started bind=<ep,…> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-attempts=<n> curve=on|off pid=<pid> at=<t>"
 once bound; on SIGINT/SIGTERM the broker sends DISCONNECT to every worker, prints "stopped at=<t>" and exits.
+CURVE: --curve-secret-file encrypts every endpoint (clients and workers need its public key); --allow-keys-file
+admits only the listed keys. Without CURVE, an endpoint bound beyond loopback gets one warning line.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   // Role options passed: bind (the --bind list), heartbeatInterval, liveness, requestExpiry, maxAttempts, the queue
   // limits (maxQueued, maxQueuedBytes, maxQueuedPerService, maxQueuedBytesPerService, maxQueuedPerClient,
-  // maxRequestBytes, maxServices), sendHighWaterMark, logger.
-  create: (v, { logger }) =>
+  // maxRequestBytes, maxServices), sendHighWaterMark, logger; curve (--curve-secret-file).
+  create: (v, { logger, curve }) =>
     new MajordomoBroker({
       bind: v.bind,
       heartbeatInterval: v.heartbeat,
@@ -71,7 +79,9 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
       maxServices: v["max-services"],
       sendHighWaterMark: v["send-hwm"],
       logger,
+      curve: curve?.server,
     }),
+  bound: (broker) => broker.boundEndpoints,
   started: (broker, v) => ({
     bind: broker.boundEndpoints,
     heartbeat: v.heartbeat,

@@ -5,16 +5,20 @@
  *
  * Prints `started frontend=<as bound> backend=<as bound> heartbeat=<ms>
  * liveness=<n> request-expiry=<ms> max-queued=<n> max-queued-bytes=<n>
- * max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>` on stdout once both
+ * max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> curve=on|off pid=<pid> at=<t>` on stdout once both
  * sockets are bound, and `stopped at=<t>` after a clean shutdown on
  * SIGINT/SIGTERM (exit 0). Life-cycle lines (workers ready and expired, lost
  * requests) go to stderr; `--verbose` adds a line per message and per drop.
  * Exit 1 on a runtime failure (such as an endpoint in use), 2 on bad usage,
  * each with one line on stderr.
  *
+ * CURVE (core's `CURVE_FLAGS`): `--curve-secret-file` encrypts both sockets,
+ * `--allow-keys-file` admits only the listed clients and workers; without
+ * CURVE, an endpoint bound beyond loopback gets one warning line at start.
+ *
  * @module
  */
-import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
+import { CURVE_FLAGS, MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { PARANOID_PIRATE_DEFAULTS as D } from "./defaults.js";
 import { ParanoidPirateQueue } from "./queue.js";
 
@@ -37,14 +41,17 @@ void runCli({
     "max-queued-bytes": { type: "integer", min: 0, max: MAX_CLI_BYTES, default: D.maxQueuedBytes, placeholder: "bytes", help: "bytes of requests held at most while no worker is ready" },
     "max-request-bytes": { type: "integer", min: 1, max: MAX_CLI_BYTES, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request taken (envelope and body)" },
     "receive-hwm": { type: "integer", min: 1, max: MAX_CLI_REQUESTS, default: D.receiveHighWaterMark, help: "frontend receive high-water mark, messages per client connection" },
+    ...CURVE_FLAGS,
   },
   epilog: `Output: "started frontend=<ep> backend=<ep> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-queued=<n>
-max-queued-bytes=<n> max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> pid=<pid> at=<t>" once bound, "stopped at=<t>" after
+max-queued-bytes=<n> max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> curve=on|off pid=<pid> at=<t>" once bound, "stopped at=<t>" after
 SIGINT/SIGTERM. Workers coming and going and lost requests are logged to stderr; dropped requests with --verbose.
-Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
+CURVE: --curve-secret-file encrypts both sockets (clients and workers need its public key); --allow-keys-file
+admits only the listed keys (clients and workers). Without CURVE, an endpoint bound beyond loopback gets one warning.
+Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage (a missing or malformed key file too).`,
   // Role options passed: bind { frontend, backend }, heartbeatInterval, liveness, requestExpiry, maxQueued,
-  // maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, receiveHighWaterMark, logger.
-  create: (v, { logger }) =>
+  // maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, receiveHighWaterMark, logger; curve (--curve-secret-file).
+  create: (v, { logger, curve }) =>
     new ParanoidPirateQueue({
       bind: { frontend: v.frontend, backend: v.backend },
       heartbeatInterval: v.heartbeat,
@@ -56,7 +63,9 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
       maxRequestBytes: v["max-request-bytes"],
       receiveHighWaterMark: v["receive-hwm"],
       logger,
+      curve: curve?.server,
     }),
+  bound: (queue) => Object.values(queue.boundEndpoints),
   started: (queue, v) => ({
     ...queue.boundEndpoints,
     heartbeat: queue.heartbeatInterval,

@@ -55,7 +55,7 @@ describe("paranoid-pirate-queue (bin)", () => {
     const backend = `tcp://127.0.0.1:${await reservePort()}`;
     const child = spawnNode(CLI, ["--frontend", frontend, "--backend", backend, "--heartbeat", "50", "--liveness", "3", "--verbose"]);
     const line = await child.waitForLine(/^started /);
-    expect(line).toMatch(new RegExp(`^started frontend=${frontend} backend=${backend} heartbeat=50 liveness=3 request-expiry=10000 max-queued=1000 max-queued-bytes=67108864 max-queued-per-client=100 max-request-bytes=1048576 receive-hwm=100 pid=${child.pid} at=[\\d.]+$`));
+    expect(line).toMatch(new RegExp(`^started frontend=${frontend} backend=${backend} heartbeat=50 liveness=3 request-expiry=10000 max-queued=1000 max-queued-bytes=67108864 max-queued-per-client=100 max-request-bytes=1048576 receive-hwm=100 curve=off pid=${child.pid} at=[\\d.]+$`));
     const worker = track(new ParanoidPirateWorker({ endpoint: backend, heartbeatInterval: 50, handler: (body) => ["cli", ...body] }));
     await worker.start();
     expect((await lazyRequest(frontend, ["a", "b"], { timeout: 5000 })).reply).toEqual(["cli", "a", "b"]);
@@ -71,7 +71,7 @@ describe("paranoid-pirate-queue (bin)", () => {
     const [f, b] = [await reservePort(), await reservePort()];
     const child = spawnNode(CLI, ["--frontend", `tcp://*:${f}`, "--backend", `tcp://*:${b}`]);
     const line = await child.waitForLine(/^started /);
-    expect(line).toMatch(new RegExp(`^started frontend=tcp://0\\.0\\.0\\.0:${f} backend=tcp://0\\.0\\.0\\.0:${b} heartbeat=1000 liveness=3 request-expiry=10000 max-queued=1000 max-queued-bytes=67108864 max-queued-per-client=100 max-request-bytes=1048576 receive-hwm=100 pid=\\d+ at=`));
+    expect(line).toMatch(new RegExp(`^started frontend=tcp://0\\.0\\.0\\.0:${f} backend=tcp://0\\.0\\.0\\.0:${b} heartbeat=1000 liveness=3 request-expiry=10000 max-queued=1000 max-queued-bytes=67108864 max-queued-per-client=100 max-request-bytes=1048576 receive-hwm=100 curve=off pid=\\d+ at=`));
     expect(child.stderr).not.toMatch(/DEBUG/); // no --verbose
     await child.kill("SIGTERM");
     expect(await child.exited).toEqual({ code: 0, signal: null });
@@ -81,7 +81,7 @@ describe("paranoid-pirate-queue (bin)", () => {
     const args = ["--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*", "--request-expiry", "250", "--max-queued", "7", "--max-queued-bytes", "4096", "--max-queued-per-client", "3", "--max-request-bytes", "512", "--receive-hwm", "9"];
     const child = spawnNode(CLI, args);
     const line = await child.waitForLine(/^started /);
-    expect(line).toMatch(/ liveness=3 request-expiry=250 max-queued=7 max-queued-bytes=4096 max-queued-per-client=3 max-request-bytes=512 receive-hwm=9 pid=/);
+    expect(line).toMatch(/ liveness=3 request-expiry=250 max-queued=7 max-queued-bytes=4096 max-queued-per-client=3 max-request-bytes=512 receive-hwm=9 curve=off pid=/);
     await child.kill("SIGTERM");
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
