@@ -62,7 +62,9 @@ export function readCurveKeyPair(path: string): CurveKeyPair {
  * @throws {@link InvalidOptionError} naming the file.
  */
 export function readCurvePublicKey(keyOrPath: string): string {
-  return isCurveKey(keyOrPath) ? keyOrPath : readCurveCert(keyOrPath).publicKey;
+  if (isCurveKey(keyOrPath)) return keyOrPath;
+  if (!existsSync(keyOrPath)) throw new InvalidOptionError(`${keyOrPath}: neither a key (40 characters of Z85) nor an existing certificate file`);
+  return readCurveCert(keyOrPath).publicKey;
 }
 
 /**
