@@ -7,12 +7,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { type AddressInfo, type Server, type Socket, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CurveClientOptions, type CurveKeyPair, curveKeyPair, writeCurveKeyPair } from "@zmq-reliable/core";
-import { type ChildHandle, killAllChildren, spawnNode, waitFor } from "@zmq-reliable/core/testing";
+import { type ChildHandle, RecordingRelay, killAllChildren, spawnNode, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MajordomoClient, MajordomoWorker } from "../src/index.js";
 
@@ -24,53 +23,11 @@ afterEach(async () => {
   await killAllChildren();
 });
 
-/** A TCP relay on 127.0.0.1 to `target` that records every byte, both ways. */
-class Relay {
-  readonly seen: Buffer[] = [];
-  private readonly sockets = new Set<Socket>();
-  private constructor(private readonly server: Server) {}
-
-  static async to(target: string): Promise<Relay> {
-    const [, host, port] = /^tcp:\/\/([^:]+):(\d+)$/.exec(target)!;
-    const server = createServer();
-    const relay = new Relay(server);
-    server.on("connection", (inbound) => {
-      const outbound = connect(Number(port), host!);
-      for (const s of [inbound, outbound]) {
-        relay.sockets.add(s);
-        s.on("error", () => {});
-        s.on("close", () => {
-          inbound.destroy();
-          outbound.destroy();
-        });
-      }
-      inbound.on("data", (chunk: Buffer) => {
-        relay.seen.push(chunk);
-        outbound.write(chunk);
-      });
-      outbound.on("data", (chunk: Buffer) => {
-        relay.seen.push(chunk);
-        inbound.write(chunk);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    closers.push(() => relay.close());
-    return relay;
-  }
-
-  get endpoint(): string {
-    return `tcp://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Everything relayed, as one buffer. */
-  bytes(): Buffer {
-    return Buffer.concat(this.seen);
-  }
-
-  close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
+/** A recording relay to `target`, closed after the test. */
+async function relayTo(target: string): Promise<RecordingRelay> {
+  const relay = await RecordingRelay.to(target);
+  closers.push(() => relay.close());
+  return relay;
 }
 
 /** Key pairs written as certificates: the broker's, the worker's and the allowed client's (both listed in `allow`). */
@@ -109,7 +66,7 @@ const reversed = (text: string) => [...text].reverse().join("");
 describe("majordomo-broker with CURVE, through recording TCP relays", () => {
   it("control, without CURVE: the request and the reply cross the relays in plain text", async () => {
     const { endpoint } = await startBroker();
-    const [toClient, toWorker] = [await Relay.to(endpoint), await Relay.to(endpoint)];
+    const [toClient, toWorker] = [await relayTo(endpoint), await relayTo(endpoint)];
     await startWorker(toWorker.endpoint);
     const body = secretBody();
     expect((await client(toClient.endpoint).request("reverse", body)).map(String)).toEqual([reversed(body)]);
@@ -122,7 +79,7 @@ describe("majordomo-broker with CURVE, through recording TCP relays", () => {
     const k = keys();
     const { child, endpoint, line } = await startBroker("--curve-secret-file", k.secretFile, "--allow-keys-file", k.allowFile);
     expect(line).toMatch(/ curve=on pid=/);
-    const [toClient, toWorker, toStranger] = [await Relay.to(endpoint), await Relay.to(endpoint), await Relay.to(endpoint)];
+    const [toClient, toWorker, toStranger] = [await relayTo(endpoint), await relayTo(endpoint), await relayTo(endpoint)];
     await startWorker(toWorker.endpoint, k.clientOf(k.pairs.worker));
     const allowed = client(toClient.endpoint, k.clientOf(k.pairs.client));
     const bodies = [secretBody(), secretBody(), secretBody()];

@@ -26,3 +26,4 @@ export {
   spawnNode,
   type SpawnNodeOptions,
 } from "./child.js";
+export { RecordingRelay } from "./relay.js";
