@@ -145,7 +145,19 @@ export function formatCurveCert(keys: { publicKey: string; secretKey?: string },
 }
 
 /** One entry of an allow-list file: a Z85 key given inline, or the path of a public certificate to read. */
-export type AllowListEntry = { readonly line: number; readonly key: string } | { readonly line: number; readonly path: string };
+export type AllowListEntry =
+  | {
+      /** The line number (from 1). */
+      readonly line: number;
+      /** The key, 40 characters of Z85. */
+      readonly key: string;
+    }
+  | {
+      /** The line number (from 1). */
+      readonly line: number;
+      /** The certificate's path, as written (relative to the list's folder). */
+      readonly path: string;
+    };
 
 /**
  * Parses an allow-list file: one client public key per line, as 40
