@@ -6,7 +6,7 @@
  * clients are served.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -117,6 +117,14 @@ describe("majordomo-broker with CURVE, through recording TCP relays", () => {
 });
 
 describe("majordomo-broker CURVE flags: bad key files", () => {
+  it.skipIf(process.getuid?.() === 0)("unreadable (chmod 000; not as root, which reads anything): exit 2 naming the flag and the file", async () => {
+    const k = keys();
+    chmodSync(k.secretFile, 0o000);
+    const child = spawnNode(CLI, ["--curve-secret-file", k.secretFile]);
+    expect(await child.exited).toEqual({ code: 2, signal: null });
+    expect(child.stderr).toBe(`${NAME}: --curve-secret-file: ${k.secretFile}: cannot be read (permission denied) (see ${NAME} --help)\n`);
+  });
+
   it.each([
     ["missing", (d: string) => ["--curve-secret-file", join(d, "nope")], (d: string) => `--curve-secret-file: ${join(d, "nope")}: no such file`],
     ["malformed", (d: string) => ["--curve-secret-file", join(d, "junk")], (d: string) => `--curve-secret-file: ${join(d, "junk")}: malformed at line 1 (expected "name" or "name = value")`],
