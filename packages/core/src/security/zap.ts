@@ -239,7 +239,7 @@ export class ZapAuthenticator extends TypedEmitter<ZapEvents> {
       if (!this.deniedLogged.has(key)) {
         if (this.deniedLogged.size >= MAX_DENIED_LOGGED) this.deniedLogged.clear();
         this.deniedLogged.add(key);
-        this.log.warn(`denied ${who}: ${decision.text} (logged once per key; stats().denied counts every refusal)`);
+        this.log.warn(`denied ${who}: ${decision.text} (logged once per key; its later refusals are only counted)`);
       }
     }
     this.log.debug?.(`${who}: ${decision.status} ${decision.text}`);
