@@ -77,7 +77,9 @@ describe("binary-star-server CLI", () => {
 
   it("does not exit when its peer says ACTIVE too (regression: dual actives were fatal)", async () => {
     const [frontend, local, remote] = await endpoints(3);
-    const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "50"]);
+    // 250 ms, not 50: a node starved for two heartbeats (a loaded machine stalls a child process
+    // that long) rightly thinks itself stale and steps down, which is not what this test is about
+    const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "250"]);
     await child.waitForLine(/^started /);
     const peer = await FakePeer.create(remote!, local!);
     peer.say("BACKUP");
