@@ -1,0 +1,169 @@
+/**
+ * Rows 1-3: the Majordomo broker CLI flooded by raw MDP clients (findings
+ * 1-3 of issue 11), with default limits.
+ *
+ * @module
+ */
+import { formatMb } from "../rss.js";
+import { type Flood, hold, type Progress, type RowResult, standardChecks, startFlood, startTarget, stopTarget, type Target } from "./harness.js";
+import { PROGRAMS } from "./proc.js";
+import { RSS_BOUND, type Settings } from "./settings.js";
+import { mdpWorker, percentile, Probe, type RawWorker } from "./wire.js";
+
+/** What a scenario gets: the run's settings and the progress line. */
+export interface Context {
+  /** Sizes and durations. */
+  readonly settings: Settings;
+  /** The progress line. */
+  readonly progress: Progress;
+}
+
+/** Normal client requests during a flood: one every 50 ms, each waited for 2 s. */
+const PROBE_PACE = 50;
+const PROBE_TIMEOUT = 2000;
+
+/**
+ * A progress callback for a row.
+ *
+ * @param ctx - the context.
+ * @param label - the row and phase.
+ * @param target - whose RSS to show.
+ * @param flood - whose count to show.
+ */
+export function ticker(ctx: Context, label: string, target: Target, flood?: Flood): () => void {
+  return () => ctx.progress.show(`${label}: sent ${flood?.sent.count ?? 0}, target RSS ${formatMb(target.rss.peak)}`);
+}
+
+async function startBroker(s: Settings): Promise<{ target: Target; endpoint: string; echo: RawWorker; probe: Probe }> {
+  const args = ["--bind", "tcp://127.0.0.1:*", "--heartbeat", String(s.heartbeat), "--log-format", "json"];
+  if (s.mdpExpiry !== undefined) args.push("--request-expiry", String(s.mdpExpiry));
+  const target = await startTarget("majordomo-broker", PROGRAMS.majordomo, args);
+  const endpoint = target.fields.bind!.split(",")[0]!;
+  const echo = mdpWorker(endpoint, "echo", s.heartbeat);
+  const probe = new Probe(endpoint, "mdp", "echo");
+  if ((await probe.firstReply(500, 10_000)) === undefined) throw new Error("broker: the echo service never answered before the flood");
+  return { target, endpoint, echo, probe };
+}
+
+function emptyRow(row: number, scenario: string): RowResult {
+  return { row, scenario, sent: 0, sentBytes: 0, peakRss: 0, bound: RSS_BOUND, normal: undefined, drops: {}, notes: [], checks: [], exit: "?" };
+}
+
+/**
+ * Runs `flood` to its end while the normal client probes (paced), and adds
+ * what it sent to the row.
+ */
+async function floodWhileProbing(row: RowResult, flood: Flood, probe: Probe, tick: () => void): Promise<void> {
+  let over = false;
+  const timer = setInterval(tick, 250);
+  const probing = probe.run(Infinity, PROBE_TIMEOUT, () => over, PROBE_PACE);
+  const sent = await flood.done;
+  over = true;
+  const result = await probing;
+  clearInterval(timer);
+  row.sent += sent.count;
+  row.sentBytes += sent.bytes;
+  const normal = row.normal ?? { sent: 0, answered: 0, latencies: [] };
+  row.normal = { sent: normal.sent + result.sent, answered: normal.answered + result.answered, latencies: [...normal.latencies, ...result.latencies].sort((a, b) => a - b) };
+}
+
+/**
+ * Row 1: a service whose only worker heartbeats but never replies, 10k
+ * requests/s of 4 KB; the normal client uses another service meanwhile.
+ *
+ * @param ctx - the context.
+ */
+export async function stuckWorker(ctx: Context): Promise<RowResult> {
+  const s = ctx.settings;
+  const row = emptyRow(1, "MDP: worker never replies, 10k req/s");
+  const { target, endpoint, echo, probe } = await startBroker(s);
+  const stuck = mdpWorker(endpoint, "stuck", s.heartbeat, true);
+  try {
+    const flood = startFlood("mdp-flooder", { endpoint, protocol: "mdp", service: "stuck", bodyBytes: s.stuck.bodyBytes, rate: s.stuck.rate, duration: s.stuck.duration, connections: 1, idPrefix: "flood", sendHwm: 1000, seed: s.seed });
+    await floodWhileProbing(row, flood, probe, ticker(ctx, "1 stuck worker", target, flood));
+    row.notes.push(`stuck worker got ${stuck.received}`);
+  } finally {
+    stuck.close();
+    echo.close();
+    probe.close();
+  }
+  const end = await stopTarget(target);
+  Object.assign(row, { peakRss: end.peak, drops: target.drops, exit: end.exit });
+  row.checks = standardChecks(row, end.crashed);
+  row.checks.push({ name: "requests expire although the service has a worker", ok: (target.drops["request-expired"] ?? 0) > 0 });
+  return row;
+}
+
+/**
+ * Row 2: requests for a service with no worker: 1 KB at the highest rate,
+ * then 10 MB requests from one connection, then distinct service names.
+ *
+ * @param ctx - the context.
+ */
+export async function noWorker(ctx: Context): Promise<RowResult> {
+  const s = ctx.settings;
+  const n = s.noWorker;
+  const row = emptyRow(2, `MDP: no worker; 1 KB, 10 MB, ${n.services} names`);
+  const { target, endpoint, echo, probe } = await startBroker(s);
+  try {
+    const phases = [
+      { label: "1 KB", spec: { service: "nobody", bodyBytes: 1024, duration: n.smallDuration, connections: 1, sendHwm: 1000 } },
+      { label: "10 MB", spec: { service: "nobody", bodyBytes: 10 * 1024 * 1024, duration: n.bigDuration, count: n.bigCount, connections: 1, sendHwm: 4 } },
+      { label: "names", spec: { service: "svc", distinctServices: n.services, bodyBytes: 16, duration: 60_000, count: n.services, connections: 20, sendHwm: 1000 } },
+    ];
+    for (const phase of phases) {
+      const flood = startFlood(`mdp-flooder ${phase.label}`, { endpoint, protocol: "mdp", rate: 0, idPrefix: `flood-${phase.label}`, seed: s.seed, ...phase.spec });
+      await floodWhileProbing(row, flood, probe, ticker(ctx, `2 no worker (${phase.label})`, target, flood));
+    }
+  } finally {
+    echo.close();
+    probe.close();
+  }
+  const end = await stopTarget(target);
+  Object.assign(row, { peakRss: end.peak, drops: target.drops, exit: end.exit });
+  row.checks = standardChecks(row, end.crashed);
+  row.checks.push({ name: "--max-services drops counted", ok: (target.drops["too-many-services"] ?? 0) > 0 });
+  return row;
+}
+
+/**
+ * Row 3: one client sends 1 KB requests as fast as it can and never reads
+ * (a fast echo worker answers); the normal client's latency against an idle
+ * broker's, and the time to the first reply after the flood stops.
+ *
+ * @param ctx - the context.
+ */
+export async function fairness(ctx: Context): Promise<RowResult> {
+  const s = ctx.settings;
+  const row = emptyRow(3, "MDP: one client floods, never reads");
+  const { target, endpoint, echo, probe } = await startBroker(s);
+  try {
+    const idle = await probe.run(s.fairness.requests, PROBE_TIMEOUT);
+    const flood = startFlood("mdp-flooder", { endpoint, protocol: "mdp", service: "echo", bodyBytes: 1024, rate: 0, duration: 120_000, connections: 1, idPrefix: "flood", sendHwm: 1000, seed: s.seed });
+    const tick = ticker(ctx, "3 fairness", target, flood);
+    await hold(1000, tick); // the flood is under way before the normal client starts
+    const timer = setInterval(tick, 250);
+    row.normal = await probe.run(s.fairness.requests, 5 * PROBE_TIMEOUT);
+    clearInterval(timer);
+    const sent = await flood.stop();
+    row.sent = sent.count;
+    row.sentBytes = sent.bytes;
+    const firstReply = await probe.firstReply(1000, 20_000);
+    row.notes.push(
+      `idle p50/p99 ${percentile(idle.latencies, 50).toFixed(1)}/${percentile(idle.latencies, 99).toFixed(1)} ms`,
+      `flood p50 ${percentile(row.normal.latencies, 50).toFixed(1)} ms`,
+      `first reply after flood ${firstReply === undefined ? "none in 20 s" : `${firstReply.toFixed(0)} ms`}`,
+      `echo worker served ${echo.received}`,
+    );
+    row.checks.push({ name: "service immediate after the flood (first reply <= 1000 ms)", ok: firstReply !== undefined && firstReply <= 1000 });
+  } finally {
+    echo.close();
+    probe.close();
+  }
+  const end = await stopTarget(target);
+  Object.assign(row, { peakRss: end.peak, drops: target.drops, exit: end.exit });
+  row.checks = [...standardChecks(row, end.crashed), ...row.checks];
+  return row;
+}
+
+export { emptyRow, PROBE_PACE, PROBE_TIMEOUT, floodWhileProbing };
