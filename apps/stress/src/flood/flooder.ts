@@ -49,7 +49,7 @@ async function main(spec: FloodSpec): Promise<void> {
   const body = Buffer.alloc(spec.bodyBytes);
   for (let i = 0; i + 4 <= body.length; i += 4) body.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
   const sockets = Array.from({ length: spec.connections }, (_, i) => {
-    const socket = new zmq.Dealer({ routingId: `${spec.idPrefix}-${i}`, sendHighWaterMark: spec.sendHwm, sendTimeout: 100, linger: 0 });
+    const socket = new zmq.Dealer({ routingId: `${spec.idPrefix}-${i}`, sendHighWaterMark: spec.sendHwm, receiveHighWaterMark: 1, sendTimeout: 100, linger: 0 }); // never reads: replies back up into the target
     socket.connect(spec.endpoint);
     return socket;
   });

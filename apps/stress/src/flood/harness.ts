@@ -128,6 +128,8 @@ export interface RowResult {
   normal: ProbeResult | undefined;
   /** Drops the target counted, per reason. */
   drops: DropCounts;
+  /** Whether the target's drops could be read (`false`: the cell says `n/a`). */
+  dropsCounted: boolean;
   /** Further figures, `name=value`. */
   notes: string[];
   /** The checks; the row passes when all hold. */

@@ -30,7 +30,7 @@ function normalCell(row: RowResult): string {
 export function formatReport(rows: readonly RowResult[], failures: readonly { row: number; error: string }[]): string {
   const table = formatTable(
     COLUMNS,
-    rows.map((r) => [r.row, r.scenario, r.sent, formatMb(r.sentBytes), formatMb(r.peakRss), formatMb(r.bound), normalCell(r), formatDrops(r.drops), passed(r) ? "PASS" : "MISS"]),
+    rows.map((r) => [r.row, r.scenario, r.sent, formatMb(r.sentBytes), formatMb(r.peakRss), formatMb(r.bound), normalCell(r), r.dropsCounted ? formatDrops(r.drops) : "n/a", passed(r) ? "PASS" : "MISS"]),
   );
   const notes = rows.flatMap((r) => [
     ...(r.notes.length ? [`  ${r.row}: ${r.notes.join("; ")}`] : []),
@@ -72,7 +72,7 @@ export function writeJson(file: string, settings: Settings, rows: readonly RowRe
       peakRss: r.peakRss,
       bound: r.bound,
       normal: r.normal && { sent: r.normal.sent, answered: r.normal.answered, p50: percentile(r.normal.latencies, 50), p99: percentile(r.normal.latencies, 99) },
-      drops: r.drops,
+      drops: r.dropsCounted ? r.drops : null,
       notes: r.notes,
       checks: r.checks,
       exit: r.exit,

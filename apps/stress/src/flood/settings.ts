@@ -17,7 +17,7 @@ export interface Settings {
   readonly seed: number;
   /** Heartbeat interval given to every target and raw worker, ms. */
   readonly heartbeat: number;
-  /** Broker `--request-expiry` (ms), `undefined` = the default (7500). */
+  /** Broker `--request-expiry` (ms) in row 1 (rows 2 and 3 keep the default, 7500), `undefined` = the default. */
   readonly mdpExpiry: number | undefined;
   /** Queue `--request-expiry` (ms), `undefined` = the default (10000). */
   readonly pppExpiry: number | undefined;
@@ -25,8 +25,8 @@ export interface Settings {
   readonly stuck: { rate: number; duration: number; bodyBytes: number };
   /** Row 2: 1 KB phase ms, 10 MB phase (count, ms), distinct service names. */
   readonly noWorker: { smallDuration: number; bigCount: number; bigDuration: number; services: number };
-  /** Row 3: normal client requests. */
-  readonly fairness: { requests: number };
+  /** Row 3: normal client requests at most (one at a time, while the flood lasts), flood ms. */
+  readonly fairness: { requests: number; duration: number };
   /** Row 4: 10 MB requests, 1 KB phase ms. */
   readonly ppp: { bigCount: number; smallDuration: number };
   /** Row 5: 2 MB requests. */
@@ -44,7 +44,7 @@ export const FULL: Settings = {
   pppExpiry: undefined,
   stuck: { rate: 10_000, duration: 15_000, bodyBytes: 4096 },
   noWorker: { smallDuration: 10_000, bigCount: 313, bigDuration: 6_000, services: 100_000 },
-  fairness: { requests: 100 },
+  fairness: { requests: 100, duration: 60_000 },
   ppp: { bigCount: 200, smallDuration: 6_000 },
   lazyPirate: { count: 1_100 },
   binaryStar: { duration: 10_000 },
@@ -59,7 +59,7 @@ export const QUICK: Settings = {
   pppExpiry: 1_500,
   stuck: { rate: 10_000, duration: 3_000, bodyBytes: 4096 },
   noWorker: { smallDuration: 2_000, bigCount: 60, bigDuration: 2_000, services: 20_000 },
-  fairness: { requests: 100 },
+  fairness: { requests: 100, duration: 5_000 },
   ppp: { bigCount: 50, smallDuration: 1_500 },
   lazyPirate: { count: 300 },
   binaryStar: { duration: 2_000 },
