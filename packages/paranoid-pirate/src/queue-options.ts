@@ -40,7 +40,12 @@ export interface ParanoidPirateQueueOptions {
    * Clients behind one intermediate ROUTER/DEALER hop share its quota. Default 100.
    */
   maxQueuedPerClient?: number;
-  /** Largest request taken, envelope and body bytes together; a larger one is dropped (`too-large`). Default 1 MiB. */
+  /**
+   * Largest request taken, envelope and body bytes together; a larger one is
+   * dropped (`too-large`). A single frame over twice this never reaches the
+   * queue: the frontend's ZMQ_MAXMSGSIZE makes libzmq disconnect its sender
+   * before buffering it (not counted). Default 1 MiB.
+   */
   maxRequestBytes?: number;
   /**
    * Milliseconds after its arrival at which a request no worker has taken is

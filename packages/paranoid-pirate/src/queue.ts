@@ -41,7 +41,9 @@ const RELEASE_MS = 1000;
  * worker is held by the queue, at most `maxQueued` of them and
  * `maxQueuedBytes` bytes (past either it is dropped, `queue-full`), at most
  * `maxQueuedPerClient` from one client connection (`client-full`), none
- * larger than `maxRequestBytes` (`too-large`), and never dispatched more
+ * larger than `maxRequestBytes` (`too-large`; a frame over twice that is
+ * refused by libzmq itself, which disconnects the sender before buffering
+ * it, uncounted), and never dispatched more
  * than `requestExpiry` ms after it arrived (`expired`). Every refusal is a
  * `drop` event and a counter; PPP has no error reply, so the client's
  * timeout and retry decide what happens next. Unlike the reference queue,
@@ -160,7 +162,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   private async open(): Promise<void> {
     const { curve, bind = {} } = this.options;
     const onError = (error: ZmqReliableError) => this.fail(error);
-    const frontend = (this.frontend = new Channel(createSocket("router", { curve, receiveHighWaterMark: this.receiveHighWaterMark }), { name: "ppp-queue frontend", onError }));
+    const frontend = (this.frontend = new Channel(createSocket("router", { curve, receiveHighWaterMark: this.receiveHighWaterMark, maxMessageSize: 2 * this.state.maxRequestBytes }), { name: "ppp-queue frontend", onError }));
     const backend = (this.backend = new Channel(createSocket("router", { curve }), { name: "ppp-queue backend", onError }));
     const f = await bindEndpoint(frontend.socket, bind.frontend ?? PARANOID_PIRATE_DEFAULTS.frontend, "ppp-queue frontend");
     const b = await bindEndpoint(backend.socket, bind.backend ?? PARANOID_PIRATE_DEFAULTS.backend, "ppp-queue backend");
