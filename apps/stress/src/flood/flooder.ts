@@ -5,7 +5,8 @@
  * (`["", body]`) as fast as they are accepted, or at a fixed rate; it never
  * reads a reply. Takes its {@link FloodSpec} as JSON in `argv[2]`; prints
  * `progress sent=<n> bytes=<b>` every 500 ms and `done sent=<n> bytes=<b>`
- * at the end, then closes its sockets without lingering (the clients leave).
+ * at the end, then closes its sockets (lingering at most `linger` ms, so what
+ * they accepted reaches the target) and exits: the clients leave.
  * SIGTERM ends the flood early (with the `done` line).
  *
  * @module
@@ -39,6 +40,8 @@ export interface FloodSpec {
   sendHwm: number;
   /** Seed of the body bytes. */
   seed: number;
+  /** Ms the sockets may take at the end to hand over what they accepted (default 1000); then the clients leave. */
+  linger?: number;
 }
 
 const MDPC = Buffer.from("MDPC01");
@@ -49,7 +52,7 @@ async function main(spec: FloodSpec): Promise<void> {
   const body = Buffer.alloc(spec.bodyBytes);
   for (let i = 0; i + 4 <= body.length; i += 4) body.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
   const sockets = Array.from({ length: spec.connections }, (_, i) => {
-    const socket = new zmq.Dealer({ routingId: `${spec.idPrefix}-${i}`, sendHighWaterMark: spec.sendHwm, receiveHighWaterMark: 1, sendTimeout: 100, linger: 0 }); // never reads: replies back up into the target
+    const socket = new zmq.Dealer({ routingId: `${spec.idPrefix}-${i}`, sendHighWaterMark: spec.sendHwm, receiveHighWaterMark: 1, sendTimeout: 100, linger: spec.linger ?? 1000 }); // never reads: replies back up into the target
     socket.connect(spec.endpoint);
     return socket;
   });
@@ -84,6 +87,8 @@ async function main(spec: FloodSpec): Promise<void> {
   clearInterval(progress);
   print("done");
   for (const socket of sockets) socket.close();
+  // zeromq.js drops what the sockets still hold when the process exits, whatever their linger: stay that long.
+  await new Promise((resolve) => setTimeout(resolve, spec.linger ?? 1000));
 }
 
 main(JSON.parse(process.argv[2] ?? "{}") as FloodSpec).then(

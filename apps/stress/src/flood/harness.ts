@@ -220,3 +220,17 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+/**
+ * Resolves once `condition()` holds, checking every 50 ms (wrap it in
+ * {@link within} for a deadline).
+ *
+ * @param condition - what to wait for.
+ * @param tick - called at each check.
+ */
+export async function waitUntil(condition: () => boolean, tick: () => void = () => undefined): Promise<void> {
+  while (!condition()) {
+    tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

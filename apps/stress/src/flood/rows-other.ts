@@ -100,9 +100,11 @@ export async function binaryStar(ctx: Context): Promise<RowResult> {
   const common = ["--heartbeat", String(s.heartbeat), "--log-format", "json", "--verbose"];
   const primary = await startTarget("binary-star primary", PROGRAMS.binaryStar, ["--primary", "--frontend", ep(pf), "--local", ep(ps), "--remote", ep(bs), ...common]);
   let backup: Target | undefined;
+  let steppedDown = false;
   try {
     backup = await startTarget("binary-star backup", PROGRAMS.binaryStar, ["--backup", "--frontend", ep(bf), "--local", ep(bs), "--remote", ep(ps), ...common]);
     await primary.proc.waitForLine(/to=ACTIVE/, 10_000);
+    primary.proc.onLine((line) => (steppedDown ||= /^state from=ACTIVE /.test(line)));
     await backup.proc.waitForLine(/to=PASSIVE/, 10_000);
     const probe = new Probe(ep(pf), "req");
     try {
@@ -112,8 +114,7 @@ export async function binaryStar(ctx: Context): Promise<RowResult> {
     } finally {
       probe.close();
     }
-    const active = primary.proc.tail.some((l) => /to=PASSIVE/.test(l)) ? "primary stepped down" : "primary stayed active";
-    row.notes.push(active);
+    row.notes.push(steppedDown ? "the primary left ACTIVE during the flood" : "the primary stayed active");
   } finally {
     const endBackup = backup ? await stopTarget(backup) : undefined;
     const end = await stopTarget(primary);

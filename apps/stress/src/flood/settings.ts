@@ -50,17 +50,17 @@ export const FULL: Settings = {
   binaryStar: { duration: 10_000 },
 };
 
-/** `--quick`: the same scenarios, smaller and shorter (expiries shortened so they still show). */
+/** `--quick`: the same scenarios, smaller and shorter (row 1's request expiry shortened so that it still shows). */
 export const QUICK: Settings = {
   mode: "quick",
   seed: 1,
   heartbeat: 250,
   mdpExpiry: 1_000,
-  pppExpiry: 1_500,
-  stuck: { rate: 10_000, duration: 3_000, bodyBytes: 4096 },
-  noWorker: { smallDuration: 2_000, bigCount: 60, bigDuration: 2_000, services: 20_000 },
+  pppExpiry: undefined,
+  stuck: { rate: 10_000, duration: 2_500, bodyBytes: 4096 },
+  noWorker: { smallDuration: 1_500, bigCount: 60, bigDuration: 1_500, services: 20_000 },
   fairness: { requests: 100, duration: 5_000 },
-  ppp: { bigCount: 50, smallDuration: 1_500 },
+  ppp: { bigCount: 50, smallDuration: 1_000 },
   lazyPirate: { count: 300 },
-  binaryStar: { duration: 2_000 },
+  binaryStar: { duration: 4_000 },
 };
