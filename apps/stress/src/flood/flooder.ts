@@ -40,7 +40,7 @@ export interface FloodSpec {
   sendHwm: number;
   /** Seed of the body bytes. */
   seed: number;
-  /** Ms the sockets may take at the end to hand over what they accepted (default 1000); then the clients leave. */
+  /** Ms the sockets may take at the end to hand over what they accepted (default 500); then the clients leave. */
   linger?: number;
 }
 
@@ -52,7 +52,7 @@ async function main(spec: FloodSpec): Promise<void> {
   const body = Buffer.alloc(spec.bodyBytes);
   for (let i = 0; i + 4 <= body.length; i += 4) body.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
   const sockets = Array.from({ length: spec.connections }, (_, i) => {
-    const socket = new zmq.Dealer({ routingId: `${spec.idPrefix}-${i}`, sendHighWaterMark: spec.sendHwm, receiveHighWaterMark: 1, sendTimeout: 100, linger: spec.linger ?? 1000 }); // never reads: replies back up into the target
+    const socket = new zmq.Dealer({ routingId: `${spec.idPrefix}-${i}`, sendHighWaterMark: spec.sendHwm, receiveHighWaterMark: 1, sendTimeout: 100, linger: spec.linger ?? 500 }); // never reads: replies back up into the target
     socket.connect(spec.endpoint);
     return socket;
   });
@@ -88,7 +88,7 @@ async function main(spec: FloodSpec): Promise<void> {
   print("done");
   for (const socket of sockets) socket.close();
   // zeromq.js drops what the sockets still hold when the process exits, whatever their linger: stay that long.
-  await new Promise((resolve) => setTimeout(resolve, spec.linger ?? 1000));
+  await new Promise((resolve) => setTimeout(resolve, spec.linger ?? 500));
 }
 
 main(JSON.parse(process.argv[2] ?? "{}") as FloodSpec).then(
