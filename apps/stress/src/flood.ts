@@ -74,18 +74,21 @@ function deadline(s: Settings, rows: readonly number[]): number {
 async function main(): Promise<void> {
   const { settings, json, rows } = parse();
   killChildrenOnExit();
+  const results: RowResult[] = [];
+  const failures: { row: number; error: string }[] = [];
+  let current = 0;
   const limit = deadline(settings, rows);
   const hard = setTimeout(() => {
     process.stderr.write(`\nflood: hard deadline of ${limit} ms passed; children killed\n`);
+    process.stdout.write(`${formatReport(results, [...failures, { row: current, error: `hard deadline of ${limit} ms passed` }])}\n`);
     process.exit(1);
   }, limit);
   hard.unref();
   const progress = new Progress();
   const ctx: Context = { settings, progress };
-  const results: RowResult[] = [];
-  const failures: { row: number; error: string }[] = [];
   process.stderr.write(`flood: ${settings.mode} run, seed ${settings.seed}, scenarios ${rows.join(",")}\n`);
   for (const row of rows) {
+    current = row;
     try {
       results.push(await ROWS[row]!(ctx));
     } catch (err) {

@@ -30,6 +30,8 @@ export class Proc {
   readonly child: ChildProcess;
   /** The last lines of stdout and stderr, for error messages. */
   readonly tail: string[] = [];
+  /** The last stdout lines (at most 500), so a wait sees a line that came before it. */
+  private readonly stdoutTail: string[] = [];
   /** Resolves with the exit code (or the signal name) once the process is gone. */
   readonly exited: Promise<number | string>;
   private exitValue: number | string | undefined;
@@ -61,6 +63,10 @@ export class Proc {
           buffer = buffer.slice(newline + 1);
           this.tail.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
           if (this.tail.length > TAIL) this.tail.shift();
+          if (stream === "stdout") {
+            this.stdoutTail.push(line);
+            if (this.stdoutTail.length > 500) this.stdoutTail.shift();
+          }
           for (const listener of this.listeners) listener(line, stream);
         }
       });
@@ -87,7 +93,8 @@ export class Proc {
   }
 
   /**
-   * Resolves with the first stdout line matching `pattern`; rejects after
+   * Resolves with the first stdout line matching `pattern` (among the last
+   * 500 already seen, or to come); rejects after
    * `timeout` ms or when the process exits first.
    *
    * @param pattern - what to wait for.
@@ -104,6 +111,8 @@ export class Proc {
         if (typeof result === "string") resolve(result);
         else reject(result);
       };
+      const seen = this.stdoutTail.find((line) => pattern.test(line));
+      if (seen !== undefined) return done(seen);
       this.onLine((line, stream) => {
         if (stream === "stdout" && pattern.test(line)) done(line);
       });

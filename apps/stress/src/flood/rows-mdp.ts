@@ -18,9 +18,9 @@ export interface Context {
   readonly progress: Progress;
 }
 
-/** Normal client requests during a flood: one every 50 ms, each waited for 2 s. */
+/** Normal client requests during a flood: one every 50 ms, each waited for 2500 ms (a default MDP client's timeout). */
 const PROBE_PACE = 50;
-const PROBE_TIMEOUT = 2000;
+const PROBE_TIMEOUT = 2500;
 
 /**
  * A progress callback for a row.
@@ -82,6 +82,7 @@ export async function stuckWorker(ctx: Context): Promise<RowResult> {
     const flood = startFlood("mdp-flooder", { endpoint, protocol: "mdp", service: "stuck", bodyBytes: s.stuck.bodyBytes, rate: s.stuck.rate, duration: s.stuck.duration, connections: 1, idPrefix: "flood", sendHwm: 1000, seed: s.seed });
     await floodWhileProbing(row, flood, probe, ticker(ctx, "1 stuck worker", target, flood));
     row.notes.push(`stuck worker got ${stuck.received}`);
+    if (echo.reconnects > 0) row.notes.push(`echo worker told DISCONNECT (expired by the broker) ${echo.reconnects} times`);
   } finally {
     stuck.close();
     echo.close();
@@ -115,6 +116,7 @@ export async function noWorker(ctx: Context): Promise<RowResult> {
       const flood = startFlood(`mdp-flooder ${phase.label}`, { endpoint, protocol: "mdp", rate: 0, idPrefix: `flood-${phase.label}`, seed: s.seed, ...phase.spec });
       await floodWhileProbing(row, flood, probe, ticker(ctx, `2 no worker (${phase.label})`, target, flood));
     }
+    if (echo.reconnects > 0) row.notes.push(`echo worker told DISCONNECT (expired by the broker) ${echo.reconnects} times`);
   } finally {
     echo.close();
     probe.close();
@@ -163,6 +165,7 @@ export async function fairness(ctx: Context): Promise<RowResult> {
       `first reply after the flood ${firstReply === undefined ? "none in 20 s" : `${firstReply.toFixed(0)} ms`}`,
       `echo worker served ${echo.received}`,
     );
+    if (echo.reconnects > 0) row.notes.push(`echo worker told DISCONNECT (expired by the broker) ${echo.reconnects} times`);
     // Reported, not checked: the latency under the flood (requests of a service are served in arrival order, so the
     // normal client waits behind up to maxQueuedPerClient of the flooder's). Checked: every request answered (within
     // 10 s) and service at once after the flood.

@@ -15,6 +15,7 @@ const W_READY = Buffer.from([1]);
 const W_REQUEST = 2;
 const W_REPLY = Buffer.from([3]);
 const W_HEARTBEAT = Buffer.from([4]);
+const W_DISCONNECT = 5;
 const PPP_READY = Buffer.from([1]);
 const PPP_HEARTBEAT = Buffer.from([2]);
 
@@ -24,32 +25,48 @@ export interface RawWorker {
   readonly received: number;
   /** Requests received, per client routing id (as text). */
   readonly byClient: Map<string, number>;
+  /** Times it registered again after the broker told it DISCONNECT (MDP; 0 for PPP). */
+  readonly reconnects: number;
   /** Stops heartbeating and closes the socket. */
   close(): void;
 }
 
-function startLoop(socket: zmq.Dealer, beat: Buffer[], interval: number, onMessage: (frames: Buffer[]) => Buffer[] | undefined): () => void {
+interface Loop {
+  socket: zmq.Dealer;
+  stop(): void;
+}
+
+function startLoop(endpoint: string, hello: Buffer[], beat: Buffer[], interval: number, onMessage: (frames: Buffer[], loop: Loop) => Buffer[] | undefined): Loop {
+  const socket = new zmq.Dealer({ linger: 0 });
+  socket.connect(endpoint);
+  void socket.send(hello).catch(() => undefined);
   const timer = setInterval(() => void socket.send(beat).catch(() => undefined), interval);
+  const loop: Loop = {
+    socket,
+    stop: () => {
+      clearInterval(timer);
+      socket.close();
+    },
+  };
   void (async () => {
     try {
       for await (const frames of socket) {
-        const reply = onMessage(frames);
+        const reply = onMessage(frames, loop);
         if (reply) await socket.send(reply);
       }
     } catch {
       // closed
     }
   })();
-  return () => {
-    clearInterval(timer);
-    socket.close();
-  };
+  return loop;
 }
 
 /**
  * An MDP/0.1 worker for `service`: READY, a HEARTBEAT every `heartbeat` ms,
  * and an echo REPLY to every REQUEST, or none when `silent` (a worker that
- * holds its first request forever, the issue's finding 1).
+ * holds its first request forever, the issue's finding 1). Told DISCONNECT
+ * (the broker expired it), it registers again on a new socket, as the RFC
+ * asks of a worker.
  *
  * @param endpoint - the broker.
  * @param service - the service to register.
@@ -57,19 +74,36 @@ function startLoop(socket: zmq.Dealer, beat: Buffer[], interval: number, onMessa
  * @param silent - never reply.
  */
 export function mdpWorker(endpoint: string, service: string, heartbeat: number, silent = false): RawWorker {
-  const socket = new zmq.Dealer({ linger: 0 });
-  socket.connect(endpoint);
   const byClient = new Map<string, number>();
-  const state = { received: 0 };
-  void socket.send([EMPTY, MDPW, W_READY, service]);
-  const close = startLoop(socket, [EMPTY, MDPW, W_HEARTBEAT], heartbeat, (frames) => {
+  const state = { received: 0, reconnects: 0, closed: false };
+  const onMessage = (frames: Buffer[], loop: Loop): Buffer[] | undefined => {
+    if (frames.length === 3 && frames[2]![0] === W_DISCONNECT && !state.closed) {
+      loop.stop();
+      state.reconnects++;
+      current = open();
+      return undefined;
+    }
     if (frames.length < 6 || frames[2]![0] !== W_REQUEST) return undefined;
     state.received++;
     const client = frames[3]!;
     byClient.set(client.toString("hex"), (byClient.get(client.toString("hex")) ?? 0) + 1);
     return silent ? undefined : [EMPTY, MDPW, W_REPLY, client, EMPTY, ...frames.slice(5)];
-  });
-  return { get received() { return state.received; }, byClient, close };
+  };
+  const open = () => startLoop(endpoint, [EMPTY, MDPW, W_READY, Buffer.from(service)], [EMPTY, MDPW, W_HEARTBEAT], heartbeat, onMessage);
+  let current = open();
+  return {
+    get received() {
+      return state.received;
+    },
+    get reconnects() {
+      return state.reconnects;
+    },
+    byClient,
+    close: () => {
+      state.closed = true;
+      current.stop();
+    },
+  };
 }
 
 /**
@@ -80,19 +114,23 @@ export function mdpWorker(endpoint: string, service: string, heartbeat: number, 
  * @param heartbeat - ms between heartbeats.
  */
 export function pppWorker(endpoint: string, heartbeat: number): RawWorker {
-  const socket = new zmq.Dealer({ linger: 0 });
-  socket.connect(endpoint);
   const byClient = new Map<string, number>();
   const state = { received: 0 };
-  void socket.send(PPP_READY);
-  const close = startLoop(socket, [PPP_HEARTBEAT], heartbeat, (frames) => {
+  const loop = startLoop(endpoint, [PPP_READY], [PPP_HEARTBEAT], heartbeat, (frames) => {
     if (frames.length < 3) return undefined;
     state.received++;
     const client = frames[0]!.toString("latin1");
     byClient.set(client, (byClient.get(client) ?? 0) + 1);
     return frames;
   });
-  return { get received() { return state.received; }, byClient, close };
+  return {
+    get received() {
+      return state.received;
+    },
+    reconnects: 0,
+    byClient,
+    close: () => loop.stop(),
+  };
 }
 
 /** The outcome of a normal client's run. */
