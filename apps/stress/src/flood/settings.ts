@@ -44,7 +44,7 @@ export const FULL: Settings = {
   pppExpiry: undefined,
   stuck: { rate: 10_000, duration: 15_000, bodyBytes: 4096 },
   noWorker: { smallDuration: 10_000, bigCount: 313, bigDuration: 6_000, services: 100_000 },
-  fairness: { requests: 100, duration: 60_000 },
+  fairness: { requests: 100, duration: 40_000 },
   ppp: { bigCount: 200, smallDuration: 6_000 },
   lazyPirate: { count: 1_100 },
   binaryStar: { duration: 10_000 },
