@@ -38,11 +38,28 @@ async function startBroker(s: Settings, expiry?: number): Promise<{ target: Targ
   const args = ["--bind", "tcp://127.0.0.1:*", "--heartbeat", String(s.heartbeat), "--log-format", "json"];
   if (expiry !== undefined) args.push("--request-expiry", String(expiry));
   const target = await startTarget("majordomo-broker", PROGRAMS.majordomo, args);
+  target.proc.onLine((line, stream) => {
+    if (stream === "stderr" && /"message":"worker \S+ of \\"echo\\" expired/.test(line)) echoExpiries.set(target, (echoExpiries.get(target) ?? 0) + 1);
+  });
   const endpoint = target.fields.bind!.split(",")[0]!;
   const echo = mdpWorker(endpoint, "echo", s.heartbeat);
   const probe = new Probe(endpoint, "mdp", "echo");
   if ((await probe.firstReply(500, 10_000)) === undefined) throw new Error("broker: the echo service never answered before the flood");
   return { target, endpoint, echo, probe };
+}
+
+/** Times each broker expired its echo worker (heartbeats read too late under the flood), from its log. */
+const echoExpiries = new WeakMap<Target, number>();
+
+/**
+ * Notes how often the broker expired the live echo worker, if it did.
+ *
+ * @param row - the row.
+ * @param target - the broker.
+ */
+function noteEchoExpiries(row: RowResult, target: Target): void {
+  const n = echoExpiries.get(target) ?? 0;
+  if (n > 0) row.notes.push(`the broker expired the live echo worker ${n} time${n === 1 ? "" : "s"}`);
 }
 
 function emptyRow(row: number, scenario: string): RowResult {
@@ -89,6 +106,7 @@ export async function stuckWorker(ctx: Context): Promise<RowResult> {
     probe.close();
   }
   const end = await stopTarget(target);
+  noteEchoExpiries(row, target);
   Object.assign(row, { peakRss: end.peak, drops: target.drops, exit: end.exit });
   row.checks = standardChecks(row, end.crashed);
   row.checks.push({ name: "requests expire although the service has a worker", ok: (target.drops["request-expired"] ?? 0) > 0 });
@@ -122,6 +140,7 @@ export async function noWorker(ctx: Context): Promise<RowResult> {
     probe.close();
   }
   const end = await stopTarget(target);
+  noteEchoExpiries(row, target);
   Object.assign(row, { peakRss: end.peak, drops: target.drops, exit: end.exit });
   row.checks = standardChecks(row, end.crashed);
   row.checks.push({ name: "--max-services drops counted", ok: (target.drops["too-many-services"] ?? 0) > 0 });
@@ -176,6 +195,7 @@ export async function fairness(ctx: Context): Promise<RowResult> {
     probe.close();
   }
   const end = await stopTarget(target);
+  noteEchoExpiries(row, target);
   Object.assign(row, { peakRss: end.peak, drops: target.drops, exit: end.exit });
   row.checks = [...standardChecks(row, end.crashed), ...row.checks];
   return row;
