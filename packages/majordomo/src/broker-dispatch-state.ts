@@ -1,5 +1,5 @@
 /**
- * Dispatch: pairs queued requests with idle workers of the same service,
+ * Dispatch: pairs queued requests (clients in turn) with idle workers of the same service,
  * longest-waiting worker first, and builds the two hot-path messages (REQUEST
  * to a worker, the reply to a client) with exactly one array each.
  *
@@ -110,7 +110,7 @@ export class Dispatcher {
    */
   dispatch(service: Service, out: SendSink): void {
     let idle;
-    while (service.requests.length > 0 && (idle = service.idle.head) !== undefined) {
+    while (service.queued > 0 && (idle = service.idle.head) !== undefined) {
       this.assign(idle.value, this.queues.take(service)!, out);
     }
   }

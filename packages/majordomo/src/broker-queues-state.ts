@@ -36,7 +36,9 @@ export class Request {
   bytes = 0;
   /** The client's routing id as a map key (`latin1`), set when it is queued. */
   clientKey = "";
-  /** Membership in its service's queue. */
+  /** Its client's line in the service's queue, while queued. */
+  line: ClientLine | undefined = undefined;
+  /** Membership in its client's line. */
   readonly queueLink: ListNode<Request> = new ListNode<Request>(this);
   /** Membership in the request-expiry list. */
   readonly expiryLink: ListNode<Request> = new ListNode<Request>(this);
@@ -53,15 +55,38 @@ export class Request {
   }
 }
 
-/** A service: its request queue and its idle workers. */
-export class Service {
-  /** Requests waiting for a worker, oldest first (re-dispatched ones at the front). */
+/**
+ * The requests one client has queued for one service, oldest first
+ * (re-dispatched ones at the front).
+ */
+export class ClientLine {
+  /** The requests, oldest first. */
   readonly requests = new LinkedList<Request>();
+  /** Membership in the service's rotation. */
+  readonly link: ListNode<ClientLine> = new ListNode<ClientLine>(this);
+
+  /** @param key - the client's routing id as a map key. */
+  constructor(readonly key: string) {}
+}
+
+/**
+ * A service: its request queue and its idle workers. The queue is fair
+ * between clients: each client with queued requests has a line, and workers
+ * take from the lines in turn (round robin), so a client that floods waits
+ * behind its own requests, not in front of everybody else's.
+ */
+export class Service {
+  /** Requests waiting for a worker, all clients together. */
+  queued = 0;
+  /** Lines of the clients with queued requests, the next to be served first. */
+  readonly rotation = new LinkedList<ClientLine>();
+  /** The line of each client in {@link Service.rotation}, by client key. */
+  readonly lines = new Map<string, ClientLine>();
   /** Idle workers, longest waiting first. */
   readonly idle = new LinkedList<Worker>();
   /** Registered workers, busy or idle. */
   workers = 0;
-  /** Body bytes of the requests in {@link Service.requests}. */
+  /** Bytes of the queued requests (as the limits count them). */
   queuedBytes = 0;
 
   /**
@@ -141,7 +166,7 @@ export class ServiceTable {
   refusal(service: Service, clientKey: string, bytes: number): QueueRefusal | undefined {
     const l = this.limits;
     if (this.full(bytes)) return "queue-full";
-    if (service.requests.length >= l.maxQueuedPerService || service.queuedBytes + bytes > l.maxQueuedBytesPerService) return "service-queue-full";
+    if (service.queued >= l.maxQueuedPerService || service.queuedBytes + bytes > l.maxQueuedBytesPerService) return "service-queue-full";
     if ((this.perClient.get(clientKey) ?? 0) >= l.maxQueuedPerClient) return "client-queue-full";
     return undefined;
   }
@@ -184,7 +209,7 @@ export class ServiceTable {
    * @param service - the service.
    */
   collect(service: Service): void {
-    if (service.workers === 0 && service.requests.length === 0 && this.byName.get(service.name) === service) {
+    if (service.workers === 0 && service.queued === 0 && this.byName.get(service.name) === service) {
       this.byName.delete(service.name);
     }
   }
@@ -223,9 +248,10 @@ export class ServiceTable {
   }
 
   /**
-   * Queues `request` at the back (or the front, for a re-dispatch) and starts
-   * its expiry clock: it is dropped `requestExpiry` from now unless a worker
-   * takes it first. The caller has checked the bounds.
+   * Queues `request` at the back of its client's line (or, for a re-dispatch,
+   * at the front, with its client's line served next) and starts its expiry
+   * clock: it is dropped `requestExpiry` from now unless a worker takes it
+   * first. The caller has checked the bounds.
    *
    * @param request - the request.
    * @param clientKey - its client's routing id as a map key.
@@ -234,8 +260,19 @@ export class ServiceTable {
    */
   enqueue(request: Request, clientKey: string, front: boolean, now: number): void {
     const service = request.service;
-    if (front) service.requests.unshiftNode(request.queueLink);
-    else service.requests.pushNode(request.queueLink);
+    let line = service.lines.get(clientKey);
+    if (line === undefined) {
+      line = new ClientLine(clientKey);
+      service.lines.set(clientKey, line);
+      service.rotation.pushNode(line.link);
+    }
+    request.line = line;
+    if (front) {
+      line.requests.unshiftNode(request.queueLink);
+      service.rotation.remove(line.link);
+      service.rotation.unshiftNode(line.link);
+    } else line.requests.pushNode(request.queueLink);
+    service.queued++;
     this.queued++;
     this.queuedBytes += request.bytes;
     service.queuedBytes += request.bytes;
@@ -247,15 +284,21 @@ export class ServiceTable {
   }
 
   /**
-   * Takes the first request of `service`'s queue.
+   * Takes the next request of `service`'s queue: the oldest of the client
+   * whose turn it is; that client's line then goes to the back of the rotation.
    *
    * @param service - the service.
    */
   take(service: Service): Request | undefined {
-    const link = service.requests.head;
-    if (link === undefined) return undefined;
-    this.unqueue(link.value);
-    return link.value;
+    const line = service.rotation.head?.value;
+    const request = line?.requests.head?.value;
+    if (line === undefined || request === undefined) return undefined;
+    this.unqueue(request);
+    if (line.requests.length > 0) {
+      service.rotation.remove(line.link);
+      service.rotation.pushNode(line.link);
+    }
+    return request;
   }
 
   /**
@@ -265,7 +308,14 @@ export class ServiceTable {
    */
   unqueue(request: Request): void {
     const service = request.service;
-    if (service.requests.remove(request.queueLink)) {
+    const line = request.line;
+    if (line !== undefined && line.requests.remove(request.queueLink)) {
+      request.line = undefined;
+      if (line.requests.length === 0) {
+        service.rotation.remove(line.link);
+        service.lines.delete(line.key);
+      }
+      service.queued--;
       this.queued--;
       this.queuedBytes -= request.bytes;
       service.queuedBytes -= request.bytes;

@@ -288,7 +288,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     }
     // Fast path: a worker is waiting and nobody is ahead in the queue.
     const idle = service.idle.head;
-    if (idle !== undefined && service.requests.length === 0) {
+    if (idle !== undefined && service.queued === 0) {
       this.dispatcher.assign(idle.value, request, this.out);
       return;
     }

@@ -611,6 +611,24 @@ describe("BrokerState: bounds under overload (issue 11)", () => {
     expect(h.state.stats()).toMatchObject({ services: 1, queued: 1 });
   });
 
+  it("serves the clients of a service in turn, each in its own order; a re-dispatched request goes first", () => {
+    const h = harness();
+    for (const [client, n] of [["A", 3], ["B", 2], ["C", 1]] as const) for (let i = 0; i < n; i++) h.recv(...C(client, "echo", `${client}${i}`));
+    h.recv(...READY("W1", "echo"));
+    const served: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const request = h.take().find((m) => m[3] === "0x02")!;
+      served.push(request[6]!);
+      if (i === 1) h.recv(...DISCONNECT("W1")); // W1 leaves holding B0: it goes first to the next worker
+      if (i === 1) h.recv(...READY("W2", "echo"));
+      else h.recv(...REPLY(i < 1 ? "W1" : "W2", request[4]!, request[6]!));
+    }
+    expect(served).toEqual(["A0", "B0", "B0", "C0", "A1", "B1"]);
+    const last = h.take().find((m) => m[3] === "0x02")!;
+    expect(last[6]).toBe("A2");
+    expect(h.state.stats()).toMatchObject({ queued: 0, retries: 1 });
+  });
+
   it("caps the requests queued per client: a flooding client cannot starve another", () => {
     const h = harness({ maxQueuedPerClient: 3 });
     h.recv(...READY("W1", "echo"));
@@ -624,8 +642,9 @@ describe("BrokerState: bounds under overload (issue 11)", () => {
       h.recv(...REPLY("W1", request[4]!, request[6]!));
       served.push(request[6]!);
     }
-    expect(served).toEqual(["f0", "f1", "f2", "f3"]);
-    expect(h.take()).toContainEqual(toWorker("W1", "C2", "mine"));
+    // clients take turns: C2 waits behind one of the flooder's requests, not all of them
+    expect(served).toEqual(["f0", "f1", "mine", "f2"]);
+    expect(h.take()).toContainEqual(toWorker("W1", "FLOOD", "f3"));
     // a client's place frees as its requests leave the queue
     h.recv(...C("FLOOD", "echo", "again"));
     expect(h.state.stats()).toMatchObject({ queued: 1, drops: { "client-queue-full": 96 } });
