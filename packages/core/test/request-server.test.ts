@@ -6,12 +6,12 @@ import { waitFor } from "../src/testing/index.js";
 describe("RequestSlots (pure)", () => {
   const runs = (actions: SlotAction[]) => actions.filter((a) => a.type === "run").map((a) => a.request);
 
-  it("runs up to concurrency, queues up to maxQueued, drops the rest as overload; a finish starts the next in order", () => {
+  it("runs up to concurrency, queues up to maxQueued, drops the rest as queue-full; a finish starts the next in order", () => {
     const m = new RequestSlots({ concurrency: 2, maxQueued: 1, handlerTimeout: 0 });
     expect(m.handle({ type: "arrive", request: 1 }, 0)).toEqual([{ type: "run", request: 1 }]);
     expect(m.handle({ type: "arrive", request: 2 }, 0)).toEqual([{ type: "run", request: 2 }]);
     expect(m.handle({ type: "arrive", request: 3 }, 0)).toEqual([]);
-    expect(m.handle({ type: "arrive", request: 4 }, 0)).toEqual([{ type: "drop", request: 4, reason: "overload" }]);
+    expect(m.handle({ type: "arrive", request: 4 }, 0)).toEqual([{ type: "drop", request: 4, reason: "queue-full" }]);
     expect([m.inFlight, m.queued]).toEqual([2, 1]);
     expect(m.handle({ type: "finish", request: 2 }, 5)).toEqual([{ type: "run", request: 3 }]);
     expect(m.handle({ type: "finish", request: 2 }, 5)).toEqual([]); // twice: ignored
@@ -52,6 +52,58 @@ describe("RequestSlots (pure)", () => {
     ]);
     expect(m.idle).toBe(true);
     expect(m.wakeAt()).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("RequestSlots: byte limits and abandoned handlers (issue 11, finding 5)", () => {
+  const reasons = (actions: SlotAction[]) => actions.map((a) => (a.type === "drop" ? `${a.request}:${a.reason}` : `${a.request}:run`));
+
+  it("drops a request over maxRequestBytes as too-large, and holds no more than maxQueuedBytes waiting", () => {
+    const m = new RequestSlots({ concurrency: 1, maxQueued: 100, maxQueuedBytes: 250, maxRequestBytes: 200, handlerTimeout: 0 });
+    expect(m.refuse(200)).toBeUndefined();
+    expect(m.refuse(201)).toBe("too-large");
+    expect(reasons(m.handle({ type: "arrive", request: 1, bytes: 201 }, 0))).toEqual(["1:too-large"]);
+    expect(reasons(m.handle({ type: "arrive", request: 2, bytes: 200 }, 0))).toEqual(["2:run"]);
+    expect(reasons(m.handle({ type: "arrive", request: 3, bytes: 150 }, 0))).toEqual([]);
+    expect(reasons(m.handle({ type: "arrive", request: 4, bytes: 101 }, 0))).toEqual(["4:queue-full"]); // 150 + 101 > 250
+    expect(reasons(m.handle({ type: "arrive", request: 5, bytes: 100 }, 0))).toEqual([]); // 250 fits
+    expect([m.inFlightBytes, m.queuedBytes, m.heldBytes]).toEqual([200, 250, 450]);
+    expect(reasons(m.handle({ type: "finish", request: 2 }, 1))).toEqual(["3:run"]);
+    expect([m.inFlightBytes, m.queuedBytes]).toEqual([150, 100]);
+  });
+
+  it("keeps counting an abandoned handler's bytes until it settles; past maxAbandoned a timed-out handler keeps its slot", () => {
+    const m = new RequestSlots({ concurrency: 1, maxQueued: 10, maxAbandoned: 1, handlerTimeout: 100 });
+    for (let r = 1; r <= 4; r++) m.handle({ type: "arrive", request: r, bytes: 10 }, 0);
+    expect(reasons(m.handle(WAKE, 100))).toEqual(["1:handler-timeout", "2:run"]); // the first abandoned one frees its slot
+    expect([m.inFlight, m.abandoned, m.abandonedBytes, m.heldBytes]).toEqual([1, 1, 10, 40]);
+    expect(reasons(m.handle(WAKE, 200))).toEqual(["2:handler-timeout"]); // the second does not: 2 abandoned > maxAbandoned
+    expect([m.inFlight, m.queued, m.abandoned, m.abandonedBytes]).toEqual([0, 2, 2, 20]);
+    expect(m.wakeAt()).toBe(Number.POSITIVE_INFINITY);
+    expect(reasons(m.handle({ type: "settle", request: 7 }, 250))).toEqual([]); // not abandoned: ignored
+    expect(reasons(m.handle({ type: "settle", request: 1 }, 250))).toEqual(["3:run"]); // a hung handler settled at last
+    expect([m.abandoned, m.abandonedBytes, m.heldBytes]).toEqual([1, 10, 30]);
+    expect(reasons(m.handle({ type: "settle", request: 1 }, 260))).toEqual([]); // twice: ignored
+  });
+
+  it("with the defaults of maxAbandoned left out, every timed-out handler frees its slot (the old rule)", () => {
+    const m = new RequestSlots({ concurrency: 1, maxQueued: 10, handlerTimeout: 100 });
+    for (let r = 1; r <= 3; r++) m.handle({ type: "arrive", request: r, bytes: 5 }, 0);
+    expect(reasons(m.handle(WAKE, 100))).toEqual(["1:handler-timeout", "2:run"]);
+    expect(reasons(m.handle(WAKE, 200))).toEqual(["2:handler-timeout", "3:run"]);
+    expect([m.abandoned, m.abandonedBytes]).toEqual([2, 10]);
+  });
+
+  it("close drops what runs and waits and forgets their bytes; abandoned handlers are still counted until they settle", () => {
+    const m = new RequestSlots({ concurrency: 1, maxQueued: 10, handlerTimeout: 100 });
+    m.handle({ type: "arrive", request: 1, bytes: 7 }, 0);
+    m.handle(WAKE, 100);
+    m.handle({ type: "arrive", request: 2, bytes: 3 }, 100);
+    m.handle({ type: "arrive", request: 3, bytes: 2 }, 100);
+    expect(reasons(m.handle({ type: "close" }, 110))).toEqual(["3:closed", "2:closed"]);
+    expect([m.inFlightBytes, m.queuedBytes, m.abandonedBytes]).toEqual([0, 0, 7]);
+    m.handle({ type: "settle", request: 1 }, 120);
+    expect(m.heldBytes).toBe(0);
   });
 });
 
@@ -173,5 +225,33 @@ describe("RequestServer (real sockets)", () => {
       ({ server } = await serve({ bind: endpoint }));
     }
     expect(await ask(server.endpoint, "still here")).toEqual(["still here"]);
+  });
+
+  it("drops a request over maxRequestBytes before admission, with reason too-large, counted by reason", async () => {
+    const asked: unknown[] = [];
+    const { server, drops } = await serve({ maxRequestBytes: 1000, admission: { admit: (r) => (asked.push(r), true) } });
+    const socket = req(server.endpoint, 100);
+    await socket.send(Buffer.alloc(1000));
+    await expect(socket.receive()).rejects.toMatchObject({ code: "EAGAIN" });
+    expect(await ask(server.endpoint, "small")).toEqual(["small"]);
+    expect(asked).toHaveLength(1); // the big one never voted
+    expect(drops).toEqual([{ reason: "too-large", request: 1 }]);
+    expect(server.stats()).toMatchObject({ dropped: 1, replies: 1, drops: { "too-large": 1, "queue-full": 0 }, heldBytes: 0 });
+  });
+
+  it("a client that never reads its replies costs at most sendHighWaterMark replies: the rest are peer-full drops", async () => {
+    const reply = Buffer.alloc(256 * 1024);
+    const { server, drops } = await serve({ sendHighWaterMark: 1, handler: () => reply });
+    const greedy = new zmq.Dealer({ linger: 0, receiveHighWaterMark: 1 });
+    closers.push(() => greedy.close());
+    greedy.connect(server.endpoint);
+    for (let i = 0; i < 200; i++) await greedy.send(["", "x"]);
+    await waitFor(() => server.stats().replies + server.stats().dropped === 200, { timeout: 5000 });
+    const stats = server.stats();
+    expect(stats.drops["peer-full"]).toBeGreaterThan(0);
+    expect(stats.drops["peer-full"]).toBe(stats.dropped);
+    expect(drops.every((d) => d.reason === "peer-full")).toBe(true);
+    const [answer] = await ask(server.endpoint, "others are served");
+    expect(answer).toHaveLength(reply.length);
   });
 });

@@ -10,15 +10,19 @@
 import type * as zmq from "zeromq";
 import type { SlotAction, SlotInput } from "../machines/request-slots.js";
 import type { Clock, TimerHandle } from "../pure/clock.js";
-import { ClosedError, TimeoutError } from "../pure/errors.js";
+import { BackpressureError, ClosedError, TimeoutError, UnreachableError } from "../pure/errors.js";
 import { type Frame, joinEnvelope, replyFrames } from "../pure/frames.js";
 import type { Logger } from "../pure/logger.js";
 import { escapeForLog } from "../pure/log-escape.js";
 import type { Channel } from "./channel.js";
-import type { RequestDropReason, RequestHandler, RequestHooks, RequestServerEvents, RequestServerStats } from "./request-server-types.js";
+import type { DropLog } from "./drop-log.js";
+import { type RequestDropReason, REQUEST_DROP_REASONS, type RequestHandler, type RequestHooks, type RequestServerEvents, type RequestServerStats } from "./request-server-types.js";
 
 /** The counters of {@link RequestServerStats} that are not gauges. */
-export type RequestServerCounters = Omit<RequestServerStats, "inFlight" | "queued">;
+export type RequestServerCounters = Omit<RequestServerStats, RequestServerGauge>;
+
+/** The gauges of {@link RequestServerStats}: what the server holds right now. */
+export type RequestServerGauge = "inFlight" | "queued" | "inFlightBytes" | "queuedBytes" | "abandoned" | "abandonedBytes" | "heldBytes";
 
 /** What {@link RequestJobs} needs from its server. */
 export interface RequestJobsHost<R extends string> {
@@ -34,6 +38,8 @@ export interface RequestJobsHost<R extends string> {
   readonly clock: Clock;
   /** Where to log. */
   readonly log: Logger;
+  /** Where drop lines a peer can repeat at will go (rate-limited). */
+  readonly drops: DropLog;
   /**
    * Emits `drop`, `handler-error` or `handler-timeout`.
    *
@@ -65,7 +71,18 @@ interface Job {
 /** The jobs of one {@link RequestServer}; see the module comment. */
 export class RequestJobs<R extends string> {
   /** The server's counters, gauges left out. */
-  readonly counters: RequestServerCounters = { requests: 0, replies: 0, dropped: 0, malformed: 0, rejected: 0, overload: 0, handlerErrors: 0, handlerTimeouts: 0, lateResults: 0 };
+  readonly counters: RequestServerCounters = {
+    requests: 0,
+    replies: 0,
+    dropped: 0,
+    drops: Object.fromEntries(REQUEST_DROP_REASONS.map((r) => [r, 0])) as Record<RequestDropReason, number>,
+    malformed: 0,
+    rejected: 0,
+    handlerErrors: 0,
+    handlerTimeouts: 0,
+    lateResults: 0,
+    unreachable: 0,
+  };
   private readonly jobs = new Map<number, Job>();
   private idle: (() => void) | undefined;
 
@@ -99,17 +116,18 @@ export class RequestJobs<R extends string> {
     if (!job) return;
     if (action.type === "run") return this.run(job);
     // The machine freed the slot already.
-    const { log, handlerTimeout } = this.host;
+    const { drops, handlerTimeout } = this.host;
     if (action.reason === "handler-timeout") {
       this.counters.handlerTimeouts++;
-      log.warn?.(`request ${job.request}: handler still running after ${handlerTimeout} ms, dropped`);
+      drops.warn("handler-timeout", () => `request ${job.request}: handler still running after ${handlerTimeout} ms, dropped`);
       job.controller.abort(new TimeoutError(`Handler took longer than ${handlerTimeout} ms`));
       if (this.host.listens("handler-timeout")) this.host.emit("handler-timeout", { request: job.request, timeout: handlerTimeout, message: job.body });
     } else if (action.reason === "closed") {
       job.controller.abort(new ClosedError(`${this.host.name} is closed`));
+    } else if (action.reason === "queue-full") {
+      drops.warn("queue-full", () => `request ${job.request}: too many requests or bytes waiting, dropped`);
     } else {
-      this.counters.overload++;
-      log.warn?.(`request ${job.request}: too many requests waiting, dropped`);
+      drops.warn("too-large", () => `request ${job.request}: larger than the largest request taken, dropped`);
     }
     this.end(job);
     this.dropped(action.reason, job.request);
@@ -124,6 +142,7 @@ export class RequestJobs<R extends string> {
    */
   dropped(reason: RequestDropReason | R, request: number | undefined, error?: unknown): void {
     this.counters.dropped++;
+    if (reason in this.counters.drops) this.counters.drops[reason as RequestDropReason]++;
     if (!this.host.listens("drop")) return;
     this.host.emit("drop", error === undefined ? { reason, request } : { reason, request, error });
   }
@@ -140,10 +159,7 @@ export class RequestJobs<R extends string> {
   }
 
   private onResult(job: Job, result: unknown): void {
-    if (job.state !== "handling") {
-      this.counters.lateResults++;
-      return;
-    }
+    if (job.state !== "handling") return this.late(job);
     let frames: Frame[];
     try {
       frames = replyFrames(result);
@@ -165,17 +181,36 @@ export class RequestJobs<R extends string> {
     if (job.state === "done") return;
     const channel = this.host.channel();
     if (!channel || channel.closed) return this.finish(job, "closed");
-    this.counters.replies++;
-    // A ROUTER without `mandatory` never blocks a send (it drops for absent peers), so this settles at once.
-    channel.send(joinEnvelope(job.envelope, frames)).catch((error: Error) => this.host.log.warn?.(`request ${job.request}: reply not sent: ${escapeForLog(error.message)}`));
+    // The ROUTER is mandatory with a send timeout of 0: a send settles at once, failing for a peer at its
+    // sendHighWaterMark (a drop, "peer-full") or gone (counted in `unreachable`: nobody is waiting).
+    channel.send(joinEnvelope(job.envelope, frames)).then(
+      () => this.counters.replies++,
+      (error: Error) => this.notSent(job.request, error),
+    );
     this.finish(job);
   }
 
-  private onHandlerError(job: Job, error: unknown): void {
-    if (job.state !== "handling") {
-      this.counters.lateResults++;
-      return;
+  private notSent(request: number, error: Error): void {
+    if (error instanceof UnreachableError) {
+      this.counters.unreachable++;
+      this.host.log.debug?.(`request ${request}: client gone, reply not sent`);
+    } else if (error instanceof BackpressureError) {
+      this.host.drops.warn("peer-full", () => `request ${request}: client at its send high-water mark, reply dropped`);
+      this.dropped("peer-full", request);
+    } else {
+      this.host.log.warn?.(`request ${request}: reply not sent: ${escapeForLog(error.message)}`);
+      this.dropped("closed", request);
     }
+  }
+
+  /** A handler settled after its request was dropped: its result is ignored, its bytes are free. */
+  private late(job: Job): void {
+    this.counters.lateResults++;
+    this.host.feed({ type: "settle", request: job.request });
+  }
+
+  private onHandlerError(job: Job, error: unknown): void {
+    if (job.state !== "handling") return this.late(job);
     this.counters.handlerErrors++;
     this.host.log.warn?.(`request ${job.request}: handler failed: ${escapeForLog((error as Error)?.message ?? String(error))}`);
     this.host.emit("handler-error", { request: job.request, error, message: job.body });

@@ -66,8 +66,24 @@ export const REQUEST_SERVER_DEFAULTS = Object.freeze({
   concurrency: 16,
   /** Requests waiting for a slot before new ones are dropped. */
   maxQueued: 1000,
+  /** Bytes of requests waiting for a slot before new ones are dropped: 32 MiB. */
+  maxQueuedBytes: 32 * 1024 * 1024,
+  /**
+   * Largest request taken, in bytes (every frame, envelope included): 1 MiB,
+   * as the Paranoid Pirate queue. Not the Majordomo broker's 16 MiB: a broker
+   * only passes a request on, a server holds it for as long as its handler
+   * runs (and, for a hung handler, after), so the worst case is
+   * `(concurrency + maxAbandoned) × maxRequestBytes`, 32 MiB here, not 512.
+   */
+  maxRequestBytes: 1024 * 1024,
+  /** Timed-out handlers not yet settled that free their slot; past this many a timed-out handler keeps its slot. */
+  maxAbandoned: 16,
   /** Milliseconds a handler may run before its request is dropped unanswered. */
   handlerTimeout: 10_000,
+  /** ZMQ_RCVHWM of the ROUTER: messages zeromq buffers per client connection before it stops reading it (as the Paranoid Pirate queue). */
+  receiveHighWaterMark: 100,
+  /** ZMQ_SNDHWM of the ROUTER: replies zeromq buffers per client connection; past it a reply is dropped (`"peer-full"`). */
+  sendHighWaterMark: 1000,
 });
 
 /** Options of {@link RequestServer}. `R` is the drop reasons its {@link RequestHooks} add. */
@@ -82,8 +98,35 @@ export interface RequestServerOptions<R extends string = never> {
   bind?: string;
   /** Requests handled at once (a slow handler holds one slot). Default 16. */
   concurrency?: number;
-  /** Requests that may wait for a slot; more are dropped (reason `"overload"`). Default 1000. */
+  /** Requests that may wait for a slot; more are dropped (reason `"queue-full"`). Default 1000. */
   maxQueued?: number;
+  /** Bytes of the requests that may wait for a slot; more are dropped (reason `"queue-full"`). Default 32 MiB. */
+  maxQueuedBytes?: number;
+  /**
+   * Largest request taken, in bytes, every frame counted (envelope, delimiter
+   * and body); bigger ones are dropped before anything else looks at them
+   * (reason `"too-large"`). Default 1 MiB.
+   */
+  maxRequestBytes?: number;
+  /**
+   * A handler that runs past `handlerTimeout` is abandoned (its request is
+   * dropped) but, until it settles, still holds the request's frames. Up to
+   * this many abandoned handlers free their slot; past that a timed-out
+   * handler keeps its slot until it settles, so hung handlers hold at most
+   * `(concurrency + maxAbandoned) × maxRequestBytes` bytes, and a server
+   * whose handlers all hang stops running new ones (requests then queue, up
+   * to the queue limits, and are dropped). Default 16.
+   */
+  maxAbandoned?: number;
+  /** ZMQ_RCVHWM of the ROUTER: messages zeromq buffers per client connection. Default 100. */
+  receiveHighWaterMark?: number;
+  /**
+   * ZMQ_SNDHWM of the ROUTER: replies zeromq buffers per client connection.
+   * The ROUTER is mandatory, so a reply to a client at this mark (one that
+   * never reads) is dropped and counted (`"peer-full"`), never buffered; one
+   * to a client that is gone is counted in `stats().unreachable`. Default 1000.
+   */
+  sendHighWaterMark?: number;
   /**
    * Milliseconds a handler may run before its request is dropped unanswered,
    * its slot freed and its `signal` aborted; 0 for no limit. Default 10,000.
@@ -111,7 +154,21 @@ export type RequestDropReason =
   | "rejected"
   /** The handler threw, rejected or returned something that is not a frame. */
   | "handler-error"
+  /** The reply was ready but its client was at `sendHighWaterMark` (it does not read its replies). */
+  | "peer-full"
   | SlotDropReason;
+
+/** Every {@link RequestDropReason}, for counters by reason. */
+export const REQUEST_DROP_REASONS: readonly RequestDropReason[] = Object.freeze([
+  "malformed",
+  "rejected",
+  "handler-error",
+  "peer-full",
+  "queue-full",
+  "too-large",
+  "handler-timeout",
+  "closed",
+] as const);
 
 /** Payload of the `drop` event: a request that got no reply. */
 export interface RequestDropEvent<R extends string = never> {
@@ -163,12 +220,12 @@ export interface RequestServerStats {
   replies: number;
   /** Requests that got no reply, for any reason. */
   dropped: number;
+  /** Requests that got no reply, by core's reasons (a role's own hook reasons count in `dropped` only). */
+  drops: Record<RequestDropReason, number>;
   /** Requests without an empty delimiter or body. */
   malformed: number;
   /** Requests the admission hook rejected. */
   rejected: number;
-  /** Requests dropped because `maxQueued` were already waiting. */
-  overload: number;
   /** Handlers that threw, rejected or returned something that is not frames. */
   handlerErrors: number;
   /** Handlers that ran past the handler timeout. */
@@ -179,4 +236,16 @@ export interface RequestServerStats {
   inFlight: number;
   /** Requests waiting for a slot right now. */
   queued: number;
+  /** Replies not sent because their client was gone (not a drop: nobody was waiting). */
+  unreachable: number;
+  /** Bytes of the requests holding a slot right now. */
+  inFlightBytes: number;
+  /** Bytes of the requests waiting for a slot right now. */
+  queuedBytes: number;
+  /** Requests dropped for `"handler-timeout"` whose handler has not settled yet (it still holds their frames). */
+  abandoned: number;
+  /** Bytes of the abandoned requests. */
+  abandonedBytes: number;
+  /** Every byte of request held right now: `inFlightBytes + queuedBytes + abandonedBytes`. */
+  heldBytes: number;
 }

@@ -71,6 +71,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   private readonly slots: RequestSlots;
   private readonly driver: Driver<SlotInput, SlotAction>;
   private readonly jobs: RequestJobs<R>;
+  private readonly hwm: { readonly receiveHighWaterMark: number; readonly sendHighWaterMark: number };
   private channel: Channel<zmq.Router> | undefined;
   private bound: BoundEndpoint | undefined;
   private closing = false;
@@ -85,9 +86,19 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     if (typeof options.handler !== "function") throw new InvalidOptionError("handler must be a function");
     this.bindTo = options.bind ?? REQUEST_SERVER_DEFAULTS.bind;
     if (typeof this.bindTo !== "string" || !this.bindTo) throw new InvalidOptionError("bind must be an endpoint");
-    const concurrency = checkInteger("concurrency", options.concurrency ?? REQUEST_SERVER_DEFAULTS.concurrency, 1);
-    const maxQueued = checkInteger("maxQueued", options.maxQueued ?? REQUEST_SERVER_DEFAULTS.maxQueued, 0);
-    const handlerTimeout = checkNumber("handlerTimeout", options.handlerTimeout ?? REQUEST_SERVER_DEFAULTS.handlerTimeout);
+    const D = REQUEST_SERVER_DEFAULTS;
+    const handlerTimeout = checkNumber("handlerTimeout", options.handlerTimeout ?? D.handlerTimeout);
+    const limits = {
+      concurrency: checkInteger("concurrency", options.concurrency ?? D.concurrency, 1),
+      maxQueued: checkInteger("maxQueued", options.maxQueued ?? D.maxQueued, 0),
+      maxQueuedBytes: checkInteger("maxQueuedBytes", options.maxQueuedBytes ?? D.maxQueuedBytes, 0),
+      maxRequestBytes: checkInteger("maxRequestBytes", options.maxRequestBytes ?? D.maxRequestBytes, 1),
+      maxAbandoned: checkInteger("maxAbandoned", options.maxAbandoned ?? D.maxAbandoned, 0),
+    };
+    this.hwm = {
+      receiveHighWaterMark: checkInteger("receiveHighWaterMark", options.receiveHighWaterMark ?? D.receiveHighWaterMark, 1),
+      sendHighWaterMark: checkInteger("sendHighWaterMark", options.sendHighWaterMark ?? D.sendHighWaterMark, 1),
+    };
     this.admission = options.admission ?? ALWAYS_ADMIT;
     this.hooks = options.hooks ?? {};
     this.curve = options.curve;
@@ -97,7 +108,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     this.log = taggedLogger(options.logger, this.name);
     this.drops = new DropLog(this.log);
     this.life = new Lifecycle(this.name, this.clock);
-    this.slots = new RequestSlots({ concurrency, maxQueued, handlerTimeout });
+    this.slots = new RequestSlots({ ...limits, handlerTimeout });
     this.jobs = new RequestJobs<R>({
       name: this.name,
       handler: options.handler,
@@ -105,6 +116,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
       hooks: this.hooks,
       clock: this.clock,
       log: this.log,
+      drops: this.drops,
       emit: (event, ...args) => this.emit(event, ...args),
       listens: (event) => this.hasListeners(event),
       feed: (input) => this.driver.feed(input),
@@ -136,7 +148,9 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
 
   /** A snapshot of the counters. */
   stats(): RequestServerStats {
-    return { ...this.jobs.counters, inFlight: this.slots.inFlight, queued: this.slots.queued };
+    const s = this.slots;
+    const c = this.jobs.counters;
+    return { ...c, drops: { ...c.drops }, inFlight: s.inFlight, queued: s.queued, inFlightBytes: s.inFlightBytes, queuedBytes: s.queuedBytes, abandoned: s.abandoned, abandonedBytes: s.abandonedBytes, heldBytes: s.heldBytes };
   }
 
   /**
@@ -148,7 +162,9 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   start(): Promise<void> {
     return this.life.start(
       async () => {
-        const channel = new Channel(createSocket("router", { curve: this.curve }), { name: this.name, onError: (e) => this.onError(e) });
+        // mandatory (with core's send timeout 0): a reply to a full or gone client fails at once and is counted, never queued
+        const socket = createSocket("router", { curve: this.curve, mandatory: true, ...this.hwm });
+        const channel = new Channel(socket, { name: this.name, onError: (e) => this.onError(e) });
         this.channel = channel;
         const address = this.bindTo.includes("://") ? this.bindTo : ephemeralEndpoint(this.bindTo as Transport);
         this.bound = await bindEndpoint(channel.socket, address, this.name);
@@ -205,6 +221,12 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     }
     const request = ++this.sequence;
     if (this.closing) return this.jobs.dropped("closed", request);
+    let bytes = 0;
+    for (const frame of message) bytes += frame.length;
+    if (this.slots.refuse(bytes)) {
+      this.drops.warn("too-large", () => `request ${request}: ${bytes} bytes, larger than the largest request taken, dropped`);
+      return this.jobs.dropped("too-large", request);
+    }
     if (!this.admission.admit({})) {
       counters.rejected++;
       this.log.debug?.(`request ${request}: not admitted, dropped`);
@@ -213,6 +235,6 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     const hooked = this.hooks.arrive?.(request);
     if (hooked !== undefined) return this.jobs.dropped(hooked, request);
     this.jobs.add(request, split.envelope, split.body);
-    this.driver.feed({ type: "arrive", request });
+    this.driver.feed({ type: "arrive", request, bytes });
   }
 }
