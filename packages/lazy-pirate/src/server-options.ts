@@ -38,6 +38,16 @@ export const LAZY_PIRATE_SERVER_DEFAULTS = Object.freeze({
   concurrency: REQUEST_SERVER_DEFAULTS.concurrency,
   /** Requests waiting for a free handler slot before new ones are dropped. */
   maxQueued: REQUEST_SERVER_DEFAULTS.maxQueued,
+  /** Bytes of the requests waiting for a slot before new ones are dropped: 32 MiB. */
+  maxQueuedBytes: REQUEST_SERVER_DEFAULTS.maxQueuedBytes,
+  /** Largest request taken (every frame counted): 1 MiB. */
+  maxRequestBytes: REQUEST_SERVER_DEFAULTS.maxRequestBytes,
+  /** Timed-out handlers, not yet settled, that free their slot. */
+  maxAbandoned: REQUEST_SERVER_DEFAULTS.maxAbandoned,
+  /** Messages zeromq buffers per client connection on receive. */
+  receiveHighWaterMark: REQUEST_SERVER_DEFAULTS.receiveHighWaterMark,
+  /** Replies zeromq buffers per client connection; past it a reply is dropped (`"peer-full"`). */
+  sendHighWaterMark: REQUEST_SERVER_DEFAULTS.sendHighWaterMark,
   /**
    * Milliseconds a handler may take before its request is dropped unanswered:
    * longer than a default client waits in all (3 × 2500 ms).
@@ -61,8 +71,27 @@ export interface LazyPirateServerOptions {
    * slot. Default 16.
    */
   concurrency?: number;
-  /** How many requests may wait for a slot; more are dropped (the clients retry). Default 1000. */
+  /** How many requests may wait for a slot; more are dropped (`"queue-full"`; the clients retry). Default 1000. */
   maxQueued?: number;
+  /** Bytes of the requests that may wait for a slot; more are dropped (`"queue-full"`). Default 32 MiB. */
+  maxQueuedBytes?: number;
+  /** Largest request taken in bytes, every frame counted; bigger ones are dropped (`"too-large"`). Default 1 MiB. */
+  maxRequestBytes?: number;
+  /**
+   * Timed-out handlers that have not settled yet (they still hold their
+   * request's frames) which free their slot; past this many a timed-out
+   * handler keeps its slot until it settles, so hung handlers cannot pile up
+   * memory (see the README's "Limits"). Default 16.
+   */
+  maxAbandoned?: number;
+  /** ZMQ_RCVHWM: messages zeromq buffers per client connection. Default 100. */
+  receiveHighWaterMark?: number;
+  /**
+   * ZMQ_SNDHWM: replies zeromq buffers per client connection; a reply to a
+   * client at this mark (one that never reads) is dropped (`"peer-full"`).
+   * Default 1000.
+   */
+  sendHighWaterMark?: number;
   /**
    * Milliseconds a handler may run before its request is dropped with no
    * reply and its slot freed (the handler's `signal` aborts). 0 disables the

@@ -193,11 +193,11 @@ describe("LazyPirateServer: handlers that throw or hang never wedge it", () => {
     expect(s.stats()).toMatchObject({ inFlight: 2, queued: 2 });
     await reqs[4]!.send("4");
     await waitFor(() => drops.length === 1);
-    expect(drops[0]).toEqual({ reason: "overload", request: 5 });
+    expect(drops[0]).toEqual({ reason: "queue-full", request: 5 });
     gate.resolve();
     for (let i = 0; i < 4; i++) expect(text(await reqs[i]!.receive())).toEqual([String(i)]);
     expect(echo.maxInFlight).toBe(2);
-    expect(s.stats()).toMatchObject({ overload: 1, replies: 4, dropped: 1 });
+    expect(s.stats()).toMatchObject({ drops: { "queue-full": 1 }, replies: 4, dropped: 1 });
   });
 
   it("drops malformed requests (no delimiter, no body) and keeps serving", async () => {

@@ -192,6 +192,7 @@ export class RequestJobs<R extends string> {
 
   private notSent(request: number, error: Error): void {
     if (error instanceof UnreachableError) {
+      this.counters.replies++; // sent, as far as the server can tell (a ROUTER that is not mandatory drops it silently)
       this.counters.unreachable++;
       this.host.log.debug?.(`request ${request}: client gone, reply not sent`);
     } else if (error instanceof BackpressureError) {

@@ -216,7 +216,7 @@ export type RequestServerEvents<R extends string = never> = {
 export interface RequestServerStats {
   /** Messages received (well-formed or not). */
   requests: number;
-  /** Replies sent. */
+  /** Replies sent (those to a client that had gone included: see `unreachable`; those dropped for `"peer-full"` not). */
   replies: number;
   /** Requests that got no reply, for any reason. */
   dropped: number;
