@@ -15,6 +15,7 @@ export * from "./pure/admission.js";
 export * from "./pure/backoff.js";
 export * from "./pure/cli-flags.js";
 export * from "./pure/cli-help.js";
+export * from "./pure/limit-flags.js";
 export * from "./pure/clock.js";
 export * from "./pure/collections.js";
 export * from "./pure/errors.js";

@@ -44,7 +44,7 @@ describe("majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const out = child.lines.join("\n");
     expect(out).toMatch(/^Usage: majordomo-broker \[options\]/);
-    for (const flag of ["-b, --bind", "--heartbeat", "--liveness", "--request-expiry", "--max-attempts", "--max-queued", "--max-queued-bytes", "--max-queued-per-service", "--max-queued-bytes-per-service", "--max-queued-per-client", "--max-request-bytes", "--max-services", "--send-hwm", "-v, --verbose", "-h, --help"]) expect(out).toContain(flag);
+    for (const flag of ["-b, --bind", "--heartbeat", "--liveness", "--request-expiry", "--max-attempts", "--max-queued", "--max-queued-bytes", "--max-queued-per-service", "--max-queued-bytes-per-service", "--max-queued-per-client", "--max-request-bytes", "--max-services", "--send-hwm", "--receive-hwm", "-v, --verbose", "-h, --help"]) expect(out).toContain(flag);
   });
 
   it.each([
@@ -63,6 +63,7 @@ describe("majordomo-broker", () => {
     [["--max-queued-bytes", "2000000000000"], "--max-queued-bytes must be an integer between 0 and 1099511627776, got 2000000000000"],
     [["--max-queued-per-client", "x"], "--max-queued-per-client must be an integer between 0 and 10000000, got x"],
     [["--send-hwm", "0"], "--send-hwm must be an integer between 1 and 1000000, got 0"],
+    [["--receive-hwm", "0"], "--receive-hwm must be an integer between 1 and 1000000, got 0"],
   ])("rejects %j with exit code 2 and one stderr line", async (args, message) => {
     const child = spawnNode(CLI, args);
     expect(await child.exited).toEqual({ code: 2, signal: null });
@@ -82,7 +83,7 @@ describe("majordomo-broker", () => {
 
   it("applies the queue limit flags: --max-request-bytes and --max-services refusals are logged drops", async () => {
     // a request counts its body plus FRAME_OVERHEAD_BYTES (256) per frame: "ok" is 258, "toolong" 263
-    const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--max-request-bytes", "259", "--max-services", "1");
+    const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--max-request-bytes", "259", "--max-services", "1", "--receive-hwm", "10");
     const dealer = new zmq.Dealer({ linger: 0 });
     closers.push(() => dealer.close());
     dealer.connect(endpoints[0]!);

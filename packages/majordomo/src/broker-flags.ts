@@ -1,0 +1,55 @@
+/**
+ * The `majordomo-broker` limit flags, declared once (on core's shared limit
+ * flags) for every bin that runs a Majordomo broker: `majordomo-broker` and
+ * compositions such as `ha-majordomo-broker`.
+ *
+ * @module
+ */
+import { type LimitFlags, type LimitFlagValues, limitFlags, limitOptions } from "@zmq-reliable/core";
+import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
+
+/** The broker options that have a limit flag, each with its default (zeromq's 1000 for the receive mark). */
+const BROKER_LIMIT_DEFAULTS = Object.freeze({
+  requestExpiry: D.requestExpiry,
+  maxAttempts: D.maxAttempts,
+  maxQueued: D.maxQueued,
+  maxQueuedBytes: D.maxQueuedBytes,
+  maxQueuedPerService: D.maxQueuedPerService,
+  maxQueuedBytesPerService: D.maxQueuedBytesPerService,
+  maxQueuedPerClient: D.maxQueuedPerClient,
+  maxRequestBytes: D.maxRequestBytes,
+  maxServices: D.maxServices,
+  sendHighWaterMark: D.sendHighWaterMark,
+  receiveHighWaterMark: 1000,
+});
+
+/** The broker options {@link brokerLimitOptions} gives. */
+export type BrokerLimitOption = keyof typeof BROKER_LIMIT_DEFAULTS;
+
+/** The broker limit flags: `--request-expiry`, `--max-attempts`, `--max-queued*`, `--max-request-bytes`, `--max-services`, `--send-hwm`, `--receive-hwm`. */
+export type BrokerLimitFlags = LimitFlags<BrokerLimitOption>;
+
+/**
+ * The Majordomo broker's limit flags, with `MAJORDOMO_DEFAULTS`: spread them
+ * into a bin's flags and pass {@link brokerLimitOptions} of the parsed values
+ * to the broker.
+ */
+export const BROKER_LIMIT_FLAGS: BrokerLimitFlags = Object.freeze(
+  limitFlags(BROKER_LIMIT_DEFAULTS, {
+    help: {
+      requestExpiry: "how long a request may wait in a queue, workers or not",
+      maxQueued: "requests queued at most, all services together",
+      maxQueuedBytes: "request bytes queued at most, all services together",
+    },
+  }),
+);
+
+/**
+ * The broker options the parsed limit flags give (`requestExpiry`,
+ * `maxAttempts`, the queue limits, `sendHighWaterMark`, `receiveHighWaterMark`).
+ *
+ * @param values - the parsed flag values.
+ */
+export function brokerLimitOptions(values: LimitFlagValues<BrokerLimitOption>): Record<BrokerLimitOption, number> {
+  return limitOptions(BROKER_LIMIT_DEFAULTS, values);
+}
