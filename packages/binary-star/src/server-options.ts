@@ -45,11 +45,37 @@ export interface BinaryStarServerOptions extends Pick<BinaryStarOptions, "role" 
   handler?: BinaryStarHandler;
   /** Requests handled at once. Default 16. */
   concurrency?: number;
-  /** Requests waiting for a slot; more are dropped (reason `"overload"`). Default 1000. */
+  /** Requests waiting for a slot; more are dropped (reason `"queue-full"`). Default 1000. */
   maxQueued?: number;
+  /** Bytes of the requests waiting for a slot; more are dropped (reason `"queue-full"`). Default 32 MiB. */
+  maxQueuedBytes?: number;
+  /** Largest request taken in bytes, every frame counted; bigger ones are dropped before the node is asked (`"too-large"`). Default 1 MiB. */
+  maxRequestBytes?: number;
   /** Milliseconds a handler may run before its request is dropped and its `signal` aborted; 0 for no limit. Default 10,000. */
   handlerTimeout?: number;
+  /**
+   * Timed-out handlers not yet settled (they still hold their request's
+   * frames) that free their slot; past this many a timed-out handler keeps
+   * its slot until it settles. Default 16.
+   */
+  maxAbandoned?: number;
+  /** ZMQ_RCVHWM of the frontend: messages zeromq buffers per client connection. Default 100. */
+  receiveHighWaterMark?: number;
+  /** ZMQ_SNDHWM of the frontend: replies zeromq buffers per client; past it a reply is dropped (`"peer-full"`). Default 1000. */
+  sendHighWaterMark?: number;
 }
+
+/** The options of {@link BinaryStarServerOptions} that are core's request-server limits, passed to it as they are. */
+export const SERVER_LIMIT_OPTIONS = [
+  "concurrency",
+  "maxQueued",
+  "maxQueuedBytes",
+  "maxRequestBytes",
+  "handlerTimeout",
+  "maxAbandoned",
+  "receiveHighWaterMark",
+  "sendHighWaterMark",
+] as const satisfies readonly (keyof BinaryStarServerOptions)[];
 
 /** Why a client request got no reply: core's request-server reasons (`"rejected"`: the node may not serve now). */
 export type RequestDropReason = CoreDropReason;

@@ -9,7 +9,7 @@ import { type CloseOptions, endpointError, InvalidOptionError, Lifecycle, NotSta
 import { BINARY_STAR_DEFAULTS } from "./defaults.js";
 import { BinaryStar } from "./node.js";
 import type { BinaryStarState } from "./protocol.js";
-import { type BinaryStarServerEvents, type BinaryStarServerOptions, type BinaryStarServerStats, echoHandler } from "./server-options.js";
+import { type BinaryStarServerEvents, type BinaryStarServerOptions, type BinaryStarServerStats, echoHandler, SERVER_LIMIT_OPTIONS } from "./server-options.js";
 
 /**
  * A Binary Star server: a {@link BinaryStar} node plus a ROUTER bound at
@@ -51,12 +51,11 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
 
   private makeServer(): RequestServer {
     const o = this.options;
+    const limits = Object.fromEntries(SERVER_LIMIT_OPTIONS.map((k) => [k, o[k]]));
     const server = new RequestServer({
+      ...limits,
       bind: o.bind.frontend,
       handler: o.handler ?? echoHandler,
-      concurrency: o.concurrency,
-      maxQueued: o.maxQueued,
-      handlerTimeout: o.handlerTimeout,
       admission: this.node,
       curve: o.curve && { secretKey: o.curve.secretKey },
       name: `bstar-server ${o.role} frontend`,

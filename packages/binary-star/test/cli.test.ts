@@ -5,6 +5,10 @@ import { FakePeer, cleanup, closeAll, endpoints } from "./helpers.js";
 import { CLI, stateLines } from "./processes.js";
 
 const NAME = "binary-star-server";
+/** The request-server limit flags (issue 11), in the order the start line prints them. */
+const LIMIT_FLAGS = ["concurrency", "max-queued", "max-queued-bytes", "max-request-bytes", "handler-timeout", "max-abandoned", "receive-hwm", "send-hwm"];
+/** Their defaults, as the start line prints them. */
+const LIMIT_DEFAULTS = "concurrency=16 max-queued=1000 max-queued-bytes=33554432 max-request-bytes=1048576 handler-timeout=10000 max-abandoned=16 receive-hwm=100 send-hwm=1000";
 
 afterEach(async () => {
   await closeAll();
@@ -25,6 +29,7 @@ describe("binary-star-server CLI", () => {
     const out = child.lines.join("\n");
     expect(out).toMatch(/^Usage: binary-star-server \(--primary \| --backup\)/);
     for (const flag of ["    --primary", "    --backup", "--frontend", "--local", "--remote", "--heartbeat", "-v, --verbose", "-h, --help"]) expect(out).toContain(flag);
+    for (const flag of LIMIT_FLAGS) expect(out).toContain(`--${flag}`);
   });
 
   it.each([
@@ -40,6 +45,15 @@ describe("binary-star-server CLI", () => {
     // Regression: -b meant --backup here and --bind in majordomo-broker; the roles are long flags only now.
     [["-b"], "unknown option -b"],
     [["-p"], "unknown option -p"],
+    // Issue 11: every request-server limit is a flag, each bounded.
+    [["--primary", "--concurrency", "0"], "--concurrency must be an integer between 1 and 1000, got 0"],
+    [["--primary", "--max-queued", "-1"], "--max-queued must be an integer between 0 and 10000000, got -1"],
+    [["--primary", "--max-queued-bytes", "x"], "--max-queued-bytes must be an integer between 0 and 1099511627776, got x"],
+    [["--primary", "--max-request-bytes", "0"], "--max-request-bytes must be an integer between 1 and 1099511627776, got 0"],
+    [["--primary", "--handler-timeout", "99999999999"], "--handler-timeout must be an integer between 0 and 2147483647, got 99999999999"],
+    [["--primary", "--max-abandoned", "-2"], "--max-abandoned must be an integer between 0 and 10000000, got -2"],
+    [["--primary", "--receive-hwm", "0"], "--receive-hwm must be an integer between 1 and 1000000, got 0"],
+    [["--primary", "--send-hwm", "1000001"], "--send-hwm must be an integer between 1 and 1000000, got 1000001"],
   ])("exits 2 on bad usage with one stderr line: %j", async (args, message) => {
     const child = spawnNode(CLI, args);
     expect((await child.exited).code).toBe(2);
@@ -51,7 +65,7 @@ describe("binary-star-server CLI", () => {
     const [frontend, local, remote] = await endpoints(3);
     const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "50"]);
     const started = await child.waitForLine(/^started /);
-    expect(started).toMatch(new RegExp(`^started role=primary state=PRIMARY frontend=${frontend} local=${local} remote=${remote} heartbeat=50 curve=off pid=\\d+ at=[\\d.]+$`));
+    expect(started).toMatch(new RegExp(`^started role=primary state=PRIMARY frontend=${frontend} local=${local} remote=${remote} heartbeat=50 ${LIMIT_DEFAULTS} curve=off pid=\\d+ at=[\\d.]+$`));
     // Alone, the primary waits two heartbeats, then a client vote makes it active.
     const client = new BinaryStarClient({ endpoint: [frontend!, remote!], heartbeatInterval: 50 });
     cleanup.push(() => client.close());
@@ -70,8 +84,24 @@ describe("binary-star-server CLI", () => {
     const [remote] = await endpoints(1);
     const child = spawnNode(CLI, ["--backup", "--frontend", `tcp://*:${f}`, "--local", `tcp://*:${l}`, "--remote", remote!]);
     const started = await child.waitForLine(/^started /);
-    expect(started).toMatch(new RegExp(`^started role=backup state=BACKUP frontend=tcp://0\\.0\\.0\\.0:${f} local=tcp://0\\.0\\.0\\.0:${l} remote=${remote} heartbeat=1000 curve=off pid=${child.pid} at=`));
+    expect(started).toMatch(new RegExp(`^started role=backup state=BACKUP frontend=tcp://0\\.0\\.0\\.0:${f} local=tcp://0\\.0\\.0\\.0:${l} remote=${remote} heartbeat=1000 ${LIMIT_DEFAULTS} curve=off pid=${child.pid} at=`));
     await child.kill("SIGINT");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("applies the limit flags: they are in the start line, and a request over --max-request-bytes is a too-large drop", async () => {
+    const [frontend, local, remote] = await endpoints(3);
+    const limits = ["--concurrency", "2", "--max-queued", "3", "--max-queued-bytes", "4000", "--max-request-bytes", "100", "--handler-timeout", "500", "--max-abandoned", "1", "--receive-hwm", "5", "--send-hwm", "6"];
+    const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "50", "--verbose", ...limits]);
+    const started = await child.waitForLine(/^started /);
+    expect(started).toContain(" heartbeat=50 concurrency=2 max-queued=3 max-queued-bytes=4000 max-request-bytes=100 handler-timeout=500 max-abandoned=1 receive-hwm=5 send-hwm=6 curve=off pid=");
+    const client = new BinaryStarClient({ endpoint: [frontend!, remote!], heartbeatInterval: 50 });
+    cleanup.push(() => client.close());
+    expect((await client.request("small")).map(String)).toEqual(["small"]);
+    const big = client.request("x".repeat(200), { signal: AbortSignal.timeout(2000) }).catch(() => "refused");
+    await child.waitForLine(/^drop reason=too-large state=ACTIVE /);
+    expect(await big).toBe("refused");
+    await child.kill("SIGTERM");
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 

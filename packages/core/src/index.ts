@@ -37,6 +37,7 @@ export * from "./io/socket.js";
 export * from "./io/system-clock.js";
 export * from "./io/request-server.js";
 export * from "./io/request-server-types.js";
+export * from "./io/request-server-flags.js";
 export * from "./machines/request-slots.js";
 export * from "./io/worker-link.js";
 export * from "./io/worker-role.js";

@@ -1,0 +1,48 @@
+/**
+ * The request server's limit flags, declared once (on the shared limit
+ * flags) for every bin that runs a {@link RequestServer}: `--concurrency`,
+ * `--max-queued`, `--max-queued-bytes`, `--max-request-bytes`,
+ * `--handler-timeout`, `--max-abandoned`, `--receive-hwm`, `--send-hwm`.
+ *
+ * @module
+ */
+import { type LimitFlags, type LimitFlagValues, limitFlags, limitOptions } from "../pure/limit-flags.js";
+import { REQUEST_SERVER_DEFAULTS as D } from "./request-server-types.js";
+
+/** The request-server options that have a limit flag, with their defaults. */
+export const REQUEST_SERVER_LIMITS = Object.freeze({
+  concurrency: D.concurrency,
+  maxQueued: D.maxQueued,
+  maxQueuedBytes: D.maxQueuedBytes,
+  maxRequestBytes: D.maxRequestBytes,
+  handlerTimeout: D.handlerTimeout,
+  maxAbandoned: D.maxAbandoned,
+  receiveHighWaterMark: D.receiveHighWaterMark,
+  sendHighWaterMark: D.sendHighWaterMark,
+});
+
+/** A request-server option with a limit flag. */
+export type RequestServerLimitOption = keyof typeof REQUEST_SERVER_LIMITS;
+
+/** The request server's limit flags, with {@link REQUEST_SERVER_DEFAULTS}: spread them into a bin's flags. */
+export const REQUEST_SERVER_LIMIT_FLAGS: LimitFlags<RequestServerLimitOption> = Object.freeze(
+  limitFlags(REQUEST_SERVER_LIMITS, {
+    min: { maxRequestBytes: 1 },
+    help: {
+      maxQueued: "requests waiting for a handler at most; more are dropped (queue-full)",
+      maxQueuedBytes: "bytes of requests waiting for a handler at most; more are dropped (queue-full)",
+      maxRequestBytes: "largest request taken, every frame counted; bigger ones are dropped (too-large)",
+      sendHighWaterMark: "replies queued per client; past it a reply is dropped (peer-full)",
+      receiveHighWaterMark: "messages zeromq buffers per client connection",
+    },
+  }),
+);
+
+/**
+ * The request-server options the parsed limit flags give.
+ *
+ * @param values - the parsed flag values.
+ */
+export function requestServerLimitOptions(values: LimitFlagValues<RequestServerLimitOption>): Record<RequestServerLimitOption, number> {
+  return limitOptions(REQUEST_SERVER_LIMITS, values);
+}
