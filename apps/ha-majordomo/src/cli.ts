@@ -8,7 +8,7 @@
  */
 import { BINARY_STAR_DEFAULTS, checkPairRole, pairCurve, pairFlags, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
-import { MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
+import { BROKER_LIMIT_FLAGS, brokerLimitOptions, MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
 
 const DEFAULTS = {
@@ -26,9 +26,13 @@ active broker serves clients; workers register with both (MajordomoWorker
     ...pairFlags(DEFAULTS, "Majordomo broker (clients and workers)"),
     "mdp-heartbeat": { type: "integer", min: 1, max: MAX_CLI_MS, default: MAJORDOMO_DEFAULTS.heartbeatInterval, placeholder: "ms", help: "broker-worker heartbeat" },
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: MAJORDOMO_DEFAULTS.liveness, help: "missed worker heartbeats before expiry" },
+    // The majordomo-broker limit flags, declared once in @zmq-reliable/majordomo: --request-expiry, --max-attempts,
+    // --max-queued*, --max-request-bytes, --max-services, --send-hwm, --receive-hwm.
+    ...BROKER_LIMIT_FLAGS,
   },
   epilog: `Output (stdout, one line each; at= is epoch milliseconds):
-  started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n> curve=on|off pid=<pid> at=<t>
+  started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n>
+          request-expiry=<ms> max-attempts=<n> max-queued=<n> … (every limit flag) curve=on|off pid=<pid> at=<t>
   state from=<state> to=<state> at=<t>
   stopped at=<t>
 Endpoints are printed as bound (tcp://0.0.0.0:5555 for tcp://*:5555).
@@ -38,13 +42,14 @@ the peer); --allow-keys-file admits only the listed clients and workers. Without
 loopback gets one warning line.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
   check: checkPairRole,
-  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness }, logger,
-  // curve (--curve-secret-file, --curve-peer-key).
+  // Role options passed: role, bind { frontend, state } (--frontend, --local), peer (--remote), heartbeatInterval, broker: { heartbeatInterval, liveness,
+  // and the limits: requestExpiry, maxAttempts, maxQueued, maxQueuedBytes, maxQueuedPerService, maxQueuedBytesPerService, maxQueuedPerClient,
+  // maxRequestBytes, maxServices, sendHighWaterMark, receiveHighWaterMark }, logger, curve (--curve-secret-file, --curve-peer-key).
   create: (v, { logger, print, now, curve }) => {
     const ha = new HaMajordomoBroker({
       ...pairOptions(v, DEFAULTS),
       heartbeatInterval: v.heartbeat,
-      broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness },
+      broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness, ...brokerLimitOptions(v) },
       logger,
       curve: pairCurve(curve),
     });
@@ -55,6 +60,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     ...pairStartFields(ha.node, ha.broker.boundEndpoints, v, DEFAULTS),
     "mdp-heartbeat": v["mdp-heartbeat"],
     liveness: v.liveness,
+    ...Object.fromEntries(Object.keys(BROKER_LIMIT_FLAGS).map((flag) => [flag, v[flag as keyof typeof BROKER_LIMIT_FLAGS]])),
   }),
   bound: (ha) => [...ha.broker.boundEndpoints, ha.node.boundEndpoint],
 });

@@ -20,6 +20,12 @@ function ownLines(child: ChildHandle): string[] {
   return lines.filter((l) => l.startsWith(`${NAME}: `));
 }
 
+/** The majordomo-broker limit flags (issue 11), in the order the start line prints them, with their defaults. */
+const LIMITS =
+  "request-expiry=7500 max-attempts=3 max-queued=100000 max-queued-bytes=67108864 max-queued-per-service=10000 max-queued-bytes-per-service=33554432 " +
+  "max-queued-per-client=1000 max-request-bytes=16777216 max-services=10000 send-hwm=1000 receive-hwm=1000";
+const LIMIT_FLAGS = LIMITS.split(" ").map((kv) => `--${kv.split("=")[0]} <`);
+
 const tcp = async () => `tcp://127.0.0.1:${await reservePort()}`;
 
 describe("ha-majordomo-broker", () => {
@@ -28,7 +34,7 @@ describe("ha-majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const out = child.lines.join("\n");
     expect(out).toMatch(/^Usage: ha-majordomo-broker \(--primary \| --backup\)/);
-    for (const flag of ["    --primary", "    --backup", "--frontend", "--local", "--remote", "--heartbeat", "--mdp-heartbeat", "--liveness", "-v, --verbose", "-h, --help"]) {
+    for (const flag of ["    --primary", "    --backup", "--frontend", "--local", "--remote", "--heartbeat", "--mdp-heartbeat", "--liveness", "-v, --verbose", "-h, --help", ...LIMIT_FLAGS]) {
       expect(out).toContain(flag);
     }
   });
@@ -44,6 +50,18 @@ describe("ha-majordomo-broker", () => {
     [["--primary", "--liveness", "0"], "--liveness must be an integer between 1 and 1000, got 0"],
     // Regression: -b meant --backup here and --bind in majordomo-broker; the roles are long flags only now.
     [["-b"], "unknown option -b"],
+    // Issue 11: every majordomo-broker limit flag, with the same bounds.
+    [["--primary", "--request-expiry", "-1"], "--request-expiry must be an integer between 0 and 2147483647, got -1"],
+    [["--primary", "--max-attempts", "0"], "--max-attempts must be an integer between 1 and 1000, got 0"],
+    [["--primary", "--max-queued", "x"], "--max-queued must be an integer between 0 and 10000000, got x"],
+    [["--primary", "--max-queued-bytes", "-1"], "--max-queued-bytes must be an integer between 0 and 1099511627776, got -1"],
+    [["--primary", "--max-queued-per-service", "10000001"], "--max-queued-per-service must be an integer between 0 and 10000000, got 10000001"],
+    [["--primary", "--max-queued-bytes-per-service", "1.5"], "--max-queued-bytes-per-service must be an integer between 0 and 1099511627776, got 1.5"],
+    [["--primary", "--max-queued-per-client", "-3"], "--max-queued-per-client must be an integer between 0 and 10000000, got -3"],
+    [["--primary", "--max-request-bytes", "2000000000000"], "--max-request-bytes must be an integer between 0 and 1099511627776, got 2000000000000"],
+    [["--primary", "--max-services", "many"], "--max-services must be an integer between 0 and 10000000, got many"],
+    [["--primary", "--send-hwm", "0"], "--send-hwm must be an integer between 1 and 1000000, got 0"],
+    [["--primary", "--receive-hwm", "0"], "--receive-hwm must be an integer between 1 and 1000000, got 0"],
   ])("exits 2 on bad usage with one stderr line: %j", async (args, message) => {
     const child = spawnNode(CLI, args);
     expect(await child.exited).toEqual({ code: 2, signal: null });
@@ -60,7 +78,7 @@ describe("ha-majordomo-broker", () => {
     expect(started).toMatch(
       new RegExp(
         `^started role=primary state=PRIMARY frontend=tcp://0\\.0\\.0\\.0:${front} local=tcp://0\\.0\\.0\\.0:${local} remote=${remote} ` +
-          `heartbeat=50 mdp-heartbeat=2500 liveness=3 curve=off pid=${child.pid} at=[\\d.]+$`,
+          `heartbeat=50 mdp-heartbeat=2500 liveness=3 ${LIMITS} curve=off pid=${child.pid} at=[\\d.]+$`,
       ),
     );
     // Regression: there was no --verbose; with it every message is logged at debug level.
@@ -73,6 +91,35 @@ describe("ha-majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(child.lines.at(-1)).toMatch(/^stopped at=[\d.]+$/);
     expect(ownLines(child)).toEqual([]);
+  });
+
+  it("applies the limit flags: they are in the start line, and --max-request-bytes / --max-services refusals are logged drops", async () => {
+    const front = await tcp();
+    const limits = ["--request-expiry", "100", "--max-attempts", "2", "--max-queued", "5", "--max-queued-bytes", "600", "--max-queued-per-service", "4", "--max-queued-bytes-per-service", "500"];
+    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "3", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8"];
+    const child = spawnNode(CLI, ["--primary", "--heartbeat", "50", "--frontend", front, "--local", await tcp(), "--remote", await tcp(), ...limits, ...more]);
+    const started = await child.waitForLine(/^started /);
+    expect(started).toContain(
+      " liveness=3 request-expiry=100 max-attempts=2 max-queued=5 max-queued-bytes=600 max-queued-per-service=4 max-queued-bytes-per-service=500 " +
+        "max-queued-per-client=3 max-request-bytes=3 max-services=1 send-hwm=7 receive-hwm=8 pid=",
+    );
+    const client = new zmq.Dealer({ linger: 0 });
+    closers.push(() => client.close());
+    client.connect(front);
+    // The lone primary turns active on a client request once its peer has expired (two heartbeats); until then
+    // requests are not admitted. Each request is a vote: send until the broker takes one and finds it too large.
+    await waitFor(
+      async () => {
+        await client.send(["", "MDPC01", "a", "toolong"]);
+        return child.stderr.includes('drop (too-large) 7 bytes service="a"');
+      },
+      { timeout: 5000, interval: 50, message: child.stderr },
+    );
+    await client.send(["", "MDPC01", "a", "ok"]); // queued: service "a" exists now
+    await client.send(["", "MDPC01", "b", "ok"]);
+    await waitFor(() => child.stderr.includes('drop (too-many-services) service="b"'), { timeout: 5000, message: child.stderr });
+    await child.kill("SIGTERM");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
   it("exits 1 with one stderr line naming the endpoint when it cannot bind (EADDRINUSE)", async () => {
