@@ -8,8 +8,22 @@
 import { type LimitFlags, type LimitFlagValues, limitFlags, limitOptions } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
 
+/** The broker options that have a limit flag. */
+export type BrokerLimitOption =
+  | "requestExpiry"
+  | "maxAttempts"
+  | "maxQueued"
+  | "maxQueuedBytes"
+  | "maxQueuedPerService"
+  | "maxQueuedBytesPerService"
+  | "maxQueuedPerClient"
+  | "maxRequestBytes"
+  | "maxServices"
+  | "sendHighWaterMark"
+  | "receiveHighWaterMark";
+
 /** The broker options that have a limit flag, each with its default (zeromq's 1000 for the receive mark). */
-const BROKER_LIMIT_DEFAULTS = Object.freeze({
+const BROKER_LIMIT_DEFAULTS: Readonly<Record<BrokerLimitOption, number>> = Object.freeze({
   requestExpiry: D.requestExpiry,
   maxAttempts: D.maxAttempts,
   maxQueued: D.maxQueued,
@@ -22,9 +36,6 @@ const BROKER_LIMIT_DEFAULTS = Object.freeze({
   sendHighWaterMark: D.sendHighWaterMark,
   receiveHighWaterMark: 1000,
 });
-
-/** The broker options {@link brokerLimitOptions} gives. */
-export type BrokerLimitOption = keyof typeof BROKER_LIMIT_DEFAULTS;
 
 /** The broker limit flags: `--request-expiry`, `--max-attempts`, `--max-queued*`, `--max-request-bytes`, `--max-services`, `--send-hwm`, `--receive-hwm`. */
 export type BrokerLimitFlags = LimitFlags<BrokerLimitOption>;

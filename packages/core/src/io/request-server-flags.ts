@@ -11,13 +11,21 @@ import { REQUEST_SERVER_DEFAULTS as D } from "./request-server-types.js";
 
 /** The request-server options that have a limit flag, with their defaults. */
 export const REQUEST_SERVER_LIMITS = Object.freeze({
+  /** `--concurrency`. */
   concurrency: D.concurrency,
+  /** `--max-queued`. */
   maxQueued: D.maxQueued,
+  /** `--max-queued-bytes`. */
   maxQueuedBytes: D.maxQueuedBytes,
+  /** `--max-request-bytes`. */
   maxRequestBytes: D.maxRequestBytes,
+  /** `--handler-timeout`. */
   handlerTimeout: D.handlerTimeout,
+  /** `--max-abandoned`. */
   maxAbandoned: D.maxAbandoned,
+  /** `--receive-hwm`. */
   receiveHighWaterMark: D.receiveHighWaterMark,
+  /** `--send-hwm`. */
   sendHighWaterMark: D.sendHighWaterMark,
 });
 

@@ -24,8 +24,46 @@ export const MAX_CLI_BYTES = 2 ** 40;
 /** The largest high-water mark a flag takes (messages). */
 export const MAX_CLI_HWM = 1_000_000;
 
+/** The flag name of each limit option that has one. */
+export interface LimitFlagNames {
+  /** Requests handled at once. */
+  concurrency: "concurrency";
+  /** Requests waiting, in all. */
+  maxQueued: "max-queued";
+  /** Bytes of requests waiting, in all. */
+  maxQueuedBytes: "max-queued-bytes";
+  /** Requests waiting for one service. */
+  maxQueuedPerService: "max-queued-per-service";
+  /** Bytes of requests waiting for one service. */
+  maxQueuedBytesPerService: "max-queued-bytes-per-service";
+  /** Requests waiting from one client. */
+  maxQueuedPerClient: "max-queued-per-client";
+  /** Largest request. */
+  maxRequestBytes: "max-request-bytes";
+  /** Services known at once. */
+  maxServices: "max-services";
+  /** Timed-out handlers not settled yet that free their slot. */
+  maxAbandoned: "max-abandoned";
+  /** Milliseconds a handler may run. */
+  handlerTimeout: "handler-timeout";
+  /** Milliseconds a request may wait. */
+  requestExpiry: "request-expiry";
+  /** Workers a request may be handed to. */
+  maxAttempts: "max-attempts";
+  /** ZMQ_RCVHWM. */
+  receiveHighWaterMark: "receive-hwm";
+  /** ZMQ_SNDHWM. */
+  sendHighWaterMark: "send-hwm";
+}
+
+/** A limit option that has a flag: `maxQueued` (`--max-queued`), `sendHighWaterMark` (`--send-hwm`), …. */
+export type LimitOption = keyof LimitFlagNames;
+
+/** The flag name of limit option `K`, e.g. `"max-queued"` for `maxQueued`. */
+export type LimitFlagName<K extends LimitOption> = LimitFlagNames[K];
+
 /** Each limit option, with its flag: name, smallest and largest value, placeholder and help line. */
-const LIMIT_FLAGS = {
+const LIMIT_FLAGS: { readonly [K in LimitOption]: readonly [LimitFlagNames[K], number, number, string, string] } = {
   concurrency: ["concurrency", 1, MAX_CLI_COUNT, "n", "requests handled at once"],
   maxQueued: ["max-queued", 0, MAX_CLI_REQUESTS, "n", "requests waiting at most; more are dropped (queue-full)"],
   maxQueuedBytes: ["max-queued-bytes", 0, MAX_CLI_BYTES, "bytes", "bytes of requests waiting at most; more are dropped (queue-full)"],
@@ -40,13 +78,7 @@ const LIMIT_FLAGS = {
   maxAttempts: ["max-attempts", 1, MAX_CLI_COUNT, "n", "workers a request may be handed to"],
   receiveHighWaterMark: ["receive-hwm", 1, MAX_CLI_HWM, "n", "messages zeromq buffers per peer on receive"],
   sendHighWaterMark: ["send-hwm", 1, MAX_CLI_HWM, "n", "messages queued per peer; past it a send is dropped and counted (peer-full)"],
-} as const;
-
-/** A limit option that has a flag: `maxQueued` (`--max-queued`), `sendHighWaterMark` (`--send-hwm`), …. */
-export type LimitOption = keyof typeof LIMIT_FLAGS;
-
-/** The flag name of limit option `K`, e.g. `"max-queued"` for `maxQueued`. */
-export type LimitFlagName<K extends LimitOption> = (typeof LIMIT_FLAGS)[K][0];
+};
 
 /** The flags {@link limitFlags} declares for options `K`. */
 export type LimitFlags<K extends LimitOption> = { readonly [P in K as LimitFlagName<P>]: IntegerFlag & WithNumberDefault };
