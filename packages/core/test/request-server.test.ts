@@ -227,6 +227,17 @@ describe("RequestServer (real sockets)", () => {
     expect(await ask(server.endpoint, "still here")).toEqual(["still here"]);
   });
 
+  it("checks every limit option: an integer, at least its smallest value", () => {
+    const bad: Partial<RequestServerOptions>[] = [
+      { maxQueuedBytes: -1 },
+      { maxRequestBytes: 0 },
+      { maxAbandoned: 1.5 },
+      { receiveHighWaterMark: 0 },
+      { sendHighWaterMark: Number.NaN },
+    ];
+    for (const options of bad) expect(() => new RequestServer({ handler: () => "x", ...options })).toThrow(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+  });
+
   it("drops a request over maxRequestBytes before admission, with reason too-large, counted by reason", async () => {
     const asked: unknown[] = [];
     const { server, drops } = await serve({ maxRequestBytes: 1000, admission: { admit: (r) => (asked.push(r), true) } });
