@@ -96,12 +96,13 @@ describe("ha-majordomo-broker", () => {
   it("applies the limit flags: they are in the start line, and --max-request-bytes / --max-services refusals are logged drops", async () => {
     const front = await tcp();
     const limits = ["--request-expiry", "100", "--max-attempts", "2", "--max-queued", "5", "--max-queued-bytes", "600", "--max-queued-per-service", "4", "--max-queued-bytes-per-service", "500"];
-    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "3", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8"];
+    // a request counts its body plus 256 bytes per frame: "ok" is 258, "toolong" 263
+    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "259", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8"];
     const child = spawnNode(CLI, ["--primary", "--heartbeat", "50", "--frontend", front, "--local", await tcp(), "--remote", await tcp(), ...limits, ...more]);
     const started = await child.waitForLine(/^started /);
     expect(started).toContain(
       " liveness=3 request-expiry=100 max-attempts=2 max-queued=5 max-queued-bytes=600 max-queued-per-service=4 max-queued-bytes-per-service=500 " +
-        "max-queued-per-client=3 max-request-bytes=3 max-services=1 send-hwm=7 receive-hwm=8 pid=",
+        "max-queued-per-client=3 max-request-bytes=259 max-services=1 send-hwm=7 receive-hwm=8 curve=off pid=",
     );
     const client = new zmq.Dealer({ linger: 0 });
     closers.push(() => client.close());
@@ -111,7 +112,7 @@ describe("ha-majordomo-broker", () => {
     await waitFor(
       async () => {
         await client.send(["", "MDPC01", "a", "toolong"]);
-        return child.stderr.includes('drop (too-large) 7 bytes service="a"');
+        return child.stderr.includes('drop (too-large) 263 bytes service="a"');
       },
       { timeout: 5000, interval: 50, message: child.stderr },
     );
