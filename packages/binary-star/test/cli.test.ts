@@ -91,14 +91,15 @@ describe("binary-star-server CLI", () => {
 
   it("applies the limit flags: they are in the start line, and a request over --max-request-bytes is a too-large drop", async () => {
     const [frontend, local, remote] = await endpoints(3);
-    const limits = ["--concurrency", "2", "--max-queued", "3", "--max-queued-bytes", "4000", "--max-request-bytes", "100", "--handler-timeout", "500", "--max-abandoned", "1", "--receive-hwm", "5", "--send-hwm", "6"];
+    const limits = ["--concurrency", "2", "--max-queued", "3", "--max-queued-bytes", "4000", "--max-request-bytes", "1000", "--handler-timeout", "500", "--max-abandoned", "1", "--receive-hwm", "5", "--send-hwm", "6"];
     const child = spawnNode(CLI, ["--primary", "--frontend", frontend!, "--local", local!, "--remote", remote!, "--heartbeat", "50", "--verbose", ...limits]);
     const started = await child.waitForLine(/^started /);
-    expect(started).toContain(" heartbeat=50 concurrency=2 max-queued=3 max-queued-bytes=4000 max-request-bytes=100 handler-timeout=500 max-abandoned=1 receive-hwm=5 send-hwm=6 curve=off pid=");
+    expect(started).toContain(" heartbeat=50 concurrency=2 max-queued=3 max-queued-bytes=4000 max-request-bytes=1000 handler-timeout=500 max-abandoned=1 receive-hwm=5 send-hwm=6 curve=off pid=");
     const client = new BinaryStarClient({ endpoint: [frontend!, remote!], heartbeatInterval: 50 });
     cleanup.push(() => client.close());
     expect((await client.request("small")).map(String)).toEqual(["small"]);
-    const big = client.request("x".repeat(200), { signal: AbortSignal.timeout(2000) }).catch(() => "refused");
+    // every frame counts 256 bytes besides its payload: "small" (3 frames with its envelope) is under 1000, this is not
+    const big = client.request("x".repeat(2000), { signal: AbortSignal.timeout(2000) }).catch(() => "refused");
     await child.waitForLine(/^drop reason=too-large state=ACTIVE /);
     expect(await big).toBe("refused");
     await child.kill("SIGTERM");

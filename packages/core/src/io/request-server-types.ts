@@ -100,12 +100,13 @@ export interface RequestServerOptions<R extends string = never> {
   concurrency?: number;
   /** Requests that may wait for a slot; more are dropped (reason `"queue-full"`). Default 1000. */
   maxQueued?: number;
-  /** Bytes of the requests that may wait for a slot; more are dropped (reason `"queue-full"`). Default 32 MiB. */
+  /** Bytes of the requests that may wait for a slot, counted as for `maxRequestBytes`; more are dropped (reason `"queue-full"`). Default 32 MiB. */
   maxQueuedBytes?: number;
   /**
    * Largest request taken, in bytes, every frame counted (envelope, delimiter
-   * and body); bigger ones are dropped before anything else looks at them
-   * (reason `"too-large"`). Default 1 MiB.
+   * and body), each 256 bytes above its payload (`FRAME_OVERHEAD_BYTES`);
+   * bigger ones are dropped before anything else looks at them (reason
+   * `"too-large"`). Default 1 MiB.
    */
   maxRequestBytes?: number;
   /**

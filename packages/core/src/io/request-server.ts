@@ -14,7 +14,7 @@ import type { Clock } from "../pure/clock.js";
 import { checkNumber, InvalidOptionError, NotStartedError, type ZmqReliableError } from "../pure/errors.js";
 import { TypedEmitter } from "./events.js";
 import { systemClock } from "./system-clock.js";
-import { splitEnvelope } from "../pure/frames.js";
+import { heldBytes, splitEnvelope } from "../pure/frames.js";
 import { type Logger, taggedLogger } from "../pure/logger.js";
 import { type CurveServerOptions, curveSocketOptions } from "../security/curve.js";
 import { Channel } from "./channel.js";
@@ -221,8 +221,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     }
     const request = ++this.sequence;
     if (this.closing) return this.jobs.dropped("closed", request);
-    let bytes = 0;
-    for (const frame of message) bytes += frame.length;
+    const bytes = heldBytes(message); // payload plus FRAME_OVERHEAD_BYTES per frame
     if (this.slots.refuse(bytes)) {
       this.drops.warn("too-large", () => `request ${request}: ${bytes} bytes, larger than the largest request taken, dropped`);
       return this.jobs.dropped("too-large", request);
