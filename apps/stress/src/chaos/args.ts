@@ -1,0 +1,98 @@
+/**
+ * Command-line arguments of `npm run chaos`.
+ *
+ * @module
+ */
+
+/** The chaos run's settings from the command line. */
+export interface ChaosArgs {
+  /** Seed of the fault schedule and of the clients' bodies. */
+  seed: number;
+  /** Seconds of faults. */
+  duration: number;
+  /** Where to write the figures as JSON, if anywhere. */
+  json: string | undefined;
+  /** Worker processes. */
+  workers: number;
+  /** Client processes. */
+  clients: number;
+  /** The topologies to run (only `ha-majordomo` so far). */
+  topology: string[];
+}
+
+/** The usage text. */
+export const USAGE = `Usage: npm run chaos -- [--seed S] [--duration SECONDS] [--json FILE] [--workers N] [--clients N] [--topology ha-majordomo]
+
+Runs an HA Majordomo pair (two ha-majordomo-broker processes), echo workers and
+clients as child processes, injects a seeded fault every 1-3 s for the whole
+duration (SIGKILL/restart of the active broker, SIGSTOP/SIGCONT of a broker or
+a worker, SIGKILL of a worker or a client), then settles, probes and stops
+everything, and accounts for every request.
+
+Options:
+  --seed <n>          seed of the schedule (0..4294967295; default 1)
+  --duration <s>      seconds of faults (5..3600; default 30)
+  --json <file>       also write the figures as JSON
+  --workers <n>       echo worker processes (1..16; default 4)
+  --clients <n>       client processes (1..16; default 4)
+  --topology <list>   comma-separated; only ha-majordomo is implemented (default)
+  -h, --help          show this help
+
+Exit status: 0 when every check holds, 1 otherwise, 2 on bad usage.`;
+
+/** Thrown for bad usage (exit 2). */
+export class UsageError extends Error {}
+
+function integer(name: string, text: string | undefined, min: number, max: number): number {
+  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`--${name} needs an integer`);
+  const value = Number(text);
+  if (value < min || value > max) throw new UsageError(`--${name} must be ${min}..${max}`);
+  return value;
+}
+
+/**
+ * Parses the arguments; `undefined` for `--help`.
+ *
+ * @param argv - the arguments after the script.
+ * @throws {@link UsageError} on bad usage.
+ */
+export function parseArgs(argv: readonly string[]): ChaosArgs | undefined {
+  const args: ChaosArgs = { seed: 1, duration: 30, json: undefined, workers: 4, clients: 4, topology: ["ha-majordomo"] };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    switch (flag) {
+      case "-h":
+      case "--help":
+        return undefined;
+      case "--seed":
+        args.seed = integer("seed", value(), 0, 0xffffffff);
+        break;
+      case "--duration":
+        args.duration = integer("duration", value(), 5, 3600);
+        break;
+      case "--workers":
+        args.workers = integer("workers", value(), 1, 16);
+        break;
+      case "--clients":
+        args.clients = integer("clients", value(), 1, 16);
+        break;
+      case "--json": {
+        const file = value();
+        if (!file) throw new UsageError("--json needs a file name");
+        args.json = file;
+        break;
+      }
+      case "--topology": {
+        const list = (value() ?? "").split(",").filter(Boolean);
+        const unknown = list.filter((t) => t !== "ha-majordomo");
+        if (list.length === 0 || unknown.length > 0) throw new UsageError(`--topology: only ha-majordomo is implemented${unknown.length ? ` (not ${unknown.join(", ")})` : ""}`);
+        args.topology = list;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument ${JSON.stringify(flag)}`);
+    }
+  }
+  return args;
+}

@@ -1,0 +1,157 @@
+/**
+ * The chaos run's seeded fault schedule: one fault every 1-3 s, drawn from
+ * `seededRandom(seed)` (four draws per fault, always, so a seed gives the
+ * same sequence of kinds, targets and durations whatever the cluster does):
+ * SIGKILL the active broker and restart it after 0.5-2 s; SIGSTOP a broker
+ * for 0.2-3 s; SIGKILL a worker and start a new one; SIGSTOP a worker for up
+ * to 2 s; SIGKILL a client and start a new one. A broker fault first waits
+ * (at most {@link SETTLE_TIMEOUT} ms) for the pair to be settled (both up,
+ * one active, one passive); a pair that does not settle is an invariant
+ * failure.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { seededRandom } from "@zmq-reliable/core";
+import type { HaCluster } from "./cluster.js";
+
+/** The kinds of fault, in the order the schedule draws them. */
+export const FAULT_KINDS = ["kill-active-broker", "stop-broker", "kill-worker", "stop-worker", "kill-client"] as const;
+
+/** One kind of fault. */
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** How long (ms) a broker fault waits for the pair to settle first. */
+export const SETTLE_TIMEOUT = 10_000;
+
+/** One fault as it happened. */
+export interface FaultRecord {
+  /** Milliseconds since the run started. */
+  at: number;
+  /** What was done. */
+  kind: FaultKind;
+  /** The process it hit. */
+  target: string;
+  /** Restart delay or freeze length in ms, when there is one. */
+  ms?: number;
+}
+
+/** Polls `condition` every 20 ms until it holds (true) or `timeout` ms pass (false). */
+export async function until(condition: () => boolean, timeout: number): Promise<boolean> {
+  const end = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() >= end) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/** Runs the seeded schedule against a cluster. */
+export class FaultSchedule {
+  /** Every fault done, in order. */
+  readonly log: FaultRecord[] = [];
+  /** Invariant failures seen while running (a pair that did not settle, a restart that failed). */
+  readonly problems: string[] = [];
+  private readonly random: () => number;
+  private readonly pending = new Set<Promise<void>>();
+
+  /**
+   * @param cluster - the cluster to hit.
+   * @param seed - the schedule's seed.
+   * @param startedAt - the run's start (epoch ms), for the log.
+   * @param report - called with each fault's log line.
+   */
+  constructor(private readonly cluster: HaCluster, seed: number, private readonly startedAt: number, private readonly report: (line: string) => void) {
+    this.random = seededRandom(seed);
+  }
+
+  /**
+   * Injects faults until `until` (epoch ms), then waits for every restart
+   * and thaw it scheduled.
+   *
+   * @param end - when to stop injecting.
+   */
+  async run(end: number): Promise<void> {
+    for (;;) {
+      const delay = 1000 + Math.floor(this.random() * 2000);
+      const kind = FAULT_KINDS[Math.floor(this.random() * FAULT_KINDS.length)]!;
+      const pick = this.random();
+      const length = this.random();
+      if (Date.now() + delay >= end) break;
+      await sleep(delay);
+      try {
+        await this.apply(kind, pick, length);
+      } catch (err) {
+        this.problems.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    await Promise.all([...this.pending]);
+  }
+
+  private async apply(kind: FaultKind, pick: number, length: number): Promise<void> {
+    const c = this.cluster;
+    if (kind === "kill-active-broker" || kind === "stop-broker") {
+      if (!(await until(() => c.settled(), SETTLE_TIMEOUT))) {
+        this.problems.push(`pair not settled within ${SETTLE_TIMEOUT} ms before ${kind} (primary ${c.state.primary}, backup ${c.state.backup})`);
+        return;
+      }
+    }
+    switch (kind) {
+      case "kill-active-broker": {
+        const role = c.active!;
+        const ms = 500 + Math.floor(length * 1500);
+        await c.brokers[role]!.kill();
+        this.record(kind, role, ms);
+        this.later(ms, async () => {
+          await c.startBroker(role);
+        });
+        return;
+      }
+      case "stop-broker": {
+        const role = pick < 0.5 ? "primary" : "backup";
+        const ms = 200 + Math.floor(length * 2800);
+        const proc = c.brokers[role]!;
+        proc.stop();
+        this.record(kind, `${role}${c.active === role ? " (active)" : ""}`, ms);
+        this.later(ms, async () => proc.cont());
+        return;
+      }
+      case "kill-worker":
+      case "kill-client": {
+        const list = kind === "kill-worker" ? c.workers : c.clients;
+        const proc = list[Math.floor(pick * list.length)];
+        if (!proc) return;
+        await c.kill(proc);
+        this.record(kind, proc.name);
+        if (kind === "kill-worker") await c.startWorker();
+        else await c.startClient();
+        return;
+      }
+      case "stop-worker": {
+        const proc = c.workers[Math.floor(pick * c.workers.length)];
+        if (!proc || proc.stopped) return;
+        const ms = Math.floor(length * 2000);
+        proc.stop();
+        this.record(kind, proc.name, ms);
+        this.later(ms, async () => proc.cont());
+        return;
+      }
+    }
+  }
+
+  private record(kind: FaultKind, target: string, ms?: number): void {
+    const at = Date.now() - this.startedAt;
+    this.log.push({ at, kind, target, ms });
+    this.report(`[+${(at / 1000).toFixed(3)}s] fault ${kind} ${target}${ms === undefined ? "" : ` ${ms} ms`}`);
+  }
+
+  private later(ms: number, action: () => Promise<void>): void {
+    const task = sleep(ms)
+      .then(action)
+      .catch((err: unknown) => {
+        this.problems.push(`after a fault: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+}
