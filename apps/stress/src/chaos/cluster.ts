@@ -111,7 +111,7 @@ export class HaCluster {
       "--liveness", String(s.liveness),
     ]);
     this.brokers[role] = proc;
-    this.all.push(proc);
+    this.track(proc);
     proc.onLine((line) => {
       const m = /^(?:started .*\bstate=(\w+)|state from=\w+ to=(\w+))/.exec(line);
       if (m) this.setState(role, (m[1] ?? m[2]!).toLowerCase());
@@ -128,7 +128,7 @@ export class HaCluster {
     const config: ChaosWorkerConfig = { endpoints: this.endpoints, heartbeat: this.settings.mdpHeartbeat, liveness: this.settings.liveness };
     const proc = new Proc(`w${++this.names.worker}`, "worker", WORKER, [JSON.stringify(config)]);
     this.workers.push(proc);
-    this.all.push(proc);
+    this.track(proc);
     proc.onLine((line) => this.ledger.workerLine(line));
     await proc.waitForLine(/^up$/, 10_000);
     return proc;
@@ -144,7 +144,7 @@ export class HaCluster {
     };
     const proc = new Proc(name, "client", CLIENT, [JSON.stringify(config)]);
     this.clients.push(proc);
-    this.all.push(proc);
+    this.track(proc);
     proc.onLine((line) => this.ledger.clientLine(name, line, Date.now()));
     await proc.waitForLine(/^\{"up"/, 10_000);
     return proc;
@@ -162,6 +162,14 @@ export class HaCluster {
     }
     await proc.kill();
     if (proc.role === "client") this.ledger.clientGone(proc.name);
+  }
+
+  /** Called with every process the cluster starts (the run logs its pid). */
+  onSpawn: (proc: Proc) => void = () => undefined;
+
+  private track(proc: Proc): void {
+    this.all.push(proc);
+    this.onSpawn(proc);
   }
 
   private setState(role: BrokerRole, state: string): void {

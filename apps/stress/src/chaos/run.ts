@@ -58,6 +58,8 @@ export interface ChaosResult {
   problems: string[];
   /** Peak RSS per role in bytes, and how many processes of it ran. */
   rss: Record<string, { processes: number; peak: number }>;
+  /** The pid of every process the run started (all gone by the end). */
+  pids: number[];
 }
 
 /**
@@ -72,6 +74,8 @@ export async function runChaos(args: ChaosArgs, say: (line: string) => void, pro
   const cluster = await HaCluster.create({ seed: args.seed, ...SETTINGS });
   const faults = new FaultSchedule(cluster, args.seed, startedAt, say);
   const problems = faults.problems;
+  const stamp = (): string => `[+${((Date.now() - startedAt) / 1000).toFixed(3)}s]`;
+  cluster.onSpawn = (proc) => say(`${stamp()} start ${proc.name} pid=${proc.pid}`);
 
   await cluster.startBroker("primary");
   await cluster.startBroker("backup");
@@ -79,7 +83,7 @@ export async function runChaos(args: ChaosArgs, say: (line: string) => void, pro
   await Promise.all(Array.from({ length: args.workers }, () => cluster.startWorker()));
   await Promise.all(Array.from({ length: args.clients }, () => cluster.startClient()));
   const faultsFrom = Date.now();
-  say(`[+${((faultsFrom - startedAt) / 1000).toFixed(3)}s] cluster up: 2 brokers, ${args.workers} workers, ${args.clients} clients; faults for ${args.duration} s`);
+  say(`${stamp()} cluster up: 2 brokers, ${args.workers} workers, ${args.clients} clients; faults for ${args.duration} s`);
 
   const ticker = setInterval(() => {
     const p = cluster.ledger.progress();
@@ -91,7 +95,7 @@ export async function runChaos(args: ChaosArgs, say: (line: string) => void, pro
     clearInterval(ticker);
   }
 
-  say(`[+${((Date.now() - startedAt) / 1000).toFixed(3)}s] faults over; settling`);
+  say(`${stamp()} faults over; settling`);
   for (const proc of cluster.all) if (proc.stopped) proc.cont();
   if (!(await until(() => cluster.settled(), 15_000))) problems.push(`the pair did not settle after the faults (primary ${cluster.state.primary}, backup ${cluster.state.backup})`);
   const probes = await probe(cluster.endpoints);
@@ -131,6 +135,7 @@ export async function runChaos(args: ChaosArgs, say: (line: string) => void, pro
     crashes: cluster.all.map((p) => p.crash()).filter((c): c is string => c !== undefined),
     problems,
     rss,
+    pids: cluster.all.map((p) => p.pid),
   };
 }
 
