@@ -72,7 +72,7 @@ const deadline = setTimeout(() => {
 }, args.duration * 1000 + MARGIN);
 deadline.unref();
 
-const result = await runChaos(args, say, progress);
+const result = await runChaos(args, { say, progress });
 clearTimeout(deadline);
 if (tty) process.stderr.write("\r\x1b[K");
 process.stdout.write(`${formatReport(result)}\n\n${verdict(result)}\n`);

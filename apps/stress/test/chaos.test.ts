@@ -45,7 +45,7 @@ function chaos(args: string[], onStderr?: (text: string, child: ReturnType<typeo
 
 /** The pids the harness said it started. */
 function startedPids(stderr: string): number[] {
-  return [...stderr.matchAll(/ start \w+ pid=(\d+)/g)].map((m) => Number(m[1]));
+  return [...stderr.matchAll(/ start [\w-]+ pid=(\d+)/g)].map((m) => Number(m[1]));
 }
 
 /** Whether `pid` is a live process (a zombie waiting to be reaped counts as gone). */
@@ -84,23 +84,24 @@ describe("npm run chaos", () => {
     expect(Number(cell("sent"))).toBe(Number(cell("ok")) + Number(cell("failed")) + Number(cell("gone")));
     expect(lines.find((l) => l.startsWith("chaos: seed 1, 20 s, "))).toMatch(/: PASS$/);
 
-    const json = JSON.parse(readFileSync(join(dir, "chaos.json"), "utf8")) as { pass: boolean; faultLog: unknown[]; pids: number[] };
+    const json = JSON.parse(readFileSync(join(dir, "chaos.json"), "utf8")) as { pass: boolean; topologies: { faultLog: unknown[]; pids: number[] }[] };
     expect(json.pass).toBe(true);
-    expect(json.faultLog.length).toBeGreaterThanOrEqual(5);
-    expect(await survivors(json.pids)).toEqual([]);
+    expect(json.topologies).toHaveLength(1);
+    expect(json.topologies[0]!.faultLog.length).toBeGreaterThanOrEqual(5);
+    expect(await survivors(json.topologies[0]!.pids)).toEqual([]);
   });
 
-  it("SIGINT mid-run kills every child process and exits 1", async () => {
+  it("SIGINT mid-run (every topology up) kills every child process and exits 1", async () => {
     let interrupted = false;
-    const run = await chaos(["--seed", "2", "--duration", "30"], (stderr, child) => {
-      if (!interrupted && stderr.includes("cluster up")) {
+    const run = await chaos(["--seed", "2", "--duration", "30", "--topology", "ha-majordomo,ppp,binary-star"], (stderr, child) => {
+      if (!interrupted && stderr.split("cluster up").length === 4) {
         interrupted = true;
         child.kill("SIGINT");
       }
     });
     expect(run.code).toBe(1);
     const pids = startedPids(run.stderr);
-    expect(pids.length).toBe(10);
+    expect(pids.length).toBeGreaterThanOrEqual(10 + 5 + 4); // faults may have started replacements already
     expect(await survivors(pids)).toEqual([]);
   });
 

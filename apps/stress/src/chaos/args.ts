@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { TOPOLOGIES, type TopologyName } from "./topology.js";
 
 /** The chaos run's settings from the command line. */
 export interface ChaosArgs {
@@ -16,26 +17,28 @@ export interface ChaosArgs {
   workers: number;
   /** Client processes. */
   clients: number;
-  /** The topologies to run (only `ha-majordomo` so far). */
-  topology: string[];
+  /** The topologies to run, at the same time. */
+  topology: TopologyName[];
 }
 
 /** The usage text. */
-export const USAGE = `Usage: npm run chaos -- [--seed S] [--duration SECONDS] [--json FILE] [--workers N] [--clients N] [--topology ha-majordomo]
+export const USAGE = `Usage: npm run chaos -- [--seed S] [--duration SECONDS] [--json FILE] [--workers N] [--clients N] [--topology LIST]
 
 Runs an HA Majordomo pair (two ha-majordomo-broker processes), echo workers and
 clients as child processes, injects a seeded fault every 1-3 s for the whole
 duration (SIGKILL/restart of the active broker, SIGSTOP/SIGCONT of a broker or
 a worker, SIGKILL of a worker or a client), then settles, probes and stops
-everything, and accounts for every request.
+everything, and accounts for every request. Other topologies run at the same
+time, each with its own schedule: ppp (paranoid-pirate-queue, PPP workers, Lazy
+Pirate clients) and binary-star (a binary-star-server pair, Binary Star clients).
 
 Options:
   --seed <n>          seed of the schedule (0..4294967295; default 1)
   --duration <s>      seconds of faults (5..3600; default 30)
   --json <file>       also write the figures as JSON
-  --workers <n>       echo worker processes (1..16; default 4)
-  --clients <n>       client processes (1..16; default 4)
-  --topology <list>   comma-separated; only ha-majordomo is implemented (default)
+  --workers <n>       HA Majordomo echo workers (1..16; default 4; ppp runs half)
+  --clients <n>       HA Majordomo clients (1..16; default 4; ppp and binary-star run half)
+  --topology <list>   comma-separated, of ha-majordomo, ppp, binary-star (default ha-majordomo)
   -h, --help          show this help
 
 Exit status: 0 when every check holds, 1 otherwise, 2 on bad usage.`;
@@ -84,10 +87,10 @@ export function parseArgs(argv: readonly string[]): ChaosArgs | undefined {
         break;
       }
       case "--topology": {
-        const list = (value() ?? "").split(",").filter(Boolean);
-        const unknown = list.filter((t) => t !== "ha-majordomo");
-        if (list.length === 0 || unknown.length > 0) throw new UsageError(`--topology: only ha-majordomo is implemented${unknown.length ? ` (not ${unknown.join(", ")})` : ""}`);
-        args.topology = list;
+        const list = [...new Set((value() ?? "").split(",").filter(Boolean))];
+        const unknown = list.filter((t) => !TOPOLOGIES.includes(t as TopologyName));
+        if (list.length === 0 || unknown.length > 0) throw new UsageError(`--topology takes a list of ${TOPOLOGIES.join(", ")}${unknown.length ? ` (not ${unknown.join(", ")})` : ""}`);
+        args.topology = TOPOLOGIES.filter((t) => list.includes(t));
         break;
       }
       default:

@@ -1,8 +1,11 @@
 /**
- * Chaos child program: a Majordomo client listing both broker endpoints of
- * an HA pair, sending echo requests continuously with a few in flight. Each
- * request has a unique id (`<name>-<n>`) and a random body; the request is
- * the two frames `[id, body]` and the echo worker sends them back.
+ * Chaos child program: a client sending echo requests continuously with a
+ * few in flight: a `MajordomoClient` listing both brokers of an HA pair
+ * (service `echo`), a `LazyPirateClient` on a PPP queue's frontend, or one
+ * `BinaryStarClient` per slot on a Binary Star server pair (each with a
+ * deadline, so every call ends). Each request has a unique id (`<name>-<n>`)
+ * and a random body; the request is the two frames `[id, body]` and the echo
+ * worker (or server) sends them back.
  *
  * Output (stdout, one JSON object per line):
  * - `{"sent":id}` just before a request is made;
@@ -10,7 +13,7 @@
  *   outcome `"ok"` (the reply is the request's own id and body),
  *   `"misdelivered"` (a reply arrived with another body; `got` shows it) or
  *   `"error"` (the call failed; `code` is the error's stable code);
- * - `{"done":true,"stats":{…}}` after `stop` arrived on stdin and every
+ * - `{"done":true}` after `stop` arrived on stdin and every
  *   request in flight has its outcome; then it exits 0.
  * SIGTERM/SIGINT close the client at once (requests in flight end as
  * `error`/`CLOSED`) and exit 0; stdin closing (the harness is gone) exits at once.
@@ -22,11 +25,15 @@
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { seededRandom } from "@zmq-reliable/core";
+import { BinaryStarClient } from "@zmq-reliable/binary-star";
+import { LazyPirateClient } from "@zmq-reliable/lazy-pirate";
 import { MajordomoClient } from "@zmq-reliable/majordomo";
 
 /** What the harness passes to a chaos client, as JSON in `argv[2]`. */
 export interface ChaosClientConfig {
-  /** The pair's broker endpoints (primary, backup). */
+  /** Which client: Majordomo (HA pair), Lazy Pirate (PPP queue) or Binary Star (server pair). */
+  kind: "majordomo" | "lazy-pirate" | "binary-star";
+  /** The pair's endpoints (primary, backup), or the queue's frontend. */
   endpoints: string[];
   /** Prefix of every request id; unique per client process. */
   name: string;
@@ -36,10 +43,35 @@ export interface ChaosClientConfig {
   inFlight: number;
   /** Per-attempt timeout in ms. */
   timeout: number;
-  /** Sends per request in all. */
+  /** Sends per request in all (Binary Star: the call's deadline is `timeout × attempts`). */
   attempts: number;
   /** Mean pause in ms between one slot's requests. */
   pause: number;
+  /** Binary Star: the servers' heartbeat (ms). */
+  heartbeat: number;
+}
+
+/** One way to send a request and close. */
+interface Sender {
+  request(frames: string[]): Promise<Buffer[]>;
+  close(): Promise<void>;
+}
+
+/** The senders of the slots: one client shared by every slot, or (Binary Star, one request at a time) one per slot. */
+function senders(config: ChaosClientConfig): Sender[] {
+  const { endpoints, timeout, attempts, inFlight } = config;
+  if (config.kind === "majordomo") {
+    const c = new MajordomoClient({ endpoint: endpoints, timeout, attempts });
+    return Array<Sender>(inFlight).fill({ request: (f) => c.request("echo", f), close: () => c.close() });
+  }
+  if (config.kind === "lazy-pirate") {
+    const c = new LazyPirateClient({ endpoint: endpoints, timeout, attempts, concurrency: inFlight });
+    return Array<Sender>(inFlight).fill({ request: (f) => c.request(f), close: () => c.close() });
+  }
+  return Array.from({ length: inFlight }, () => {
+    const c = new BinaryStarClient({ endpoint: [endpoints[0]!, endpoints[1]!], heartbeatInterval: config.heartbeat });
+    return { request: (f: string[]) => c.request(f, { deadline: timeout * attempts }), close: () => c.close() };
+  });
 }
 
 const config = JSON.parse(process.argv[2] ?? "{}") as ChaosClientConfig;
@@ -47,7 +79,8 @@ const random = seededRandom(config.seed);
 const out = (value: object): void => {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 };
-const client = new MajordomoClient({ endpoint: config.endpoints, timeout: config.timeout, attempts: config.attempts });
+const clients = senders(config);
+const closeAll = (): Promise<unknown> => Promise.all([...new Set(clients)].map((s) => s.close()));
 
 let stopping = false;
 let seq = 0;
@@ -59,14 +92,14 @@ function randomBody(): string {
   return body;
 }
 
-async function slot(): Promise<void> {
+async function slot(client: Sender): Promise<void> {
   while (!stopping) {
     const id = `${config.name}-${++seq}`;
     const body = randomBody();
     const started = performance.now();
     out({ sent: id });
     try {
-      const reply = await client.request("echo", [id, body]);
+      const reply = await client.request([id, body]);
       const ms = Math.round(performance.now() - started);
       const ok = reply.length === 2 && reply[0]!.toString() === id && reply[1]!.toString() === body;
       if (ok) out({ id, outcome: "ok", code: null, ms });
@@ -81,21 +114,20 @@ async function slot(): Promise<void> {
 
 const onSignal = (): void => {
   stopping = true;
-  void client.close().then(() => process.exit(0));
+  void closeAll().then(() => process.exit(0));
 };
 process.once("SIGTERM", onSignal);
 process.once("SIGINT", onSignal);
 
-await client.start();
 out({ up: config.name });
-const slots = Array.from({ length: config.inFlight }, () => slot());
+const slots = clients.map((c) => slot(c));
 const input = createInterface({ input: process.stdin });
 input.on("line", (line) => {
   if (line.trim() === "stop") stopping = true;
 });
 input.on("close", () => process.exit(0));
 await Promise.all(slots);
-out({ done: true, stats: client.stats() });
-await client.close();
+out({ done: true });
+await closeAll();
 input.close();
 process.exit(0);

@@ -1,9 +1,9 @@
 /**
- * The chaos run's production-like cluster: an HA Majordomo pair (two
- * `ha-majordomo-broker` CLI processes), echo workers registered with both,
- * and clients listing both endpoints, each a child process. Tracks each
- * broker's Binary Star state from its `state from=… to=…` lines, the time
- * both were active at once, and feeds every client and worker line to the
+ * The chaos run's production-like cluster for one topology (see
+ * {@link TopologySpec}): the server processes (a Binary Star pair or a
+ * queue), workers and clients, each a child process. Tracks each server's
+ * state from its stdout (`state from=… to=…`), the time both members of a
+ * pair were active at once, and feeds every client and worker line to the
  * {@link Ledger}.
  *
  * @module
@@ -13,24 +13,19 @@ import { reservePort } from "@zmq-reliable/core/testing";
 import type { ChaosClientConfig } from "./client.js";
 import { Ledger } from "./ledger.js";
 import { Proc } from "./proc.js";
+import type { ServerPorts, TopologySpec } from "./topology.js";
 import type { ChaosWorkerConfig } from "./worker.js";
 
-const BROKER_CLI = fileURLToPath(new URL("../../../ha-majordomo/dist/cli.js", import.meta.url));
 const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
 const CLIENT = fileURLToPath(new URL("./client.js", import.meta.url));
-
-/** A broker of the pair. */
-export type BrokerRole = "primary" | "backup";
 
 /** Timings and sizes of the cluster. */
 export interface ClusterSettings {
   /** Seed of the clients' bodies. */
   seed: number;
-  /** Binary Star heartbeat (ms). */
+  /** Heartbeat (ms) of every server and worker (Binary Star, MDP, PPP). */
   heartbeat: number;
-  /** MDP heartbeat (ms), brokers and workers. */
-  mdpHeartbeat: number;
-  /** MDP liveness. */
+  /** Liveness of workers and queue/broker. */
   liveness: number;
   /** Client per-attempt timeout (ms). */
   timeout: number;
@@ -42,94 +37,100 @@ export interface ClusterSettings {
   pause: number;
 }
 
-/** The running cluster. */
-export class HaCluster {
+/** The running cluster of one topology. */
+export class Cluster {
   /** The request ledger. */
   readonly ledger = new Ledger();
-  /** The broker process of each role (the latest one started). */
-  readonly brokers: Partial<Record<BrokerRole, Proc>> = {};
-  /** Each broker's last Binary Star state. */
-  readonly state: Record<BrokerRole, string> = { primary: "down", backup: "down" };
+  /** The server process of each name (the latest one started). */
+  readonly servers: Record<string, Proc | undefined> = {};
+  /** Each server's last state (`down` when not running). */
+  readonly state: Record<string, string> = {};
   /** Workers now running (killed ones are removed). */
   readonly workers: Proc[] = [];
   /** Clients now running (killed ones are removed). */
   readonly clients: Proc[] = [];
   /** Every process ever started, for crashes and RSS. */
   readonly all: Proc[] = [];
-  /** Transitions to active after the first one. */
+  /** Transitions to active after the first one (pairs). */
   failovers = 0;
-  /** Longest time (ms) both brokers said they were active. */
+  /** Longest time (ms) both members of a pair said they were active. */
   longestDualActive = 0;
+  /** Called with every process the cluster starts (the run logs its pid). */
+  onSpawn: (proc: Proc) => void = () => undefined;
   private activations = 0;
   private dualSince: number | undefined;
   private names = { worker: 0, client: 0 };
 
-  private constructor(
-    readonly settings: ClusterSettings,
-    private readonly ports: { primary: number; backup: number; primaryState: number; backupState: number },
-  ) {}
-
-  /** Reserves the pair's ports. */
-  static async create(settings: ClusterSettings): Promise<HaCluster> {
-    return new HaCluster(settings, { primary: await reservePort(), backup: await reservePort(), primaryState: await reservePort(), backupState: await reservePort() });
-  }
-
-  /** Both broker endpoints, primary first. */
-  get endpoints(): string[] {
-    return [`tcp://127.0.0.1:${this.ports.primary}`, `tcp://127.0.0.1:${this.ports.backup}`];
-  }
-
-  /** The broker that says it is active, when exactly one does. */
-  get active(): BrokerRole | undefined {
-    const actives = (["primary", "backup"] as const).filter((r) => this.state[r] === "active");
-    return actives.length === 1 ? actives[0] : undefined;
-  }
-
-  /** Both brokers running and not frozen, one active and the other passive. */
-  settled(): boolean {
-    const up = (["primary", "backup"] as const).every((r) => this.brokers[r]?.running && !this.brokers[r]!.stopped);
-    const states = [this.state.primary, this.state.backup].sort().join(",");
-    return up && states === "active,passive";
+  private constructor(readonly spec: TopologySpec, readonly settings: ClusterSettings, private readonly ports: Record<string, ServerPorts>) {
+    for (const server of spec.servers) this.state[server] = "down";
   }
 
   /**
-   * Starts a broker (again) on its endpoints and waits for its `started` line.
+   * Reserves the servers' ports.
    *
-   * @param role - which one.
+   * @param spec - the topology.
+   * @param settings - timings and sizes.
    */
-  async startBroker(role: BrokerRole): Promise<Proc> {
-    const mine = role === "primary" ? this.ports.primaryState : this.ports.backupState;
-    const peer = role === "primary" ? this.ports.backupState : this.ports.primaryState;
-    const s = this.settings;
-    const proc = new Proc(role, "broker", BROKER_CLI, [
-      `--${role}`,
-      "--frontend", this.endpoints[role === "primary" ? 0 : 1]!,
-      "--local", `tcp://127.0.0.1:${mine}`,
-      "--remote", `tcp://127.0.0.1:${peer}`,
-      "--heartbeat", String(s.heartbeat),
-      "--mdp-heartbeat", String(s.mdpHeartbeat),
-      "--liveness", String(s.liveness),
-    ]);
-    this.brokers[role] = proc;
-    this.track(proc);
+  static async create(spec: TopologySpec, settings: ClusterSettings): Promise<Cluster> {
+    const ports: Record<string, ServerPorts> = {};
+    for (const server of spec.servers) ports[server] = { frontend: await reservePort(), second: await reservePort() };
+    return new Cluster(spec, settings, ports);
+  }
+
+  /** Where clients connect. */
+  get endpoints(): string[] {
+    return this.spec.clientEndpoints(this.ports);
+  }
+
+  /** Whether the topology is a Binary Star pair. */
+  get paired(): boolean {
+    return this.spec.servers.length === 2;
+  }
+
+  /** The server serving now: the one active member of a pair, or the queue when up. */
+  get active(): string | undefined {
+    if (!this.paired) return this.state[this.spec.servers[0]!] === "up" ? this.spec.servers[0] : undefined;
+    const actives = this.spec.servers.filter((s) => this.state[s] === "active");
+    return actives.length === 1 ? actives[0] : undefined;
+  }
+
+  /** Every server running and not frozen; for a pair, one active and the other passive. */
+  settled(): boolean {
+    const up = this.spec.servers.every((s) => this.servers[s]?.running && !this.servers[s]!.stopped);
+    if (!up) return false;
+    if (!this.paired) return this.state[this.spec.servers[0]!] === "up";
+    return this.spec.servers.map((s) => this.state[s]).sort().join(",") === "active,passive";
+  }
+
+  /**
+   * Starts a server (again) on its endpoints and waits for its `started` line.
+   *
+   * @param server - which one.
+   */
+  async startServer(server: string): Promise<Proc> {
+    const args = this.spec.args(server, this.ports, { heartbeat: this.settings.heartbeat, liveness: this.settings.liveness });
+    const proc = new Proc(`${this.spec.prefix}${server}`, this.spec.serverRole, this.spec.script, args);
+    this.servers[server] = proc;
     proc.onLine((line) => {
-      const m = /^(?:started .*\bstate=(\w+)|state from=\w+ to=(\w+))/.exec(line);
-      if (m) this.setState(role, (m[1] ?? m[2]!).toLowerCase());
+      const state = this.spec.parseState(line);
+      if (state) this.setState(server, state);
     });
     void proc.exited.then(() => {
-      if (this.brokers[role] === proc) this.setState(role, "down");
+      if (this.servers[server] === proc) this.setState(server, "down");
     });
+    this.track(proc);
     await proc.waitForLine(/^started /, 10_000);
     return proc;
   }
 
   /** Starts one more echo worker and waits for its `up` line. */
   async startWorker(): Promise<Proc> {
-    const config: ChaosWorkerConfig = { endpoints: this.endpoints, heartbeat: this.settings.mdpHeartbeat, liveness: this.settings.liveness };
-    const proc = new Proc(`w${++this.names.worker}`, "worker", WORKER, [JSON.stringify(config)]);
+    const { heartbeat, liveness } = this.settings;
+    const config: ChaosWorkerConfig = { kind: this.spec.worker!, endpoints: this.spec.workerEndpoints(this.ports), heartbeat, liveness };
+    const proc = new Proc(`${this.spec.prefix}w${++this.names.worker}`, "worker", WORKER, [JSON.stringify(config)]);
     this.workers.push(proc);
-    this.track(proc);
     proc.onLine((line) => this.ledger.workerLine(line));
+    this.track(proc);
     await proc.waitForLine(/^up$/, 10_000);
     return proc;
   }
@@ -137,15 +138,15 @@ export class HaCluster {
   /** Starts one more client and waits for its `up` line. */
   async startClient(): Promise<Proc> {
     const s = this.settings;
-    const name = `c${++this.names.client}`;
+    const name = `${this.spec.prefix}c${++this.names.client}`;
     const config: ChaosClientConfig = {
-      endpoints: this.endpoints, name, seed: s.seed * 1000 + this.names.client,
-      inFlight: s.inFlight, timeout: s.timeout, attempts: s.attempts, pause: s.pause,
+      kind: this.spec.client, endpoints: this.endpoints, name, seed: s.seed * 1000 + this.names.client,
+      inFlight: s.inFlight, timeout: s.timeout, attempts: s.attempts, pause: s.pause, heartbeat: s.heartbeat,
     };
     const proc = new Proc(name, "client", CLIENT, [JSON.stringify(config)]);
     this.clients.push(proc);
-    this.track(proc);
     proc.onLine((line) => this.ledger.clientLine(name, line, Date.now()));
+    this.track(proc);
     await proc.waitForLine(/^\{"up"/, 10_000);
     return proc;
   }
@@ -164,19 +165,22 @@ export class HaCluster {
     if (proc.role === "client") this.ledger.clientGone(proc.name);
   }
 
-  /** Called with every process the cluster starts (the run logs its pid). */
-  onSpawn: (proc: Proc) => void = () => undefined;
+  /** The server states, for logs: `primary active, backup passive`. */
+  describe(): string {
+    return this.spec.servers.map((s) => `${s} ${this.state[s]}`).join(", ");
+  }
 
   private track(proc: Proc): void {
     this.all.push(proc);
     this.onSpawn(proc);
   }
 
-  private setState(role: BrokerRole, state: string): void {
-    const before = this.state[role];
-    this.state[role] = state;
+  private setState(server: string, state: string): void {
+    const before = this.state[server];
+    this.state[server] = state;
+    if (!this.paired) return;
     if (state === "active" && before !== "active" && this.activations++ > 0) this.failovers++;
-    const dual = this.state.primary === "active" && this.state.backup === "active";
+    const dual = this.spec.servers.every((s) => this.state[s] === "active");
     const now = Date.now();
     if (dual && this.dualSince === undefined) this.dualSince = now;
     if (!dual && this.dualSince !== undefined) {

@@ -1,27 +1,29 @@
 /**
  * The chaos run's seeded fault schedule: one fault every 1-3 s, drawn from
  * `seededRandom(seed)` (four draws per fault, always, so a seed gives the
- * same sequence of kinds, targets and durations whatever the cluster does):
- * SIGKILL the active broker and restart it after 0.5-2 s; SIGSTOP a broker
- * for 0.2-3 s; SIGKILL a worker and start a new one; SIGSTOP a worker for up
- * to 2 s; SIGKILL a client and start a new one. A broker fault first waits
- * (at most {@link SETTLE_TIMEOUT} ms) for the pair to be settled (both up,
- * one active, one passive); a pair that does not settle is an invariant
- * failure.
+ * same sequence of kinds, targets and durations whatever the cluster does).
+ * A "server" is a broker of the HA pair, the PPP queue or a Binary Star
+ * server: SIGKILL the active server and restart it after 0.5-2 s; SIGSTOP a
+ * server for 0.2-3 s; SIGKILL a worker and start a new one; SIGSTOP a worker
+ * for up to 2 s; SIGKILL a client and start a new one (a worker fault in a
+ * topology without workers is skipped). A server fault first waits (at most
+ * {@link SETTLE_TIMEOUT} ms) for the cluster to be settled (every server up;
+ * a pair with one active and one passive); a cluster that does not settle is
+ * an invariant failure.
  *
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { seededRandom } from "@zmq-reliable/core";
-import type { HaCluster } from "./cluster.js";
+import type { Cluster } from "./cluster.js";
 
 /** The kinds of fault, in the order the schedule draws them. */
-export const FAULT_KINDS = ["kill-active-broker", "stop-broker", "kill-worker", "stop-worker", "kill-client"] as const;
+export const FAULT_KINDS = ["kill-active-server", "stop-server", "kill-worker", "stop-worker", "kill-client"] as const;
 
 /** One kind of fault. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** How long (ms) a broker fault waits for the pair to settle first. */
+/** How long (ms) a server fault waits for the cluster to settle first. */
 export const SETTLE_TIMEOUT = 10_000;
 
 /** One fault as it happened. */
@@ -61,7 +63,7 @@ export class FaultSchedule {
    * @param startedAt - the run's start (epoch ms), for the log.
    * @param report - called with each fault's log line.
    */
-  constructor(private readonly cluster: HaCluster, seed: number, private readonly startedAt: number, private readonly report: (line: string) => void) {
+  constructor(private readonly cluster: Cluster, seed: number, private readonly startedAt: number, private readonly report: (line: string) => void) {
     this.random = seededRandom(seed);
   }
 
@@ -90,29 +92,30 @@ export class FaultSchedule {
 
   private async apply(kind: FaultKind, pick: number, length: number): Promise<void> {
     const c = this.cluster;
-    if (kind === "kill-active-broker" || kind === "stop-broker") {
+    if (kind === "kill-active-server" || kind === "stop-server") {
       if (!(await until(() => c.settled(), SETTLE_TIMEOUT))) {
-        this.problems.push(`pair not settled within ${SETTLE_TIMEOUT} ms before ${kind} (primary ${c.state.primary}, backup ${c.state.backup})`);
+        this.problems.push(`${c.spec.name}: not settled within ${SETTLE_TIMEOUT} ms before ${kind} (${c.describe()})`);
         return;
       }
     }
     switch (kind) {
-      case "kill-active-broker": {
-        const role = c.active!;
+      case "kill-active-server": {
+        const server = c.active!;
         const ms = 500 + Math.floor(length * 1500);
-        await c.brokers[role]!.kill();
-        this.record(kind, role, ms);
+        const proc = c.servers[server]!;
+        await proc.kill();
+        this.record(kind, proc.name, ms);
         this.later(ms, async () => {
-          await c.startBroker(role);
+          await c.startServer(server);
         });
         return;
       }
-      case "stop-broker": {
-        const role = pick < 0.5 ? "primary" : "backup";
+      case "stop-server": {
+        const server = c.spec.servers[Math.floor(pick * c.spec.servers.length)]!;
         const ms = 200 + Math.floor(length * 2800);
-        const proc = c.brokers[role]!;
+        const proc = c.servers[server]!;
         proc.stop();
-        this.record(kind, `${role}${c.active === role ? " (active)" : ""}`, ms);
+        this.record(kind, `${proc.name}${c.paired && c.active === server ? " (active)" : ""}`, ms);
         this.later(ms, async () => proc.cont());
         return;
       }
@@ -142,7 +145,7 @@ export class FaultSchedule {
   private record(kind: FaultKind, target: string, ms?: number): void {
     const at = Date.now() - this.startedAt;
     this.log.push({ at, kind, target, ms });
-    this.report(`[+${(at / 1000).toFixed(3)}s] fault ${kind} ${target}${ms === undefined ? "" : ` ${ms} ms`}`);
+    this.report(`[+${(at / 1000).toFixed(3)}s] ${this.cluster.spec.name} fault ${kind} ${target}${ms === undefined ? "" : ` ${ms} ms`}`);
   }
 
   private later(ms: number, action: () => Promise<void>): void {

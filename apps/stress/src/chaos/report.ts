@@ -6,51 +6,76 @@
  */
 import { formatMb } from "../rss.js";
 import { formatTable } from "../table.js";
-import { BROKER_RSS_BOUND, type ChaosResult } from "./run.js";
+import { FAULT_KINDS } from "./faults.js";
+import { type ChaosResult, SERVER_RSS_BOUND, type TopologyResult } from "./run.js";
 
 /** The header of the request table (the CI test reads this table's zero columns). */
 export const REQUEST_HEADER = ["topology", "sent", "ok", "failed", "gone", "lost", "misdelivered", "dup-exec", "crashes", "failovers", "gap-ms", "dual-active-ms", "probes"] as const;
 
-/** Why the run fails; empty when every check holds. */
-export function failures(result: ChaosResult): string[] {
-  const r = result.requests;
+/** Why one topology fails; empty when every check holds. */
+function topologyFailures(t: TopologyResult): string[] {
+  const r = t.requests;
   const out: string[] = [];
   if (r.lost > 0) out.push(`${r.lost} silently lost`);
   if (r.misdelivered > 0) out.push(`${r.misdelivered} misdelivered`);
   if (r.bogus > 0) out.push(`${r.bogus} outcome lines for unknown or already settled requests`);
-  if (result.crashes.length > 0) out.push(`${result.crashes.length} crashes`);
-  if ((result.rss.broker?.peak ?? 0) > BROKER_RSS_BOUND) out.push("broker RSS over the bound");
+  if (t.crashes.length > 0) out.push(`${t.crashes.length} crashes`);
+  if ((t.rss[t.serverRole]?.peak ?? 0) > SERVER_RSS_BOUND) out.push(`${t.serverRole} RSS over the bound`);
   if (r.sent === 0 || r.ok === 0) out.push("no request answered");
-  out.push(...result.problems);
-  return out;
+  out.push(...t.problems);
+  return out.map((f) => `${t.topology}: ${f}`);
+}
+
+/** Why the run fails; empty when every check holds. */
+export function failures(result: ChaosResult): string[] {
+  return result.topologies.flatMap(topologyFailures);
 }
 
 /** The tables, as printed on stdout. */
 export function formatReport(result: ChaosResult): string {
-  const r = result.requests;
+  const ts = result.topologies;
   const parts: string[] = [];
   parts.push(
-    formatTable(REQUEST_HEADER, [[
-      result.topology, r.sent, r.ok, r.failed, r.gone, r.lost, r.misdelivered, r.duplicated, result.crashes.length,
-      result.failovers, r.longestGap, result.longestDualActive, `${result.probes.ok}/${result.probes.sent}`,
-    ]]),
+    formatTable(
+      REQUEST_HEADER,
+      ts.map((t) => {
+        const r = t.requests;
+        return [
+          t.topology, r.sent, r.ok, r.failed, r.gone, r.lost, r.misdelivered, t.countsRuns ? r.duplicated : "-", t.crashes.length,
+          t.failovers, r.longestGap, t.longestDualActive, `${t.probes.ok}/${t.probes.sent}`,
+        ];
+      }),
+    ),
   );
-  parts.push(formatTable(["fault", "count"], Object.entries(result.faults).map(([k, n]) => [k, n])));
+  parts.push(formatTable(["fault", ...ts.map((t) => t.topology)], FAULT_KINDS.map((k) => [k, ...ts.map((t) => t.faults[k])])));
   parts.push(
-    formatTable(["role", "processes", "peak RSS", "bound"], Object.entries(result.rss).map(([role, v]) => [role, v.processes, formatMb(v.peak), role === "broker" ? formatMb(BROKER_RSS_BOUND) : "-"])),
+    formatTable(
+      ["topology", "role", "processes", "peak RSS", "bound"],
+      ts.flatMap((t) => Object.entries(t.rss).map(([role, v]) => [t.topology, role, v.processes, formatMb(v.peak), role === t.serverRole ? formatMb(SERVER_RSS_BOUND) : "-"])),
+    ),
   );
-  const codes = Object.entries(r.codes);
-  if (codes.length > 0) parts.push(formatTable(["failed (caller told)", "count"], codes.map(([c, n]) => [c, n])));
-  parts.push(`executions: ${r.runs} in all, ${r.duplicated} requests ran more than once (most ${r.maxRuns}×)`);
-  const notes = [...result.crashes.map((c) => `crash: ${c}`), ...result.problems.map((p) => `problem: ${p}`), ...r.examples];
+  const codes = ts.flatMap((t) => Object.entries(t.requests.codes).map(([c, n]) => [t.topology, c, n] as const));
+  if (codes.length > 0) parts.push(formatTable(["topology", "failed (caller told)", "count"], codes));
+  const notes: string[] = [];
+  for (const t of ts) {
+    const r = t.requests;
+    if (t.countsRuns) notes.push(`${t.topology} executions: ${r.runs} in all, ${r.duplicated} requests ran more than once (most ${r.maxRuns}×)`);
+    notes.push(...t.crashes.map((c) => `${t.topology} crash: ${c}`), ...t.problems.map((p) => `${t.topology} problem: ${p}`), ...r.examples.map((e) => `${t.topology} ${e}`));
+  }
   if (notes.length > 0) parts.push(notes.join("\n"));
   return parts.join("\n\n");
 }
 
 /** The one verdict line. */
 export function verdict(result: ChaosResult): string {
-  const r = result.requests;
+  const ts = result.topologies;
+  const sum = (f: (t: TopologyResult) => number): number => ts.reduce((n, t) => n + f(t), 0);
   const why = failures(result);
-  const peak = formatMb(result.rss.broker?.peak ?? 0);
-  return `chaos: seed ${result.seed}, ${result.duration} s, ${r.sent} requests: ${r.lost} lost, ${r.misdelivered} misdelivered, ${result.crashes.length} crashes, peak broker RSS ${peak} (bound ${formatMb(BROKER_RSS_BOUND).replace(".0", "")}): ${why.length === 0 ? "PASS" : `FAIL (${why.join("; ")})`}`;
+  const peak = Math.max(0, ...ts.map((t) => t.rss[t.serverRole]?.peak ?? 0));
+  const what = ts.length === 1 && ts[0]!.topology === "ha-majordomo" ? "broker" : "server";
+  return (
+    `chaos: seed ${result.seed}, ${result.duration} s, ${sum((t) => t.requests.sent)} requests: ${sum((t) => t.requests.lost)} lost, ` +
+    `${sum((t) => t.requests.misdelivered)} misdelivered, ${sum((t) => t.crashes.length)} crashes, peak ${what} RSS ${formatMb(peak)} ` +
+    `(bound ${SERVER_RSS_BOUND / 1024 / 1024} MB): ${why.length === 0 ? "PASS" : `FAIL (${why.join("; ")})`}`
+  );
 }

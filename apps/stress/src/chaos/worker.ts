@@ -1,7 +1,8 @@
 /**
- * Chaos child program: an echo worker registered with both brokers of an HA
- * Majordomo pair (`MajordomoWorker` with `brokers: "all"`). The reply is the
- * request body, unchanged. Prints `up`, then one line `ran <id>` per request
+ * Chaos child program: an echo worker, either a `MajordomoWorker` registered
+ * with both brokers of an HA Majordomo pair (`brokers: "all"`, service
+ * `echo`) or a `ParanoidPirateWorker` on a PPP queue's backend. The reply is
+ * the request body, unchanged. Prints `up`, then one line `ran <id>` per request
  * it executed (the first body frame is the request id), so the harness can
  * count executions per request. Exits 0 after SIGTERM/SIGINT (closing the
  * worker), and at once when its stdin closes (the harness is gone).
@@ -11,12 +12,15 @@
  * @module
  */
 import { MajordomoWorker } from "@zmq-reliable/majordomo";
+import { ParanoidPirateWorker } from "@zmq-reliable/paranoid-pirate";
 
 /** What the harness passes to a chaos worker, as JSON in `argv[2]`. */
 export interface ChaosWorkerConfig {
-  /** The pair's broker endpoints (primary, backup). */
+  /** Which worker: Majordomo (HA pair) or Paranoid Pirate (queue). */
+  kind: "majordomo" | "paranoid-pirate";
+  /** The broker endpoints (primary, backup), or the queue's backend. */
   endpoints: string[];
-  /** MDP heartbeat interval in ms (must match the brokers' `--mdp-heartbeat`). */
+  /** Heartbeat interval in ms (must match the brokers' `--mdp-heartbeat` or the queue's `--heartbeat`). */
   heartbeat: number;
   /** Missed heartbeats before the broker is presumed dead. */
   liveness: number;
@@ -27,18 +31,15 @@ const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-const worker = new MajordomoWorker({
-  endpoint: config.endpoints,
-  brokers: "all",
-  service: "echo",
-  heartbeatInterval: config.heartbeat,
-  liveness: config.liveness,
-  reconnect: { initial: config.heartbeat, max: 4 * config.heartbeat },
-  handler: (body) => {
-    out(`ran ${body[0]?.toString() ?? ""}`);
-    return body;
-  },
-});
+const echo = (body: Buffer[]): Buffer[] => {
+  out(`ran ${body[0]?.toString() ?? ""}`);
+  return body;
+};
+const timings = { heartbeatInterval: config.heartbeat, liveness: config.liveness, reconnect: { initial: config.heartbeat, max: 4 * config.heartbeat } };
+const worker =
+  config.kind === "majordomo"
+    ? new MajordomoWorker({ endpoint: config.endpoints, brokers: "all", service: "echo", ...timings, handler: echo })
+    : new ParanoidPirateWorker({ endpoint: config.endpoints, ...timings, handler: echo });
 
 let stopping = false;
 const stop = async (): Promise<void> => {
