@@ -15,6 +15,8 @@
  *   `"error"` (the call failed; `code` is the error's stable code);
  * - `{"done":true}` after `stop` arrived on stdin and every
  *   request in flight has its outcome; then it exits 0.
+ * `burst <n>` on stdin sends `n` more requests at once (an overload burst),
+ * each accounted like the others.
  * SIGTERM/SIGINT close the client at once (requests in flight end as
  * `error`/`CLOSED`) and exit 0; stdin closing (the harness is gone) exits at once.
  *
@@ -92,23 +94,40 @@ function randomBody(): string {
   return body;
 }
 
+/** Sends one request and prints its outcome. */
+async function one(client: Sender): Promise<void> {
+  const id = `${config.name}-${++seq}`;
+  const body = randomBody();
+  const started = performance.now();
+  out({ sent: id });
+  try {
+    const reply = await client.request([id, body]);
+    const ms = Math.round(performance.now() - started);
+    const ok = reply.length === 2 && reply[0]!.toString() === id && reply[1]!.toString() === body;
+    if (ok) out({ id, outcome: "ok", code: null, ms });
+    else out({ id, outcome: "misdelivered", code: "MISMATCH", ms, got: reply.map((f) => f.toString("utf8").slice(0, 80)) });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    out({ id, outcome: "error", code: typeof code === "string" ? code : String((err as Error).name), ms: Math.round(performance.now() - started) });
+  }
+}
+
+/** One slot: a request, a pause, again, until told to stop. */
 async function slot(client: Sender): Promise<void> {
   while (!stopping) {
-    const id = `${config.name}-${++seq}`;
-    const body = randomBody();
-    const started = performance.now();
-    out({ sent: id });
-    try {
-      const reply = await client.request([id, body]);
-      const ms = Math.round(performance.now() - started);
-      const ok = reply.length === 2 && reply[0]!.toString() === id && reply[1]!.toString() === body;
-      if (ok) out({ id, outcome: "ok", code: null, ms });
-      else out({ id, outcome: "misdelivered", code: "MISMATCH", ms, got: reply.map((f) => f.toString("utf8").slice(0, 80)) });
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      out({ id, outcome: "error", code: typeof code === "string" ? code : String((err as Error).name), ms: Math.round(performance.now() - started) });
-    }
+    await one(client);
     if (!stopping) await sleep(config.pause * (0.5 + random()));
+  }
+}
+
+/** Requests of bursts still going. */
+const bursts = new Set<Promise<void>>();
+
+/** Sends `count` requests at once, spread over the slots' senders (an overload burst). */
+function burst(count: number): void {
+  for (let i = 0; i < count && !stopping; i++) {
+    const call = one(clients[i % clients.length]!).finally(() => bursts.delete(call));
+    bursts.add(call);
   }
 }
 
@@ -123,10 +142,13 @@ out({ up: config.name });
 const slots = clients.map((c) => slot(c));
 const input = createInterface({ input: process.stdin });
 input.on("line", (line) => {
-  if (line.trim() === "stop") stopping = true;
+  const [command, arg] = line.trim().split(" ");
+  if (command === "stop") stopping = true;
+  if (command === "burst") burst(Number(arg));
 });
 input.on("close", () => process.exit(0));
 await Promise.all(slots);
+while (bursts.size > 0) await Promise.all([...bursts]);
 out({ done: true });
 await closeAll();
 input.close();

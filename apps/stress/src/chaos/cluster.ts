@@ -57,6 +57,8 @@ export class Cluster {
   longestDualActive = 0;
   /** Called with every process the cluster starts (the run logs its pid). */
   onSpawn: (proc: Proc) => void = () => undefined;
+  /** Called with every server state change (the run logs it). */
+  onState: (server: string, from: string, to: string) => void = () => undefined;
   private activations = 0;
   private dualSince: number | undefined;
   private names = { worker: 0, client: 0 };
@@ -176,8 +178,9 @@ export class Cluster {
   }
 
   private setState(server: string, state: string): void {
-    const before = this.state[server];
+    const before = this.state[server]!;
     this.state[server] = state;
+    if (before !== state) this.onState(server, before, state);
     if (!this.paired) return;
     if (state === "active" && before !== "active" && this.activations++ > 0) this.failovers++;
     const dual = this.spec.servers.every((s) => this.state[s] === "active");

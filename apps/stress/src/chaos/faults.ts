@@ -5,8 +5,9 @@
  * A "server" is a broker of the HA pair, the PPP queue or a Binary Star
  * server: SIGKILL the active server and restart it after 0.5-2 s; SIGSTOP a
  * server for 0.2-3 s; SIGKILL a worker and start a new one; SIGSTOP a worker
- * for up to 2 s; SIGKILL a client and start a new one (a worker fault in a
- * topology without workers is skipped). A server fault first waits (at most
+ * for up to 2 s; SIGKILL a client and start a new one; tell a client to
+ * send a burst of 100-1000 requests at once (a worker fault in a topology
+ * without workers is skipped). A server fault first waits (at most
  * {@link SETTLE_TIMEOUT} ms) for the cluster to be settled (every server up;
  * a pair with one active and one passive); a cluster that does not settle is
  * an invariant failure.
@@ -18,7 +19,7 @@ import { seededRandom } from "@zmq-reliable/core";
 import type { Cluster } from "./cluster.js";
 
 /** The kinds of fault, in the order the schedule draws them. */
-export const FAULT_KINDS = ["kill-active-server", "stop-server", "kill-worker", "stop-worker", "kill-client"] as const;
+export const FAULT_KINDS = ["kill-active-server", "stop-server", "kill-worker", "stop-worker", "kill-client", "burst"] as const;
 
 /** One kind of fault. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -36,6 +37,8 @@ export interface FaultRecord {
   target: string;
   /** Restart delay or freeze length in ms, when there is one. */
   ms?: number;
+  /** Requests of a burst. */
+  count?: number;
 }
 
 /** Polls `condition` every 20 ms until it holds (true) or `timeout` ms pass (false). */
@@ -130,6 +133,14 @@ export class FaultSchedule {
         else await c.startClient();
         return;
       }
+      case "burst": {
+        const proc = c.clients[Math.floor(pick * c.clients.length)];
+        if (!proc) return;
+        const count = 100 + Math.floor(length * 900);
+        proc.send(`burst ${count}`);
+        this.record(kind, proc.name, undefined, count);
+        return;
+      }
       case "stop-worker": {
         const proc = c.workers[Math.floor(pick * c.workers.length)];
         if (!proc || proc.stopped) return;
@@ -142,10 +153,11 @@ export class FaultSchedule {
     }
   }
 
-  private record(kind: FaultKind, target: string, ms?: number): void {
+  private record(kind: FaultKind, target: string, ms?: number, count?: number): void {
     const at = Date.now() - this.startedAt;
-    this.log.push({ at, kind, target, ms });
-    this.report(`[+${(at / 1000).toFixed(3)}s] ${this.cluster.spec.name} fault ${kind} ${target}${ms === undefined ? "" : ` ${ms} ms`}`);
+    this.log.push({ at, kind, target, ms, count });
+    const what = ms !== undefined ? ` ${ms} ms` : count !== undefined ? ` ${count} requests` : "";
+    this.report(`[+${(at / 1000).toFixed(3)}s] ${this.cluster.spec.name} fault ${kind} ${target}${what}`);
   }
 
   private later(ms: number, action: () => Promise<void>): void {

@@ -129,6 +129,7 @@ async function runTopology(
   const problems = faults.problems;
   const stamp = (): string => `[+${((Date.now() - startedAt) / 1000).toFixed(3)}s] ${name}`;
   cluster.onSpawn = (proc) => output.say(`${stamp()} start ${proc.name} pid=${proc.pid}`);
+  cluster.onState = (server, from, to) => output.say(`${stamp()} ${server} ${from} -> ${to}`);
 
   for (const server of spec.servers) await cluster.startServer(server);
   if (!(await until(() => cluster.settled(), 10_000))) problems.push(`not settled after start (${cluster.describe()})`);
