@@ -19,6 +19,9 @@ import type { ChaosWorkerConfig } from "./worker.js";
 const WORKER = fileURLToPath(new URL("./worker.js", import.meta.url));
 const CLIENT = fileURLToPath(new URL("./client.js", import.meta.url));
 
+/** How long (ms) a process may take to say it is up (a loaded 2-core machine can take seconds). */
+const START_TIMEOUT = 30_000;
+
 /** Timings and sizes of the cluster. */
 export interface ClusterSettings {
   /** Seed of the clients' bodies. */
@@ -121,7 +124,7 @@ export class Cluster {
       if (this.servers[server] === proc) this.setState(server, "down");
     });
     this.track(proc);
-    await proc.waitForLine(/^started /, 10_000);
+    await proc.waitForLine(/^started /, START_TIMEOUT);
     return proc;
   }
 
@@ -133,7 +136,7 @@ export class Cluster {
     this.workers.push(proc);
     proc.onLine((line) => this.ledger.workerLine(line));
     this.track(proc);
-    await proc.waitForLine(/^up$/, 10_000);
+    await proc.waitForLine(/^up$/, START_TIMEOUT);
     return proc;
   }
 
@@ -149,7 +152,7 @@ export class Cluster {
     this.clients.push(proc);
     proc.onLine((line) => this.ledger.clientLine(name, line, Date.now()));
     this.track(proc);
-    await proc.waitForLine(/^\{"up"/, 10_000);
+    await proc.waitForLine(/^\{"up"/, START_TIMEOUT);
     return proc;
   }
 

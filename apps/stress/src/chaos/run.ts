@@ -131,10 +131,12 @@ async function runTopology(
   cluster.onSpawn = (proc) => output.say(`${stamp()} start ${proc.name} pid=${proc.pid}`);
   cluster.onState = (server, from, to) => output.say(`${stamp()} ${server} ${from} -> ${to}`);
 
-  for (const server of spec.servers) await cluster.startServer(server);
+  // A process that fails to start is a problem of the run, not a harness crash.
+  const started = (what: Promise<unknown>): Promise<unknown> => what.catch((err: unknown) => problems.push(`start: ${err instanceof Error ? err.message : String(err)}`));
+  for (const server of spec.servers) await started(cluster.startServer(server));
   if (!(await until(() => cluster.settled(), 10_000))) problems.push(`not settled after start (${cluster.describe()})`);
-  await Promise.all(Array.from({ length: size.workers }, () => cluster.startWorker()));
-  await Promise.all(Array.from({ length: size.clients }, () => cluster.startClient()));
+  await Promise.all(Array.from({ length: size.workers }, () => started(cluster.startWorker())));
+  await Promise.all(Array.from({ length: size.clients }, () => started(cluster.startClient())));
   const faultsFrom = Date.now();
   output.say(`${stamp()} cluster up: ${spec.servers.length} ${spec.serverRole}s, ${size.workers} workers, ${size.clients} clients; faults for ${args.duration} s`);
   await faults.run(faultsFrom + args.duration * 1000);
@@ -153,7 +155,7 @@ async function runTopology(
   }
   await stopAll(cluster.clients, SETTINGS.timeout * SETTINGS.attempts + 10_000, "did not finish its requests", problems);
   if (!cluster.settled()) problems.push(`not settled at the end (${cluster.describe()})`);
-  const rest = [...cluster.workers, ...spec.servers.map((s) => cluster.servers[s]!)];
+  const rest = [...cluster.workers, ...spec.servers.flatMap((s) => cluster.servers[s] ?? [])];
   for (const proc of rest) proc.term();
   await stopAll(rest, 5000, "did not exit after SIGTERM", problems);
   output.say(`${stamp()} stopped`);
