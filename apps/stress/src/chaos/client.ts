@@ -12,7 +12,7 @@
  * - exactly one outcome per request: `{"id","outcome","code","ms"}` with
  *   outcome `"ok"` (the reply is the request's own id and body),
  *   `"misdelivered"` (a reply arrived with another body; `got` shows it) or
- *   `"error"` (the call failed; `code` is the error's stable code);
+ *   `"error"` (the call failed; `code` is the error's stable code, `message` its text);
  * - `{"done":true}` after `stop` arrived on stdin and every
  *   request in flight has its outcome; then it exits 0.
  * `burst <n>` on stdin sends `n` more requests at once (an overload burst),
@@ -108,7 +108,8 @@ async function one(client: Sender): Promise<void> {
     else out({ id, outcome: "misdelivered", code: "MISMATCH", ms, got: reply.map((f) => f.toString("utf8").slice(0, 80)) });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    out({ id, outcome: "error", code: typeof code === "string" ? code : String((err as Error).name), ms: Math.round(performance.now() - started) });
+    const message = String((err as Error)?.message ?? err).slice(0, 200);
+    out({ id, outcome: "error", code: typeof code === "string" ? code : String((err as Error).name), ms: Math.round(performance.now() - started), message });
   }
 }
 

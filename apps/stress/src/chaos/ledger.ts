@@ -41,7 +41,7 @@ export interface LedgerTotals {
   runs: number;
   /** Longest time in ms between two successful replies (any client). */
   longestGap: number;
-  /** A few of the ids counted as lost or misdelivered, for the report. */
+  /** A few of the ids counted as lost or misdelivered, and the first failure of each error code, for the report. */
   examples: string[];
 }
 
@@ -52,6 +52,7 @@ export class Ledger {
   private readonly examples: string[] = [];
   private bogus = 0;
   private okSoFar = 0;
+  private readonly errorSeen = new Set<string>();
   private failedSoFar = 0;
   private lastOk: number | undefined;
   private gap = 0;
@@ -65,7 +66,7 @@ export class Ledger {
    */
   clientLine(client: string, line: string, now: number): void {
     if (!line.startsWith("{")) return;
-    let value: { sent?: string; id?: string; outcome?: string; code?: string | null; got?: unknown };
+    let value: { sent?: string; id?: string; outcome?: string; code?: string | null; got?: unknown; message?: string; ms?: number };
     try {
       value = JSON.parse(line) as typeof value;
     } catch {
@@ -87,6 +88,10 @@ export class Ledger {
     if (value.outcome === "error") {
       entry.code = value.code ?? "UNKNOWN";
       this.failedSoFar++;
+      if (!this.errorSeen.has(entry.code)) {
+        this.errorSeen.add(entry.code);
+        this.example(`first ${entry.code}: ${value.id} after ${value.ms} ms: ${JSON.stringify(value.message ?? "")}`);
+      }
     }
     if (value.outcome === "misdelivered") this.example(`misdelivered ${value.id}: got ${JSON.stringify(value.got)}`);
     if (value.outcome === "ok") {
@@ -156,6 +161,6 @@ export class Ledger {
   }
 
   private example(text: string): void {
-    if (this.examples.length < 10) this.examples.push(text);
+    if (this.examples.length < 20) this.examples.push(text);
   }
 }
