@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { FAULT_KINDS, type FaultKind } from "./faults.js";
 import { TOPOLOGIES, type TopologyName } from "./topology.js";
 
 /** The chaos run's settings from the command line. */
@@ -19,15 +20,18 @@ export interface ChaosArgs {
   clients: number;
   /** The topologies to run, at the same time. */
   topology: TopologyName[];
+  /** The fault kinds the schedule draws from (default all). */
+  faults: FaultKind[];
 }
 
 /** The usage text. */
-export const USAGE = `Usage: npm run chaos -- [--seed S] [--duration SECONDS] [--json FILE] [--workers N] [--clients N] [--topology LIST]
+export const USAGE = `Usage: npm run chaos -- [--seed S] [--duration SECONDS] [--json FILE] [--workers N] [--clients N] [--topology LIST] [--faults LIST]
 
 Runs an HA Majordomo pair (two ha-majordomo-broker processes), echo workers and
 clients as child processes, injects a seeded fault every 1-3 s for the whole
 duration (SIGKILL/restart of the active broker, SIGSTOP/SIGCONT of a broker or
-a worker, SIGKILL of a worker or a client), then settles, probes and stops
+a worker, SIGKILL of a worker or a client, a burst of requests from one client),
+then settles, probes and stops
 everything, and accounts for every request. Other topologies run at the same
 time, each with its own schedule: ppp (paranoid-pirate-queue, PPP workers, Lazy
 Pirate clients) and binary-star (a binary-star-server pair, Binary Star clients).
@@ -39,6 +43,8 @@ Options:
   --workers <n>       HA Majordomo echo workers (1..16; default 4; ppp runs half)
   --clients <n>       HA Majordomo clients (1..16; default 4; ppp and binary-star run half)
   --topology <list>   comma-separated, of ha-majordomo, ppp, binary-star (default ha-majordomo)
+  --faults <list>     comma-separated fault kinds to draw from (default all: kill-active-server,
+                      stop-server, kill-worker, stop-worker, kill-client, burst)
   -h, --help          show this help
 
 Exit status: 0 when every check holds, 1 otherwise, 2 on bad usage.`;
@@ -60,7 +66,7 @@ function integer(name: string, text: string | undefined, min: number, max: numbe
  * @throws {@link UsageError} on bad usage.
  */
 export function parseArgs(argv: readonly string[]): ChaosArgs | undefined {
-  const args: ChaosArgs = { seed: 1, duration: 30, json: undefined, workers: 4, clients: 4, topology: ["ha-majordomo"] };
+  const args: ChaosArgs = { seed: 1, duration: 30, json: undefined, workers: 4, clients: 4, topology: ["ha-majordomo"], faults: [...FAULT_KINDS] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -91,6 +97,13 @@ export function parseArgs(argv: readonly string[]): ChaosArgs | undefined {
         const unknown = list.filter((t) => !TOPOLOGIES.includes(t as TopologyName));
         if (list.length === 0 || unknown.length > 0) throw new UsageError(`--topology takes a list of ${TOPOLOGIES.join(", ")}${unknown.length ? ` (not ${unknown.join(", ")})` : ""}`);
         args.topology = TOPOLOGIES.filter((t) => list.includes(t));
+        break;
+      }
+      case "--faults": {
+        const list = [...new Set((value() ?? "").split(",").filter(Boolean))];
+        const unknown = list.filter((k) => !FAULT_KINDS.includes(k as FaultKind));
+        if (list.length === 0 || unknown.length > 0) throw new UsageError(`--faults takes a list of ${FAULT_KINDS.join(", ")}${unknown.length ? ` (not ${unknown.join(", ")})` : ""}`);
+        args.faults = FAULT_KINDS.filter((k) => list.includes(k));
         break;
       }
       default:

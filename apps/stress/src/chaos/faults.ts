@@ -65,8 +65,15 @@ export class FaultSchedule {
    * @param seed - the schedule's seed.
    * @param startedAt - the run's start (epoch ms), for the log.
    * @param report - called with each fault's log line.
+   * @param kinds - the kinds to draw from (default all, in {@link FAULT_KINDS} order).
    */
-  constructor(private readonly cluster: Cluster, seed: number, private readonly startedAt: number, private readonly report: (line: string) => void) {
+  constructor(
+    private readonly cluster: Cluster,
+    seed: number,
+    private readonly startedAt: number,
+    private readonly report: (line: string) => void,
+    private readonly kinds: readonly FaultKind[] = FAULT_KINDS,
+  ) {
     this.random = seededRandom(seed);
   }
 
@@ -79,7 +86,7 @@ export class FaultSchedule {
   async run(end: number): Promise<void> {
     for (;;) {
       const delay = 1000 + Math.floor(this.random() * 2000);
-      const kind = FAULT_KINDS[Math.floor(this.random() * FAULT_KINDS.length)]!;
+      const kind = this.kinds[Math.floor(this.random() * this.kinds.length)]!;
       const pick = this.random();
       const length = this.random();
       if (Date.now() + delay >= end) break;

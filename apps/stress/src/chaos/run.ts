@@ -124,7 +124,7 @@ async function runTopology(
   const spec = SPECS[name];
   const size = sizes(name, args);
   const cluster = await Cluster.create(spec, { seed: args.seed + SEED_SALT[name], ...SETTINGS });
-  const faults = new FaultSchedule(cluster, args.seed + SEED_SALT[name], startedAt, output.say);
+  const faults = new FaultSchedule(cluster, args.seed + SEED_SALT[name], startedAt, output.say, args.faults);
   register(cluster, faults);
   const problems = faults.problems;
   const stamp = (): string => `[+${((Date.now() - startedAt) / 1000).toFixed(3)}s] ${name}`;
