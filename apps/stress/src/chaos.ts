@@ -6,7 +6,8 @@
  * tables and one verdict line to stdout. Exit 0 when every check holds, 1
  * otherwise, 2 on bad usage. Every child process is SIGKILLed on exit, on
  * SIGINT/SIGTERM and on a harness crash; the run has a hard deadline of
- * duration + {@link MARGIN} ms.
+ * duration + {@link MARGIN} ms + 60 client timeouts (four rounds of a burst's
+ * calls, 15 attempts each).
  *
  * @module
  */
@@ -64,12 +65,13 @@ const progress = (line: string): void => {
   }
 };
 
+const hardDeadline = args.duration * 1000 + MARGIN + 60 * args.timeout;
 const deadline = setTimeout(() => {
-  process.stderr.write(`\nchaos: hard deadline (${args.duration} s + ${MARGIN / 1000} s) passed; killing every child process\n`);
+  process.stderr.write(`\nchaos: hard deadline (${hardDeadline / 1000} s) passed; killing every child process\n`);
   process.stdout.write(`chaos: seed ${args.seed}, ${args.duration} s: FAIL (hard deadline)\n`);
   killAll();
   process.exit(1);
-}, args.duration * 1000 + MARGIN);
+}, hardDeadline);
 deadline.unref();
 
 const result = await runChaos(args, { say, progress });

@@ -22,10 +22,13 @@ export interface ChaosArgs {
   topology: TopologyName[];
   /** The fault kinds the schedule draws from (default all). */
   faults: FaultKind[];
+  /** Clients' per-attempt timeout in ms (15 attempts per request). */
+  timeout: number;
 }
 
 /** The usage text. */
 export const USAGE = `Usage: npm run chaos -- [--seed S] [--duration SECONDS] [--json FILE] [--workers N] [--clients N] [--topology LIST] [--faults LIST]
+       [--timeout MS]
 
 Runs an HA Majordomo pair (two ha-majordomo-broker processes), echo workers and
 clients as child processes, injects a seeded fault every 1-3 s for the whole
@@ -43,6 +46,7 @@ Options:
   --workers <n>       HA Majordomo echo workers (1..16; default 4; ppp runs half)
   --clients <n>       HA Majordomo clients (1..16; default 4; ppp and binary-star run half)
   --topology <list>   comma-separated, of ha-majordomo, ppp, binary-star (default ha-majordomo)
+  --timeout <ms>      clients' per-attempt timeout, 15 attempts per request (50..60000; default 400)
   --faults <list>     comma-separated fault kinds to draw from (default all: kill-active-server,
                       stop-server, kill-worker, stop-worker, kill-client, burst)
   -h, --help          show this help
@@ -66,7 +70,7 @@ function integer(name: string, text: string | undefined, min: number, max: numbe
  * @throws {@link UsageError} on bad usage.
  */
 export function parseArgs(argv: readonly string[]): ChaosArgs | undefined {
-  const args: ChaosArgs = { seed: 1, duration: 30, json: undefined, workers: 4, clients: 4, topology: ["ha-majordomo"], faults: [...FAULT_KINDS] };
+  const args: ChaosArgs = { seed: 1, duration: 30, json: undefined, workers: 4, clients: 4, topology: ["ha-majordomo"], faults: [...FAULT_KINDS], timeout: 400 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -85,6 +89,9 @@ export function parseArgs(argv: readonly string[]): ChaosArgs | undefined {
         break;
       case "--clients":
         args.clients = integer("clients", value(), 1, 16);
+        break;
+      case "--timeout":
+        args.timeout = integer("timeout", value(), 50, 60_000);
         break;
       case "--json": {
         const file = value();

@@ -21,7 +21,7 @@ export const SERVER_RSS_BOUND = 256 * 1024 * 1024;
 export const SETTINGS: Omit<ClusterSettings, "seed"> = {
   heartbeat: 100,
   liveness: 3,
-  // 400 ms × 15 sends = 6 s: outlasts the longest server freeze (3 s) plus a failover or restart.
+  // 400 ms × 15 sends = 6 s: outlasts the longest server freeze (3 s) plus a failover or restart. `--timeout` overrides it.
   timeout: 400,
   attempts: 15,
   inFlight: 3,
@@ -123,7 +123,7 @@ async function runTopology(
 ): Promise<TopologyResult> {
   const spec = SPECS[name];
   const size = sizes(name, args);
-  const cluster = await Cluster.create(spec, { seed: args.seed + SEED_SALT[name], ...SETTINGS });
+  const cluster = await Cluster.create(spec, { seed: args.seed + SEED_SALT[name], ...SETTINGS, timeout: args.timeout });
   const faults = new FaultSchedule(cluster, args.seed + SEED_SALT[name], startedAt, output.say, args.faults);
   register(cluster, faults);
   const problems = faults.problems;
@@ -153,7 +153,7 @@ async function runTopology(
     client.terminated = true;
     client.send("stop");
   }
-  await stopAll(cluster.clients, SETTINGS.timeout * SETTINGS.attempts + 10_000, "did not finish its requests", problems);
+  await stopAll(cluster.clients, args.timeout * SETTINGS.attempts + 10_000, "did not finish its requests", problems);
   if (!cluster.settled()) problems.push(`not settled at the end (${cluster.describe()})`);
   const rest = [...cluster.workers, ...spec.servers.flatMap((s) => cluster.servers[s] ?? [])];
   for (const proc of rest) proc.term();
