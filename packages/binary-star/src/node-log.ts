@@ -3,30 +3,8 @@
  *
  * @module
  */
-import { DropLog, type Logger } from "@zmq-reliable/core";
+import { limitedLog, type Logger } from "@zmq-reliable/core";
 import type { BinaryStarEvents, FatalEvent, PeerStateEvent, StateChangeEvent, StateDropEvent } from "./node-events.js";
-
-/** One limiter per node logger for its info lines. */
-const infoLogs = new WeakMap<Logger, DropLog>();
-
-function infoLogOf(log: Logger): DropLog {
-  let limiter = infoLogs.get(log);
-  if (!limiter) {
-    const info = log.info;
-    limiter = new DropLog(info ? { warn: (message: string) => info.call(log, message) } : {});
-    infoLogs.set(log, limiter);
-  }
-  return limiter;
-}
-
-/**
- * Writes the last window's summary lines of `log`'s info limiter (on close).
- *
- * @param log - the node's logger.
- */
-export function flushNodeLog(log: Logger): void {
-  infoLogs.get(log)?.flush();
-}
 
 /**
  * Logs one of the node's events the way the reference does (state changes and
@@ -43,10 +21,10 @@ export function flushNodeLog(log: Logger): void {
 export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload: unknown): void {
   if (event === "state-change" && log.info) {
     const e = payload as StateChangeEvent;
-    infoLogOf(log).warn("state-change", () => `${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
+    limitedLog(log).info.warn("state-change", () => `${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
   } else if (event === "peer-state" && log.info) {
     const e = payload as PeerStateEvent;
-    infoLogOf(log).warn("peer-state", () => `peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
+    limitedLog(log).info.warn("peer-state", () => `peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
   } else if (event === "drop") {
     log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
   } else if (event === "fatal") {

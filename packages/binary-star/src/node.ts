@@ -11,10 +11,10 @@
 import * as zmq from "zeromq";
 import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOptions, Logger } from "@zmq-reliable/core";
 import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedEmitter, bindEndpoint, checkNumber } from "@zmq-reliable/core";
-import { DropLog, PEER_ZAP_DOMAIN, connectEndpoint, createSocket, curveSocketOptions, systemClock, taggedLogger } from "@zmq-reliable/core";
+import { PEER_ZAP_DOMAIN, connectEndpoint, createSocket, curveSocketOptions, flushLimitedLog, limitedLog, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
 import type { BinaryStarEvents, BinaryStarStats } from "./node-events.js";
-import { flushNodeLog, logNodeEvent } from "./node-log.js";
+import { logNodeEvent } from "./node-log.js";
 import type { NodeAction, NodeInput } from "./node-state.js";
 import { NodeState } from "./node-state.js";
 import type { BinaryStarOptions } from "./options.js";
@@ -67,7 +67,6 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   private verdict: boolean | undefined;
   private notifying = 0;
   private unvoted = 0;
-  private drops: DropLog | undefined;
 
   /** @param options - see {@link BinaryStarOptions}. */
   constructor(options: BinaryStarOptions) {
@@ -177,8 +176,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
   close(options: CloseOptions = {}): Promise<void> {
     const teardown = async () => {
       this.driver.close();
-      this.drops?.flush();
-      flushNodeLog(this.log);
+      flushLimitedLog(this.log);
       await Promise.all([this.halted, this.closeSockets()]);
     };
     return this.life.close({ teardown }, options.timeout ?? 0);
@@ -221,7 +219,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
 
   private notify<K extends keyof BinaryStarEvents>(event: K, args: unknown[]): void {
     // A flood of malformed state messages is a few lines and one summary per 10 s.
-    logNodeEvent(event === "drop" ? (this.drops ??= new DropLog(this.log)).as("malformed") : this.log, event, args[0]);
+    logNodeEvent(event === "drop" ? limitedLog(this.log).warn.as("malformed") : this.log, event, args[0]);
     this.notifying++;
     try {
       this.emit(event, ...(args as BinaryStarEvents[K]));

@@ -16,13 +16,14 @@ import {
   bindEndpoint,
   createSocket,
   ephemeralEndpoint,
+  flushLimitedLog,
   systemClock,
   taggedLogger,
 } from "@zmq-reliable/core";
 import type * as zmq from "zeromq";
 import { ROUTER } from "./broker-dispatch-state.js";
 import type { BrokerStats } from "./broker-events.js";
-import { flushLogs, logEvent, traced } from "./broker-log.js";
+import { logEvent, traced } from "./broker-log.js";
 import type { MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
 import type { BrokerAction, BrokerInput } from "./broker-state.js";
 import { BrokerState } from "./broker-state.js";
@@ -188,7 +189,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
       channel.pause(); // no new work; the DISCONNECTs still go out
       this.driver.feed(SHUTDOWN);
       await channel.close({ flush: timeout, linger: timeout, release: PORT_RELEASE });
-      flushLogs(this.log); // the last window's "N more …" lines, before "closed"
+      flushLimitedLog(this.log); // the last window's "N more …" lines, before "closed"
       this.log.info?.("closed");
     }
     this.driver.close();

@@ -93,3 +93,41 @@ export class DropLog {
     this.schedule();
   }
 }
+
+/** The rate limiters of one logger, one per level (see {@link limitedLog}). */
+export interface LimitedLog {
+  /** Drop warnings, written to the logger's `warn`. */
+  readonly warn: DropLog;
+  /** Info lines a peer can make a role repeat at will (registrations, disconnects, state changes), written to its `info`. */
+  readonly info: DropLog;
+}
+
+const limited = new WeakMap<Logger, LimitedLog>();
+
+/**
+ * The rate limiters of `log`, created on first use and shared by every caller
+ * with the same logger: at most 10 lines per reason per 10 s at each level (see
+ * {@link configureDropLog}), the rest summarised in one line per reason and window.
+ *
+ * @param log - a role's logger.
+ */
+export function limitedLog(log: Logger): LimitedLog {
+  let l = limited.get(log);
+  if (!l) {
+    const info = log.info;
+    l = { warn: new DropLog(log), info: new DropLog(info ? { warn: (message: string) => info.call(log, message) } : {}) };
+    limited.set(log, l);
+  }
+  return l;
+}
+
+/**
+ * Writes the summary lines of `log`'s limiters for the windows still open (call it on close).
+ *
+ * @param log - a role's logger.
+ */
+export function flushLimitedLog(log: Logger): void {
+  const l = limited.get(log);
+  l?.warn.flush();
+  l?.info.flush();
+}
