@@ -27,6 +27,8 @@ export interface ParanoidPirateDefaults {
   readonly requestExpiry: number;
   /** ZeroMQ receive high-water mark of the queue's frontend ROUTER, in messages per client connection. */
   readonly receiveHighWaterMark: number;
+  /** Workers the queue hands one request to in all, when workers give it up by saying READY (not in the reference, which loses it at once). */
+  readonly maxAttempts: number;
   /** The worker's reconnect back-off (`INTERVAL_INIT`, `INTERVAL_MAX`). */
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
 }
@@ -42,8 +44,10 @@ export interface ParanoidPirateDefaults {
  * arrival (longer than a default Lazy Pirate client waits for one request in
  * all, 3 attempts × 2.5 s, so a request a client may still take an answer
  * for is never expired, while one from a client that gave up long ago is
- * never handed to a worker), and a frontend receive high-water mark of 100
- * messages per connection.
+ * never handed to a worker), a frontend receive high-water mark of 100
+ * messages per connection, and a request given up by a worker (READY while
+ * holding it) handed to 3 workers at most (`maxAttempts`, as the Majordomo
+ * broker's).
  */
 export const PARANOID_PIRATE_DEFAULTS: ParanoidPirateDefaults = Object.freeze({
   frontend: "tcp://*:5555",
@@ -56,5 +60,6 @@ export const PARANOID_PIRATE_DEFAULTS: ParanoidPirateDefaults = Object.freeze({
   maxRequestBytes: 1024 * 1024,
   requestExpiry: 10_000,
   receiveHighWaterMark: 100,
+  maxAttempts: 3,
   reconnect: Object.freeze({ initial: 1000, max: 32_000, factor: 2, jitter: 0 }),
 });

@@ -38,6 +38,8 @@ export {
   type QueueStateEvents,
   type RequestLostCause,
   type RequestLostEvent,
+  type RetryEvent,
+  type RetryReason,
   type WorkerExpiredEvent,
   type WorkerReadyEvent,
 } from "./queue-events.js";

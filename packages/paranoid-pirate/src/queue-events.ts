@@ -60,6 +60,27 @@ export interface WorkerExpiredEvent {
   silentFor: number;
 }
 
+/** Why a worker gave a request back: it said READY while holding it (it restarted, or its handler failed). */
+export type RetryReason = "restarted";
+
+/**
+ * Payload of the queue's `retry` event: a worker gave its request back, and
+ * the request went back to the front of the held ones, to be handed to
+ * another worker (the same names as the Majordomo broker's `retry`).
+ */
+export interface RetryEvent {
+  /** The client's address stack (its frontend routing id first). */
+  client: Buffer[];
+  /** The request's content frames. */
+  request: Buffer[];
+  /** The number of the coming hand-over to a worker: 2 for the first re-dispatch. */
+  attempt: number;
+  /** The worker that gave it back. */
+  previous: Buffer;
+  /** Why: `restarted`, a READY while holding it. */
+  reason: RetryReason;
+}
+
 /** Why a request held by a worker will not be answered. */
 export type RequestLostCause = "expired" | "restarted" | "closed";
 
@@ -76,7 +97,9 @@ export interface RequestLostEvent {
   /**
    * Why it is lost: the worker `expired`; it said READY while holding it
    * (`restarted`: a fresh start, or its handler failed and it gave the request
-   * up); or the queue `closed`.
+   * up) and the request could not be re-queued (it had been handed to
+   * `maxAttempts` workers, no longer fit the limits or `requestExpiry`, or
+   * the queue was draining); or the queue `closed`.
    */
   cause: RequestLostCause;
 }
@@ -99,8 +122,10 @@ export type QueueStateEvents = {
   ready: [WorkerReadyEvent];
   /** A worker was silent for `liveness × heartbeatInterval` and is forgotten. */
   expire: [WorkerExpiredEvent];
-  /** A worker died (or restarted) holding a request, or the queue closed; the client's retry covers it. */
+  /** A worker died (or restarted) holding a request that cannot be re-dispatched, or the queue closed; the client's retry covers it. */
   "request-lost": [RequestLostEvent];
+  /** A worker said READY holding a request; the request is re-queued at the front, for another worker. */
+  retry: [RetryEvent];
   /** A message was dropped. */
   drop: [QueueDropEvent];
 };

@@ -2,14 +2,14 @@
  * How the queue role logs its machine's events: one line each, at the level
  * the event deserves (workers coming at `info`, going and lost requests at
  * `warn`, drops at `debug`). A peer can repeat these at will (a READY from a
- * worker holding a request is a lost request and a registration), so each
+ * worker holding a request is a re-queued or lost request and a registration), so each
  * kind is rate-limited: the first 10 in 10 s, then one summary line per
  * window (core's `DropLog`; `configureDropLog`).
  *
  * @module
  */
 import { DropLog, describeFrame, escapeForLog, type Logger } from "@zmq-reliable/core";
-import type { QueueDropEvent, QueueStateEvents, RequestLostEvent, WorkerExpiredEvent, WorkerReadyEvent } from "./queue-events.js";
+import type { QueueDropEvent, QueueStateEvents, RequestLostEvent, RetryEvent, WorkerExpiredEvent, WorkerReadyEvent } from "./queue-events.js";
 
 /**
  * A routing id as hex, for log lines.
@@ -78,6 +78,10 @@ export function logQueueEvent(log: Logger, event: keyof QueueStateEvents, payloa
     case "request-lost": {
       const e = payload as RequestLostEvent;
       return limitersOf(log).warn.warn(`request lost: ${e.cause}`, () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`);
+    }
+    case "retry": {
+      const e = payload as RetryEvent;
+      return limitersOf(log).warn.warn("re-dispatch", () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} given back by worker ${hex(e.previous)} (${e.reason}), re-queued (attempt ${e.attempt})`);
     }
     case "drop": {
       const e = payload as QueueDropEvent;

@@ -55,6 +55,14 @@ export interface ParanoidPirateQueueOptions {
    */
   requestExpiry?: number;
   /**
+   * Workers one request may be handed to in all, the first included. A
+   * worker that says READY while holding a request gives it back: it goes to
+   * the front of the held requests for another worker (`retry`), unless it
+   * has been handed to `maxAttempts` workers (then `request-lost`, cause
+   * `restarted`). Default 3, as the Majordomo broker's.
+   */
+  maxAttempts?: number;
+  /**
    * ZeroMQ receive high-water mark of the frontend ROUTER, in messages per
    * client connection: what ZeroMQ buffers for a client the queue is not
    * reading (while it drains at close). Default 100.

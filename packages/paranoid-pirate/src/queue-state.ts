@@ -9,9 +9,28 @@
  * Differences from the reference `ppqueue.c` (protocols.md §4.4–4.5):
  * - busy workers are heartbeated and expired too, and a busy worker's expiry
  *   reports the request it held (`request-lost`);
- * - only a reply puts a busy worker back on the ready list: its heartbeats
- *   keep it alive but never make it ready (the reference re-enlists a worker
- *   on any message, so a heartbeat racing a request gets it a second one);
+ * - only a reply (or a READY) puts a busy worker back on the ready list: its
+ *   heartbeats keep it alive but never make it ready (the reference
+ *   re-enlists a worker on any message, so a heartbeat racing a request gets
+ *   it a second one);
+ * - dispatch prefers proven workers: a worker that has answered at least
+ *   one request goes before every worker that never has, least recently
+ *   used first within each group. A worker that never answers (a fake, or
+ *   one whose handler always fails) gets a request only while every proven
+ *   worker is busy;
+ * - a READY from a worker holding a request (RFC 6: it restarted, or gave
+ *   the request up) does not lose the request: it goes back to the front of
+ *   the held requests (`retry`, reason `restarted`), is handed to another
+ *   worker if one is ready (to the one that gave it up only if none other
+ *   is), and counts against the same limits as every held request. Only one
+ *   already handed to `maxAttempts` workers, or that no longer fits the
+ *   limits or its `requestExpiry`, or that arrives while draining, is lost
+ *   (`request-lost`, cause `restarted`). The worker goes to the back of its
+ *   group (a READY does not make a worker proven; its earlier answers keep
+ *   it proven).
+ *   The queue cannot tell an honest worker from a hostile one without
+ *   authentication: CURVE with an allow-list of worker keys on the backend
+ *   is what keeps strangers out;
  * - only READY registers a worker; anything else from an unknown worker is
  *   dropped, as RFC 6 requires READY first;
  * - a reply is forwarded only when its envelope is the one of the request
@@ -57,6 +76,8 @@ export interface QueueStateOptions {
   maxRequestBytes?: number;
   /** Milliseconds after its arrival at which a held request is dropped (`expired`) instead of dispatched. Default 10000. */
   requestExpiry?: number;
+  /** Workers one request may be handed to in all, the first included; a request given up by its `maxAttempts`-th worker is lost. Default 3. */
+  maxAttempts?: number;
   /** Requests held at most for one client connection, so one client cannot fill the queue; past it a request is dropped (`client-full`). Default 100. */
   maxQueuedPerClient?: number;
 }
@@ -77,6 +98,8 @@ export interface QueueStateCounters {
   workersExpired: number;
   /** Requests whose worker expired or restarted (or that were held at close). */
   requestsLost: number;
+  /** Requests a worker gave up (READY while holding them) put back at the front of the held requests. */
+  retries: number;
   /** Messages dropped, all reasons. */
   dropped: number;
   /** Messages dropped, by reason. */
@@ -95,6 +118,8 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
   readonly liveness: number;
   /** Largest request taken, in bytes. */
   readonly maxRequestBytes: number;
+  /** Workers one request may be handed to in all. */
+  readonly maxAttempts: number;
   private readonly registry: WorkerRegistry;
   private readonly pending: PendingRequests;
   private heartbeatAt: number;
@@ -109,6 +134,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     registrations: 0,
     workersExpired: 0,
     requestsLost: 0,
+    retries: 0,
     dropped: 0,
     drops: Object.fromEntries(QUEUE_DROP_REASONS.map((r) => [r, 0])) as Record<QueueDropReason, number>,
   };
@@ -122,6 +148,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     this.heartbeatInterval = checkNumber("heartbeatInterval", options.heartbeatInterval ?? D.heartbeatInterval, 1);
     this.liveness = checkNumber("liveness", options.liveness ?? D.liveness, 1);
     this.maxRequestBytes = checkNumber("maxRequestBytes", options.maxRequestBytes ?? D.maxRequestBytes, 1);
+    this.maxAttempts = Math.floor(checkNumber("maxAttempts", options.maxAttempts ?? D.maxAttempts, 1));
     this.pending = new PendingRequests(
       checkNumber("maxQueued", options.maxQueued ?? D.maxQueued, 0),
       checkNumber("maxQueuedBytes", options.maxQueuedBytes ?? D.maxQueuedBytes, 0),
@@ -175,7 +202,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     return !this.draining;
   }
 
-  /** Ready workers' ids, least recently used first (the order requests go out). */
+  /** Ready workers' ids in the order requests go out: proven workers first, least recently used first within each group. */
   readyWorkers(): Buffer[] {
     return this.registry.readyIds();
   }
@@ -233,7 +260,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
       case "close":
         return [
           ...this.pending.clear().map((request) => this.drop("no-worker", undefined, undefined, request.client)),
-          ...this.registry.clear().flatMap((record) => (record.job ? [this.lost(record, "closed")] : [])),
+          ...this.registry.clear().flatMap((record) => (record.job ? [this.lost(record.id, record.job, "closed")] : [])),
         ];
     }
   }
@@ -244,23 +271,25 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     if (this.draining) return [this.drop("no-worker", undefined, undefined, client)];
     const bytes = requestBytes(client, message.body);
     if (bytes > this.maxRequestBytes) return [this.drop("too-large", undefined, undefined, client)];
-    const request: InFlightRequest = { client, body: message.body, since: now };
+    const request: InFlightRequest = { client, body: message.body, since: now, arrived: now, attempts: 0 };
     // Older requests go first: a new one is dispatched at once only when none is held.
-    if (this.pending.length === 0 && this.registry.readyCount > 0) return [this.send(this.registry.assign(request)!, request)];
+    if (this.pending.length === 0 && this.registry.readyCount > 0) return [this.send(request, undefined, now)];
     const held = this.pending.push(request, bytes);
     return held === "held" ? [] : [this.drop(held === "full" ? "queue-full" : "client-full", undefined, undefined, client)];
   }
 
-  /** Hands held requests to ready workers, oldest first; stale ones are dropped, never dispatched. */
+  /** Hands held requests to ready workers, re-queued ones first, then oldest first; stale ones are dropped, never dispatched. */
   private dispatchHeld(actions: QueueAction[], now: number): void {
     for (const request of this.pending.popExpired(now)) actions.push(this.drop("expired", undefined, undefined, request.client));
     while (this.pending.length > 0 && this.registry.readyCount > 0) {
-      const request = this.pending.shift()!;
-      actions.push(this.send(this.registry.assign({ ...request, since: now })!, request));
+      const { request, avoid } = this.pending.shift()!;
+      actions.push(this.send(request, avoid, now));
     }
   }
 
-  private send(worker: WorkerRecord, request: InFlightRequest): QueueAction {
+  /** Hands `request` to the next ready worker (passing over `avoid` if another is ready); there must be one. */
+  private send(request: InFlightRequest, avoid: string | undefined, now: number): QueueAction {
+    const worker = this.registry.assign({ ...request, since: now, attempts: request.attempts + 1 }, avoid)!;
     this.counters.requests++;
     return { type: "send", channel: "backend", frames: [worker.id, ...encodeRequest(request.client, request.body)] };
   }
@@ -280,7 +309,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     // other client (a forged or stale envelope) is dropped, and the worker
     // keeps its request.
     if (!record.job || !sameEnvelope(message.envelope, record.job.client)) return [this.drop("unexpected-reply", worker)];
-    this.registry.release(record);
+    this.registry.release(record, true);
     this.counters.replies++;
     // The reply is `[client id…, ∅, body…]`: forward it as it came.
     return [{ type: "send", channel: "frontend", frames: [...message.envelope, EMPTY, ...message.body] }];
@@ -290,13 +319,23 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     this.counters.registrations++;
     if (!record) return [this.ready(this.registry.register(worker, now))];
     // A worker we know says READY again: it started a new conversation
-    // (restarted, or gave up a request its handler failed), so whatever it
-    // held is gone. An idle one just stays where it is in the LRU.
+    // (restarted, or gave up a request its handler failed). An idle one just
+    // stays where it is. A busy one gives its request back: the request goes
+    // to the front of the held ones (the client still waits) unless it is
+    // spent, and the worker to the back of its group.
     this.registry.heard(record, now);
-    if (!record.job) return [];
-    const lost = this.lost(record, "restarted");
-    this.registry.release(record);
-    return [lost, this.ready(record)];
+    const job = record.job;
+    if (!job) return [];
+    this.registry.release(record, false);
+    return [this.requeue(record, job, now), this.ready(record)];
+  }
+
+  /** Puts the request `record` gave up back at the front of the held ones (a `retry`), or reports it lost when it cannot be dispatched again. */
+  private requeue(record: WorkerRecord, job: InFlightRequest, now: number): QueueAction {
+    const spent = this.draining || job.attempts >= this.maxAttempts || job.arrived + this.pending.expiry <= now;
+    if (spent || this.pending.requeue(job, requestBytes(job.client, job.body), record.key) === "full") return this.lost(record.id, job, "restarted");
+    this.counters.retries++;
+    return { type: "emit", event: "retry", args: [{ client: job.client, request: job.body, attempt: job.attempts + 1, previous: record.id, reason: "restarted" }] };
   }
 
   /** Expires silent workers (oldest first) and, when due, heartbeats every registered worker, idle and busy. */
@@ -306,7 +345,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
       this.counters.workersExpired++;
       const busy = record.job !== undefined;
       actions.push({ type: "emit", event: "expire", args: [{ worker: record.id, busy, silentFor: now - record.lastHeard }] });
-      if (busy) actions.push(this.lost(record, "expired"));
+      if (record.job) actions.push(this.lost(record.id, record.job, "expired"));
     }
     if (now >= this.heartbeatAt) {
       for (const record of this.registry.all()) {
@@ -322,10 +361,9 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     return { type: "emit", event: "ready", args: [{ worker: record.id }] };
   }
 
-  private lost(record: WorkerRecord, cause: RequestLostCause): QueueAction {
-    const job = record.job!;
+  private lost(worker: Buffer, job: InFlightRequest, cause: RequestLostCause): QueueAction {
     this.counters.requestsLost++;
-    return { type: "emit", event: "request-lost", args: [{ worker: record.id, client: job.client, request: job.body, since: job.since, cause }] };
+    return { type: "emit", event: "request-lost", args: [{ worker, client: job.client, request: job.body, since: job.since, cause }] };
   }
 
   private drop(reason: QueueDropReason, worker?: Buffer, error?: ProtocolError, client?: Buffer[]): QueueAction {

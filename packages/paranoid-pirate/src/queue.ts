@@ -34,7 +34,9 @@ const RELEASE_MS = 1000;
 /**
  * A Paranoid Pirate (6/PPP) queue. Clients (Lazy Pirate REQ clients) connect
  * to the frontend; PPP workers connect to the backend and say READY. Requests
- * go to the least recently used ready worker; workers and queue heartbeat
+ * go to the least recently used ready worker, proven workers (that have
+ * answered a request) before the others; a request whose worker says READY
+ * again goes to another (`retry`, at most `maxAttempts` workers in all); workers and queue heartbeat
  * each other; a worker silent for `liveness × heartbeatInterval` is expired.
  *
  * Memory is bounded whatever clients send: a request that finds no ready
@@ -88,8 +90,8 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
     this.options = options;
     const clock = options.clock ?? systemClock;
     this.log = taggedLogger(options.logger, "ppp-queue");
-    const { heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, requestExpiry } = options;
-    this.state = new QueueState({ heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, requestExpiry }, clock.now());
+    const { heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, requestExpiry, maxAttempts } = options;
+    this.state = new QueueState({ heartbeatInterval, liveness, maxQueued, maxQueuedBytes, maxQueuedPerClient, maxRequestBytes, requestExpiry, maxAttempts }, clock.now());
     this.receiveHighWaterMark = checkNumber("receiveHighWaterMark", options.receiveHighWaterMark ?? PARANOID_PIRATE_DEFAULTS.receiveHighWaterMark, 1);
     this.heartbeatInterval = this.state.heartbeatInterval;
     this.liveness = this.state.liveness;

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   ParanoidPirateQueue,
   ParanoidPirateWorker,
+  type ParanoidPirateQueueOptions,
   type ParanoidPirateWorkerOptions,
   type QueueDropEvent,
   type RequestLostEvent,
@@ -31,8 +32,8 @@ function every(ms: number, fn: () => void): { stop: () => void } {
 describe("raw DEALER workers against ParanoidPirateQueue", () => {
   const INTERVAL = 50;
 
-  async function startQueue(interval = INTERVAL): Promise<ParanoidPirateQueue> {
-    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: interval, liveness: 3 }));
+  async function startQueue(interval = INTERVAL, options: ParanoidPirateQueueOptions = {}): Promise<ParanoidPirateQueue> {
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: interval, liveness: 3, ...options }));
     await queue.start();
     return queue;
   }
@@ -129,8 +130,8 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     expect(queue.stats()).toMatchObject({ workersExpired: 1, requestsLost: 1, workers: 0 });
   });
 
-  it("a READY from a worker holding a request reports the request lost and lists the worker again", async () => {
-    const queue = await startQueue();
+  it("a READY from a worker holding a request (maxAttempts 1) reports the request lost and lists the worker again", async () => {
+    const queue = await startQueue(INTERVAL, { maxAttempts: 1 });
     const { dealer, id } = await readyDealer(queue);
     void lazyRequest(queue.endpoints.frontend, ["r"], { timeout: 5000, attempts: 1 }).catch(() => {});
     await dealer.next((m) => m.length > 1);
@@ -175,15 +176,20 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     const { dealer: w2 } = await readyDealer(queue);
     const a = rawDealer(queue.endpoints.frontend); // raw clients: [∅, body] out, [∅, reply] in
     const b = rawDealer(queue.endpoints.frontend);
-    // W1 (least recently used) serves B once, so it learns B's id.
+    // W1 (least recently used) serves B once, so it learns B's id; W2 serves A, and answers first
+    // (both proven, W2 least recently used).
     await b.send([EMPTY, "b1"]);
     const first = await w1.next((m) => m.length > 1);
     const bId = first.frames[0]!;
+    await a.send([EMPTY, "a0"]);
+    const a0 = await w2.next((m) => m.length > 1);
+    await w2.send([a0.frames[0]!, EMPTY, "re:a0"]);
+    expect((await a.next()).frames.map(String)).toEqual(["", "re:a0"]);
     await w1.send([bId, EMPTY, "re:b1"]);
     expect((await b.next()).frames.map(String)).toEqual(["", "re:b1"]);
     // Now B's next request goes to W2, A's to W1.
     await b.send([EMPTY, "b2"]);
-    const b2 = await w2.next((m) => m.length > 1);
+    const b2 = await w2.next((m) => m.length > 1, a0.index + 1);
     expect(b2.frames[0]).toEqual(bId);
     await a.send([EMPTY, "a1"]);
     const a1 = await w1.next((m) => m.length > 1, first.index + 1);
@@ -195,9 +201,9 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
     await w2.send([bId, EMPTY, "re:b2"]);
     await w1.send([a1.frames[0]!, EMPTY, "re:a1"]);
     expect((await b.next(() => true, 1)).frames.map(String)).toEqual(["", "re:b2"]);
-    expect((await a.next()).frames.map(String)).toEqual(["", "re:a1"]);
+    expect((await a.next(() => true, 1)).frames.map(String)).toEqual(["", "re:a1"]);
     expect(b.messages.map((m) => m.frames.map(String).join("|"))).toEqual(["|re:b1", "|re:b2"]);
-    expect(queue.stats()).toMatchObject({ requests: 3, replies: 3, dropped: 1, ready: 2 });
+    expect(queue.stats()).toMatchObject({ requests: 3 + 1, replies: 3 + 1, dropped: 1, ready: 2 });
   });
 
   it("never hands a worker that attaches late a request older than requestExpiry (issue 11, finding 4)", async () => {

@@ -22,7 +22,8 @@ describe("queue log under a hostile worker", () => {
     track({ close: () => configureDropLog(before) });
     const lines: string[] = [];
     const logger: Logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
-    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: 50, maxQueuedPerClient: 1000, logger }));
+    // maxAttempts 1: every READY loses the request the worker holds (the default re-queues it; see the next test).
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: 50, maxQueuedPerClient: 1000, maxAttempts: 1, logger }));
     await queue.start();
     const start = lines.length;
 
@@ -41,5 +42,33 @@ describe("queue log under a hostile worker", () => {
     expect(flood.filter((l) => / ready$/.test(l)).length).toBeLessThanOrEqual(10);
     expect(flood.filter((l) => l.includes("lost with worker")).length).toBeLessThanOrEqual(10);
     expect(flood.length).toBeLessThanOrEqual(30);
+  });
+
+  it("with the default maxAttempts the READYs re-queue requests: the re-queue lines are rate-limited too", async () => {
+    const before = configureDropLog({ limit: 10, window: 10_000 });
+    track({ close: () => configureDropLog(before) });
+    const lines: string[] = [];
+    const logger: Logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const queue = track(new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: 50, maxQueuedPerClient: 1000, logger }));
+    await queue.start();
+    const start = lines.length;
+
+    const client = track(new zmq.Dealer({ linger: 0 }));
+    client.connect(queue.endpoints.frontend);
+    const worker = track(new zmq.Dealer({ linger: 0 }));
+    worker.connect(queue.endpoints.backend);
+    for (let i = 0; i < 300; i++) await client.send([E, `request ${i}`]);
+    await waitFor(() => queue.stats().queued + queue.stats().dropped >= 300, { timeout: 10_000 });
+    for (let i = 0; i < 300; i++) {
+      await worker.send(READY); // gives back the request it holds (re-queued, handed back to it: the only worker) or, the third time, loses it
+      await waitFor(() => queue.stats().registrations > i, { timeout: 10_000 });
+    }
+    // Each request is handed to the one worker 3 times (maxAttempts): 2 re-queues, then lost.
+    await waitFor(() => queue.stats().retries >= 199 && queue.stats().requestsLost >= 99, { timeout: 10_000 });
+    const flood = lines.slice(start);
+    expect(flood.filter((l) => l.includes("re-queued")).length).toBeLessThanOrEqual(10);
+    expect(flood.filter((l) => l.includes("lost with worker")).length).toBeLessThanOrEqual(10);
+    expect(flood.filter((l) => / ready$/.test(l)).length).toBeLessThanOrEqual(10);
+    expect(flood.length).toBeLessThanOrEqual(40);
   });
 });

@@ -1,7 +1,8 @@
 import { Driver, toBuffers, WAKE } from "@zmq-reliable/core";
 import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
-import { decodeBackendMessage, decodeFrontendMessage, type QueueAction, type QueueInput, QueueState, type QueueStateEvents } from "../src/index.js";
+import { PendingRequests } from "../src/queue-pending-state.js";
+import { decodeBackendMessage, decodeFrontendMessage, type QueueAction, type QueueInput, QueueState, type QueueStateEvents, type QueueStateOptions } from "../src/index.js";
 
 const W1 = Buffer.from([0x00, 0, 0, 0, 1]);
 const W2 = Buffer.from([0x00, 0, 0, 0, 2]);
@@ -48,8 +49,8 @@ function heartbeatsTo(actions: QueueAction[]): string[] {
 }
 
 /** A QueueState with the old per-input methods spelled on top of the machine contract. */
-function newQueue(now = 0) {
-  const q = new QueueState({ heartbeatInterval: 1000, liveness: 3 }, now);
+function newQueue(now = 0, options: QueueStateOptions = {}) {
+  const q = new QueueState({ heartbeatInterval: 1000, liveness: 3, ...options }, now);
   return Object.assign(q, {
     workerMessage: (worker: Buffer, frames: Buffer[], t: number) => q.handle(fromWorker(worker, frames), t),
     clientRequest: (frames: Buffer[], t: number) => q.handle(fromClient(frames), t),
@@ -58,12 +59,16 @@ function newQueue(now = 0) {
 }
 
 describe("QueueState: dispatch", () => {
-  it("registers workers on READY and dispatches least recently used first", () => {
+  it("registers workers on READY and dispatches least recently used first (within each group: here every worker has answered once)", () => {
     const q = newQueue();
     expect(q.canAccept).toBe(true); // the frontend is read all the time (but while draining)
     expect(q.workerMessage(W1, READY, 0)).toEqual([emitted("ready", { worker: W1 })]);
     q.workerMessage(W2, READY, 1);
     q.workerMessage(W3, READY, 2);
+    expect(q.readyWorkers()).toEqual([W1, W2, W3]);
+    // Fresh workers are served least recently used first too; each answers once, in order, so all three are proven.
+    for (const [i, w] of [W1, W2, W3].entries()) expect(dispatched(q.clientRequest(request(C1, `w${i}`), 3 + i))[0]!.worker).toBe(w.toString("hex"));
+    for (const [i, w] of [W1, W2, W3].entries()) q.workerMessage(w, request(C1, `re:w${i}`), 6 + i);
     expect(q.readyWorkers()).toEqual([W1, W2, W3]);
 
     const a1 = q.clientRequest(request(C1, "r1"), 10);
@@ -77,7 +82,7 @@ describe("QueueState: dispatch", () => {
     expect(q.workerMessage(W2, request(C2, "re2", "x"), 20)).toEqual([{ type: "send", channel: "frontend", frames: request(C2, "re2", "x") }]);
     expect(q.readyWorkers()).toEqual([W3, W2]);
     expect(dispatched(q.clientRequest(request(C1, "r3"), 21))[0]!.worker).toBe(W3.toString("hex"));
-    expect(q.stats()).toMatchObject({ requests: 3, replies: 1, registrations: 3, dropped: 0 });
+    expect(q.stats()).toMatchObject({ requests: 3 + 3, replies: 3 + 1, registrations: 3, dropped: 0 });
   });
 
   it("holds client requests while no worker is ready and dispatches them, oldest first, when one is", () => {
@@ -121,8 +126,10 @@ describe("QueueState: dispatch", () => {
     const q = newQueue();
     q.workerMessage(W1, READY, 0);
     q.workerMessage(W2, READY, 0);
-    // W1 once served C2.
+    // W1 once served C2 (and W2 served C1, answering first: both proven, W2 least recently used).
     q.clientRequest(request(C2, "r0"), 1);
+    q.clientRequest(request(C1, "r00"), 1);
+    q.workerMessage(W2, request(C1, "re00"), 2);
     q.workerMessage(W1, request(C2, "re0"), 2);
     // Now W2 holds C2's request and W1 holds C1's.
     expect(dispatched(q.clientRequest(request(C2, "r1"), 3))[0]!.worker).toBe(W2.toString("hex"));
@@ -137,7 +144,7 @@ describe("QueueState: dispatch", () => {
     // The real replies go through.
     expect(q.workerMessage(W2, request(C2, "re1"), 8)[0]).toEqual({ type: "send", channel: "frontend", frames: request(C2, "re1") });
     expect(q.workerMessage(W1, request(C1, "re2"), 9)[0]).toEqual({ type: "send", channel: "frontend", frames: request(C1, "re2") });
-    expect(q.stats()).toMatchObject({ replies: 3, dropped: 4 });
+    expect(q.stats()).toMatchObject({ replies: 3 + 1, dropped: 4 });
     expect(q.stats().drops["unexpected-reply"]).toBe(2);
   });
 
@@ -225,8 +232,8 @@ describe("QueueState: heartbeats and expiry", () => {
     expect(expired).toEqual([W2, W3, W1]);
   });
 
-  it("a READY from a worker holding a request means it restarted: the request is lost", () => {
-    const q = newQueue();
+  it("a READY from a worker holding a request means it restarted: with maxAttempts 1, the request is lost", () => {
+    const q = newQueue(0, { maxAttempts: 1 });
     q.workerMessage(W1, READY, 0);
     q.clientRequest(request(C1, "r1"), 10);
     const actions = q.workerMessage(W1, READY, 20);
@@ -468,5 +475,169 @@ describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", 
     clock.advance(100); // 350
     expect(drops).toEqual(["250 drop expired", "350 drop expired"]);
     driver.close();
+  });
+});
+
+describe("QueueState: workers that give requests back, and workers that never answer (issue 11, hostile PPP worker)", () => {
+  const W4 = Buffer.from([0x00, 0, 0, 0, 4]);
+  const hexOf = (w: Buffer) => w.toString("hex");
+  /** `worker` answers the request it holds for `client` (whose body was `body`). */
+  const answer = (q: ReturnType<typeof newQueue>, worker: Buffer, client: Buffer, t: number) => q.workerMessage(worker, request(client, "answer"), t);
+
+  it("a READY from a busy worker re-queues its request at the front and hands it to another ready worker (retry), not losing it", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    expect(dispatched(q.clientRequest(request(C1, "r1", "x"), 10))[0]!.worker).toBe(hexOf(W1));
+    const actions = q.workerMessage(W1, READY, 20);
+    expect(actions).toEqual([
+      emitted("retry", { client: [C1], request: [Buffer.from("r1"), Buffer.from("x")], attempt: 2, previous: W1, reason: "restarted" }),
+      emitted("ready", { worker: W1 }),
+      { type: "send", channel: "backend", frames: [W2, ...request(C1, "r1", "x")] },
+    ]);
+    expect(events(actions, "request-lost")).toEqual([]);
+    expect(q.requestOf(W2)).toMatchObject({ client: [C1], since: 20, arrived: 10, attempts: 2 });
+    expect(q.readyWorkers()).toEqual([W1]);
+    // W2 answers: the client gets its reply.
+    expect(answer(q, W2, C1, 30)).toEqual([{ type: "send", channel: "frontend", frames: request(C1, "answer") }]);
+    expect(q.stats()).toMatchObject({ requests: 2, replies: 1, retries: 1, requestsLost: 0, dropped: 0 });
+  });
+
+  it("a re-queued request goes before newer held requests, and back to the worker that gave it up only when no other is ready", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    q.clientRequest(request(C1, "old"), 10); // → W1
+    q.clientRequest(request(C2, "busy"), 11); // → W2
+    expect(q.clientRequest(request(C2, "newer"), 12)).toEqual([]); // held: nobody ready
+    // W1 gives "old" back; it is the only ready worker, so "old" (not "newer") goes back to it.
+    const a = q.workerMessage(W1, READY, 20);
+    expect(events(a, "retry").map((e) => e.attempt)).toEqual([2]);
+    expect(dispatched(a)).toEqual([{ worker: hexOf(W1), frames: request(C1, "old") }]);
+    expect(q.queuedCount).toBe(1);
+    // W2 answers and takes "newer".
+    expect(dispatched(answer(q, W2, C2, 30))).toEqual([{ worker: hexOf(W2), frames: request(C2, "newer") }]);
+    expect(q.stats()).toMatchObject({ retries: 1, requestsLost: 0 });
+    expect(q.queuedCount).toBe(0);
+  });
+
+  it("avoids the worker that gave a request up even when it would be next (it is proven, the other is not)", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0);
+    q.clientRequest(request(C1, "warm-up"), 1);
+    answer(q, W1, C1, 2); // W1 is proven
+    q.workerMessage(W2, READY, 3); // W2 is fresh
+    expect(q.readyWorkers()).toEqual([W1, W2]);
+    expect(dispatched(q.clientRequest(request(C2, "r"), 4))[0]!.worker).toBe(hexOf(W1));
+    // W1 gives it back: it is proven, so it goes before W2 in the ready list, yet the request goes to W2.
+    const a = q.workerMessage(W1, READY, 5);
+    expect(dispatched(a)).toEqual([{ worker: hexOf(W2), frames: request(C2, "r") }]);
+    expect(q.readyWorkers()).toEqual([W1]); // still proven: a READY does not undo its earlier answers
+    // The next new request goes to W1 as usual.
+    expect(dispatched(q.clientRequest(request(C1, "next"), 6))[0]!.worker).toBe(hexOf(W1));
+  });
+
+  it("a request handed to maxAttempts workers that each gave it up is lost (request-lost, cause restarted)", () => {
+    const q = newQueue(0, { maxAttempts: 3 });
+    expect(q.maxAttempts).toBe(3);
+    for (const w of [W1, W2, W3, W4]) q.workerMessage(w, READY, 0);
+    expect(dispatched(q.clientRequest(request(C1, "cursed"), 10))[0]!.worker).toBe(hexOf(W1));
+    expect(dispatched(q.workerMessage(W1, READY, 11))[0]!.worker).toBe(hexOf(W2)); // attempt 2
+    const third = q.workerMessage(W2, READY, 12);
+    expect(events(third, "retry").map((e) => [e.attempt, hexOf(e.previous)])).toEqual([[3, hexOf(W2)]]);
+    expect(dispatched(third)[0]!.worker).toBe(hexOf(W3));
+    expect(q.requestOf(W3)?.attempts).toBe(3);
+    // The third worker gives it up too: it is spent.
+    const last = q.workerMessage(W3, READY, 13);
+    expect(last).toEqual([
+      emitted("request-lost", { worker: W3, cause: "restarted", client: [C1], request: [Buffer.from("cursed")], since: 12 }),
+      emitted("ready", { worker: W3 }),
+    ]);
+    expect(q.stats()).toMatchObject({ requests: 3, retries: 2, requestsLost: 1 });
+    expect(q.busyCount).toBe(0);
+    expect(() => new QueueState({ maxAttempts: 0 }, 0)).toThrow(/maxAttempts/);
+  });
+
+  it("dispatch prefers proven workers: one that never answers gets work only while every proven worker is busy", () => {
+    const q = newQueue();
+    q.workerMessage(W1, READY, 0); // a fake: never answers
+    q.workerMessage(W2, READY, 1);
+    q.workerMessage(W3, READY, 2);
+    // Before anyone has answered, plain LRU: W1 first. W1 gives it back, W2 takes it and answers.
+    q.clientRequest(request(C1, "a"), 10);
+    expect(dispatched(q.workerMessage(W1, READY, 11))[0]!.worker).toBe(hexOf(W2));
+    answer(q, W2, C1, 12);
+    // W2 is proven: it goes before W1 and W3 (which keep their LRU order among themselves).
+    expect(q.readyWorkers()).toEqual([W2, W3, W1]);
+    for (let t = 20; t < 30; t++) {
+      q.workerMessage(W1, READY, t); // the fake keeps saying READY: it keeps no place of honour
+      expect(dispatched(q.clientRequest(request(C1, `r${t}`), t))[0]!.worker).toBe(hexOf(W2));
+      answer(q, W2, C1, t);
+    }
+    // Two at once: W2 is busy with the first, so the second goes to the least recently used fresh worker, W3.
+    q.clientRequest(request(C1, "p"), 40);
+    expect(dispatched(q.clientRequest(request(C2, "q"), 41))[0]!.worker).toBe(hexOf(W3));
+    answer(q, W3, C2, 42);
+    expect(q.readyWorkers()).toEqual([W3, W1]); // W3 proven now, W1 still not
+    expect(q.requestOf(W1)).toBeUndefined();
+    expect(q.stats()).toMatchObject({ retries: 1, requestsLost: 0 });
+  });
+
+  it("re-queued requests count against maxQueued and maxQueuedBytes: when they do not fit, the request is lost", () => {
+    const q = newQueue(0, { maxQueued: 1 });
+    q.workerMessage(W1, READY, 0);
+    q.clientRequest(request(C1, "given up"), 1); // → W1
+    expect(q.clientRequest(request(C2, "held"), 2)).toEqual([]); // fills maxQueued
+    const a = q.workerMessage(W1, READY, 3);
+    expect(events(a, "request-lost").map((e) => [e.cause, e.request.map(String)])).toEqual([["restarted", ["given up"]]]);
+    expect(events(a, "retry")).toEqual([]);
+    expect(dispatched(a)).toEqual([{ worker: hexOf(W1), frames: request(C2, "held") }]); // W1 takes the held one instead
+
+    const bytes = newQueue(0, { maxQueuedBytes: 5 }); // a request counts 5 (id) + its body
+    bytes.workerMessage(W1, READY, 0);
+    bytes.clientRequest(request(C1, "x"), 1);
+    expect(events(bytes.workerMessage(W1, READY, 2), "request-lost")).toHaveLength(1);
+    expect([bytes.queuedCount, bytes.queuedBytes]).toEqual([0, 0]);
+  });
+
+  it("a given-up request older than requestExpiry (counted from its arrival) is lost, not re-dispatched; so is one given up while draining", () => {
+    const q = newQueue(0, { requestExpiry: 1000 });
+    q.workerMessage(W1, READY, 0);
+    q.workerMessage(W2, READY, 0);
+    q.clientRequest(request(C1, "slow"), 10);
+    q.workerMessage(W1, HEARTBEAT, 900);
+    const late = q.workerMessage(W1, READY, 1010);
+    expect(events(late, "request-lost").map((e) => e.cause)).toEqual(["restarted"]);
+    expect(dispatched(late)).toEqual([]);
+    // Just in time, it is re-dispatched; it then keeps its arrival time.
+    q.clientRequest(request(C2, "on time"), 1100);
+    const ok = q.workerMessage(W2, READY, 2099);
+    expect(dispatched(ok)[0]!.frames).toEqual(request(C2, "on time"));
+    expect(q.requestOf(W1)).toMatchObject({ arrived: 1100, since: 2099 });
+
+    q.handle({ type: "drain" }, 2100);
+    const draining = q.workerMessage(W1, READY, 2101);
+    expect(events(draining, "request-lost").map((e) => e.cause)).toEqual(["restarted"]);
+    expect(draining).toContainEqual({ type: "drained" });
+    expect(q.stats()).toMatchObject({ retries: 1, requestsLost: 2 });
+  });
+
+  it("PendingRequests: re-queued requests go first (by arrival), count against the same limits, and expire by arrival", () => {
+    const at = (client: Buffer, body: string, arrived: number) => ({ client: [client], body: [Buffer.from(body)], since: arrived, arrived, attempts: 1 });
+    const p = new PendingRequests(3, 30, 100, 1);
+    expect(p.push(at(C1, "new", 50), 6)).toBe("held");
+    expect(p.requeue(at(C2, "late", 40), 6, "w2")).toBe("held");
+    expect(p.requeue(at(C1, "early", 20), 6, "w1")).toBe("held"); // over C1's share of new requests: not refused, it was taken once
+    expect(p.requeue(at(C2, "no room", 10), 6, "w3")).toBe("full"); // maxCount
+    expect([p.length, p.bytes]).toEqual([3, 18]);
+    expect(p.push(at(C2, "full", 60), 6)).toBe("full");
+    expect(p.nextExpiry()).toBe(120);
+    expect(p.popExpired(145).map((r) => r.body.map(String))).toEqual([["early"], ["late"]]);
+    expect(p.nextExpiry()).toBe(150);
+    expect(p.requeue(at(C2, "again", 45), 6, "w4")).toBe("held");
+    expect(p.shift()).toMatchObject({ request: { body: [Buffer.from("again")] }, avoid: "w4" });
+    expect(p.shift()).toEqual({ request: at(C1, "new", 50) });
+    expect([p.length, p.bytes, p.shift()]).toEqual([0, 0, undefined]);
+    expect(new PendingRequests(10, 10, 100).requeue(at(C1, "too big", 1), 11, "w")).toBe("full"); // maxBytes
   });
 });

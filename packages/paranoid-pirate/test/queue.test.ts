@@ -53,11 +53,30 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(queue.stats()).toMatchObject({ requests: 1, replies: 1, workers: 1, ready: 1, busy: 0, dropped: 0 });
   });
 
-  it("dispatches to workers least recently used first", async () => {
+  it("dispatches to workers least recently used first (fresh workers in registration order, then proven ones in answer order)", async () => {
     const queue = await startQueue();
     const order: string[] = [];
-    for (const name of ["w1", "w2", "w3"]) await startWorker(queue, { handler: () => name });
-    for (let i = 0; i < 6; i++) order.push((await lazyRequest(queue.endpoints.frontend, [`r${i}`])).reply[0]!);
+    // Each worker holds its first request until released, so all three are busy at once and answer in the order released.
+    const gates = ["w1", "w2", "w3"].map((name) => ({ name, started: deferred(), release: deferred() }));
+    for (const gate of gates) {
+      await startWorker(queue, {
+        handler: async () => {
+          gate.started.resolve();
+          await gate.release.promise;
+          return gate.name;
+        },
+      });
+    }
+    const first: Promise<{ reply: string[] }>[] = [];
+    for (const [i, gate] of gates.entries()) {
+      first.push(lazyRequest(queue.endpoints.frontend, [`r${i}`], { timeout: 10_000, attempts: 1 }));
+      await gate.started.promise; // r0 went to w1, r1 to w2, r2 to w3: least recently used first
+    }
+    for (const [i, gate] of gates.entries()) {
+      gate.release.resolve();
+      order.push((await first[i]!).reply[0]!);
+    }
+    for (let i = 3; i < 6; i++) order.push((await lazyRequest(queue.endpoints.frontend, [`r${i}`])).reply[0]!);
     expect(order).toEqual(["w1", "w2", "w3", "w1", "w2", "w3"]);
   });
 
@@ -119,7 +138,7 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     expect(expiredEvent.busy).toBe(false);
   });
 
-  it("a handler error sends no reply; the client's retry is served by another worker", async () => {
+  it("a handler error sends no reply; the worker's READY gives the request back and another worker answers it at once (no client retry)", async () => {
     const queue = await startQueue();
     const { worker: bad } = await startWorker(queue, {
       handler: () => {
@@ -131,8 +150,9 @@ describe("ParanoidPirateQueue + ParanoidPirateWorker over tcp", () => {
     bad.on("drop", (e) => drops.push(e.reason));
     const { reply, attempts } = await lazyRequest(queue.endpoints.frontend, ["x"], { timeout: 300 });
     expect(reply).toEqual(["good"]);
-    expect(attempts).toBe(2);
+    expect(attempts).toBe(1);
     expect(drops).toEqual(["handler-error"]);
+    expect(queue.stats()).toMatchObject({ retries: 1, requestsLost: 0 });
   });
 
   it("a worker started before its queue registers once the queue binds", async () => {
