@@ -1,12 +1,13 @@
 /**
  * Requests the queue holds while no worker is ready, without sockets or
- * timers: a first-in first-out list bounded in count and in bytes, whose
- * oldest entries expire, with requests a worker gave up (re-queued) ahead of
- * it. `QueueState` decides when to call what; this only keeps the books.
+ * timers: one line per client connection, served in turn (round robin), all
+ * bounded together in count and in bytes, the oldest entries expiring, with
+ * requests a worker gave up (re-queued) ahead of every line. `QueueState`
+ * decides when to call what; this only keeps the books.
  *
  * @module
  */
-import { Fifo } from "@zmq-reliable/core";
+import { LinkedList, type ListNode } from "@zmq-reliable/core";
 import type { InFlightRequest } from "./queue-registry-state.js";
 
 /**
@@ -30,6 +31,10 @@ interface Held {
   readonly bytes: number;
   readonly client: string;
   readonly avoid?: string;
+  /** Its place in arrival order (new requests only). */
+  byArrival?: ListNode<Held>;
+  /** Its place in its client's line (new requests only). */
+  inLine?: ListNode<Held>;
 }
 
 /** A request taken off the {@link PendingRequests}, with the worker to pass over if another is ready. */
@@ -46,14 +51,24 @@ function clientKey(request: InFlightRequest): string {
 }
 
 /**
- * Requests waiting for a ready worker: re-queued ones first (requests a
- * worker gave up, oldest arrival first), then new ones in arrival order.
- * Each part is sorted by arrival (`arrived`), so expiry looks at two heads
- * and costs O(expired). Both count against the same limits.
+ * Requests waiting for a ready worker. Re-queued ones (requests a worker gave
+ * up) go first, oldest arrival first. New ones wait in one line per client
+ * connection, and the lines are served in turn, one request each (round
+ * robin), so a client that floods the queue delays only itself: a request
+ * from a client with nothing held waits at most one turn of the lines, not
+ * behind everything the flood put in. When the queue is full, a request from
+ * a client holding fewer requests than the longest line (by more than one)
+ * takes the place of that line's newest request, which is dropped instead
+ * (`evicted`): one client cannot keep the others out. Every request also sits
+ * in one arrival-ordered list, so expiry costs O(expired). All count against
+ * the same limits.
  */
 export class PendingRequests {
-  private readonly fifo = new Fifo<Held>();
-  /** Re-queued requests, sorted by arrival; dispatched before {@link PendingRequests.fifo}. */
+  /** New requests in arrival order, for expiry. */
+  private readonly byArrival = new LinkedList<Held>();
+  /** Each client's new requests in arrival order; the Map's order is the turn order (the next client to serve first). */
+  private readonly lines = new Map<string, LinkedList<Held>>();
+  /** Re-queued requests, sorted by arrival; dispatched before every line. */
   private readonly front: Held[] = [];
   private heldBytes = 0;
   private readonly perClient = new Map<string, number>();
@@ -73,7 +88,12 @@ export class PendingRequests {
 
   /** Requests held. */
   get length(): number {
-    return this.fifo.length + this.front.length;
+    return this.byArrival.length + this.front.length;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** Whether `bytes` more fit within `maxCount` and `maxBytes`. */
@@ -87,27 +107,51 @@ export class PendingRequests {
     else this.perClient.set(client, count);
   }
 
-  /** Bytes held. */
-  get bytes(): number {
-    return this.heldBytes;
-  }
-
   /**
-   * Holds `request` if every limit allows it.
+   * Holds `request` if every limit allows it, at the back of its client's line.
    *
    * @param request - the request, `arrived` its arrival time.
    * @param bytes - its size ({@link requestBytes}).
+   * @param evicted - receives the requests of longer lines dropped to make room for it.
    * @returns `"held"`, or why nothing was held: `"full"` (it would pass `maxCount` or
-   *   `maxBytes`) or `"client-full"` (its client already has `maxPerClient` held).
+   *   `maxBytes`, and no line is longer than its client's by more than one) or
+   *   `"client-full"` (its client already has `maxPerClient` held).
    */
-  push(request: InFlightRequest, bytes: number): "held" | "full" | "client-full" {
-    if (!this.fits(bytes)) return "full";
+  push(request: InFlightRequest, bytes: number, evicted: InFlightRequest[] = []): "held" | "full" | "client-full" {
     const client = clientKey(request);
-    if ((this.perClient.get(client) ?? 0) >= this.maxPerClient) return "client-full";
+    const mine = this.perClient.get(client) ?? 0;
+    if (!this.fits(bytes) && (mine >= this.maxPerClient || !this.makeRoom(mine, bytes, evicted))) return "full";
+    if (mine >= this.maxPerClient) return "client-full";
     this.count(client, 1);
-    this.fifo.push({ request, bytes, client });
+    const held: Held = { request, bytes, client };
+    let line = this.lines.get(client);
+    if (!line) this.lines.set(client, (line = new LinkedList<Held>()));
+    held.inLine = line.push(held);
+    held.byArrival = this.byArrival.push(held);
     this.heldBytes += bytes;
     return "held";
+  }
+
+  /** Drops the newest requests of the longest line while that line is longer than `mine + 1` and `bytes` do not fit. */
+  private makeRoom(mine: number, bytes: number, evicted: InFlightRequest[]): boolean {
+    if (bytes > this.maxBytes) return false;
+    while (!this.fits(bytes)) {
+      let longest: LinkedList<Held> | undefined;
+      for (const line of this.lines.values()) if (!longest || line.length > longest.length) longest = line;
+      if (!longest || longest.length <= mine + 1) return false;
+      const victim = longest.tail!.value;
+      this.unlink(victim);
+      evicted.push(this.take(victim).request);
+    }
+    return true;
+  }
+
+  /** Takes a new request out of its line and the arrival list. */
+  private unlink(held: Held): void {
+    const line = this.lines.get(held.client)!;
+    line.remove(held.inLine!);
+    if (line.length === 0) this.lines.delete(held.client);
+    this.byArrival.remove(held.byArrival!);
   }
 
   /**
@@ -131,10 +175,10 @@ export class PendingRequests {
     return "held";
   }
 
-  /** The part whose head arrived first (re-queued ones on a tie), `undefined` when none is held. */
+  /** The held request that arrived first (a re-queued one on a tie), `undefined` when none is held. */
   private oldest(): Held | undefined {
     const requeued = this.front[0];
-    const fresh = this.fifo.peek();
+    const fresh = this.byArrival.head?.value;
     return requeued && (!fresh || requeued.request.arrived <= fresh.request.arrived) ? requeued : fresh;
   }
 
@@ -144,10 +188,20 @@ export class PendingRequests {
     return held.avoid === undefined ? { request: held.request } : { request: held.request, avoid: held.avoid };
   }
 
-  /** Removes and returns the next request to dispatch (a re-queued one first), `undefined` when none is held. */
+  /** Removes and returns the next request to dispatch: a re-queued one, else the head of the next client's line; `undefined` when none is held. */
   shift(): NextRequest | undefined {
-    const held = this.front.length > 0 ? this.front.shift() : this.fifo.shift();
-    return held ? this.take(held) : undefined;
+    const requeued = this.front.shift();
+    if (requeued) return this.take(requeued);
+    const next = this.lines.entries().next();
+    if (next.done) return undefined;
+    const [client, line] = next.value;
+    const held = line.head!.value;
+    this.unlink(held);
+    if (line.length > 0) {
+      this.lines.delete(client); // its turn is over: to the back
+      this.lines.set(client, line);
+    }
+    return this.take(held);
   }
 
   /**
@@ -158,7 +212,9 @@ export class PendingRequests {
   popExpired(now: number): InFlightRequest[] {
     const out: InFlightRequest[] = [];
     for (let held = this.oldest(); held && held.request.arrived + this.expiry <= now; held = this.oldest()) {
-      out.push(this.take(held === this.front[0] ? this.front.shift()! : this.fifo.shift()!).request);
+      if (held === this.front[0]) this.front.shift();
+      else this.unlink(held);
+      out.push(this.take(held).request);
     }
     return out;
   }
@@ -169,10 +225,13 @@ export class PendingRequests {
     return head ? head.request.arrived + this.expiry : Infinity;
   }
 
-  /** Removes and returns every held request, re-queued ones first. */
+  /** Removes and returns every held request, re-queued ones first, then in arrival order. */
   clear(): InFlightRequest[] {
+    const all = [...this.front.splice(0), ...this.byArrival];
     this.heldBytes = 0;
     this.perClient.clear();
-    return [...this.front.splice(0), ...this.fifo.drain()].map((held) => held.request);
+    this.lines.clear();
+    while (this.byArrival.shift() !== undefined);
+    return all.map((held) => held.request);
   }
 }

@@ -45,7 +45,14 @@
  *   and `maxQueuedBytes` bytes (past either, `queue-full`), at most
  *   `maxQueuedPerClient` per client connection (`client-full`), none larger than
  *   `maxRequestBytes` (`too-large`), each for at most `requestExpiry` ms
- *   after its arrival (then `expired`: never dispatched).
+ *   after its arrival (then `expired`: never dispatched);
+ * - held requests wait in one line per client connection and the lines are
+ *   served in turn (round robin), so a client flooding the queue delays only
+ *   itself; when the queue is full, a request from a client holding fewer
+ *   than the longest line (by more than one) takes the place of that line's
+ *   newest request, which is dropped (`queue-full`) instead (found by
+ *   `npm run fuzz`: a flood from a few connections kept the queue full, and
+ *   a normal client's requests waited behind 1000 others or were refused).
  *
  * @module
  */
@@ -274,11 +281,13 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     const request: InFlightRequest = { client, body: message.body, since: now, arrived: now, attempts: 0 };
     // Older requests go first: a new one is dispatched at once only when none is held.
     if (this.pending.length === 0 && this.registry.readyCount > 0) return [this.send(request, undefined, now)];
-    const held = this.pending.push(request, bytes);
-    return held === "held" ? [] : [this.drop(held === "full" ? "queue-full" : "client-full", undefined, undefined, client)];
+    const evicted: InFlightRequest[] = [];
+    const held = this.pending.push(request, bytes, evicted);
+    const drops = evicted.map((old) => this.drop("queue-full", undefined, undefined, old.client));
+    return held === "held" ? drops : [...drops, this.drop(held === "full" ? "queue-full" : "client-full", undefined, undefined, client)];
   }
 
-  /** Hands held requests to ready workers, re-queued ones first, then oldest first; stale ones are dropped, never dispatched. */
+  /** Hands held requests to ready workers, re-queued ones first, then one per client line in turn; stale ones are dropped, never dispatched. */
   private dispatchHeld(actions: QueueAction[], now: number): void {
     for (const request of this.pending.popExpired(now)) actions.push(this.drop("expired", undefined, undefined, request.client));
     while (this.pending.length > 0 && this.registry.readyCount > 0) {

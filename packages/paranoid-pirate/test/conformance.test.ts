@@ -273,7 +273,34 @@ describe("raw DEALER workers against ParanoidPirateQueue", () => {
       from = req.index + 1;
       await dealer.send([req.frames[0]!, EMPTY, "ok"]);
     }
-    expect(bodies).toEqual(["flood0", "flood1", "flood2", "mine"]);
+    expect(bodies).toEqual(["flood0", "mine", "flood1", "flood2"]); // the clients' lines are served in turn
+    await waitFor(() => polite.messages.length === 1);
+  });
+
+  it("a client flooding a full queue cannot keep another out: the newcomer takes the place of the flood's newest request", async () => {
+    const queue = track(
+      new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" }, heartbeatInterval: INTERVAL, liveness: 3, maxQueued: 5, maxQueuedPerClient: 100 }),
+    );
+    await queue.start();
+    const drops: QueueDropEvent[] = [];
+    queue.on("drop", (e) => drops.push(e));
+    const flood = rawDealer(queue.endpoints.frontend);
+    for (let i = 0; i < 50; i++) await flood.send([EMPTY, `flood${i}`]);
+    await waitFor(() => queue.stats().drops["queue-full"] === 45);
+    const polite = rawDealer(queue.endpoints.frontend);
+    await polite.send([EMPTY, "mine"]);
+    await waitFor(() => queue.stats().drops["queue-full"] === 46);
+    expect(drops.at(-1)!.client).toEqual(drops[0]!.client); // the flood's request was dropped, not the newcomer's
+    expect(queue.stats().queued).toBe(5);
+    const { dealer } = await readyDealer(queue);
+    const bodies: string[] = [];
+    for (let from = 0; bodies.length < 5; ) {
+      const req = await dealer.next((m) => m.length > 1, from);
+      bodies.push(String(req.frames[2]));
+      from = req.index + 1;
+      await dealer.send([req.frames[0]!, EMPTY, "ok"]);
+    }
+    expect(bodies).toEqual(["flood0", "mine", "flood1", "flood2", "flood3"]); // flood4 made room for "mine"
     await waitFor(() => polite.messages.length === 1);
   });
 

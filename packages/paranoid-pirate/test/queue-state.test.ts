@@ -641,3 +641,50 @@ describe("QueueState: workers that give requests back, and workers that never an
     expect(new PendingRequests(10, 10, 100).requeue(at(C1, "too big", 1), 11, "w")).toBe("full"); // maxBytes
   });
 });
+
+describe("QueueState: fairness between clients while requests are held (issue 11, found by npm run fuzz)", () => {
+  const C3 = Buffer.from([0x00, 3, 3, 3, 3]);
+
+  it("serves the clients' lines in turn: a flooding client delays only itself", () => {
+    const q = newQueue(0, { maxQueued: 100 });
+    for (let i = 0; i < 5; i++) q.clientRequest(request(C1, `flood ${i}`), i); // C1 floods while no worker is ready
+    q.clientRequest(request(C2, "one"), 10);
+    q.clientRequest(request(C1, "flood 5"), 11);
+    q.clientRequest(request(C3, "other"), 12);
+    const served: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const w = Buffer.from([0x01, 0, 0, 0, i]);
+      served.push(...dispatched(q.workerMessage(w, READY, 20 + i)).map((d) => d.frames.slice(2).map(String).join()));
+    }
+    expect(served).toEqual(["flood 0", "one", "other", "flood 1", "flood 2", "flood 3", "flood 4", "flood 5"]);
+  });
+
+  it("when full, a client with fewer held requests takes the place of the longest line's newest (queue-full for that one)", () => {
+    const q = newQueue(0, { maxQueued: 4 });
+    for (let i = 0; i < 3; i++) q.clientRequest(request(C1, `c1 ${i}`), i);
+    q.clientRequest(request(C2, "c2 0"), 3); // full: C1 3, C2 1
+    const a = q.clientRequest(request(C3, "c3 0"), 4);
+    expect(a).toEqual([emitted("drop", { reason: "queue-full", worker: undefined, error: undefined, client: [C1] })]);
+    expect(q.queuedCount).toBe(4); // C1 2, C2 1, C3 1
+    // Now no line is longer than C2's by more than one: C2's next request is refused, not C1's.
+    expect(events(q.clientRequest(request(C2, "c2 1"), 5), "drop").map((d) => [d.reason, d.client])).toEqual([["queue-full", [C2]]]);
+    // C1 itself never pushes out its own requests.
+    expect(events(q.clientRequest(request(C1, "c1 3"), 6), "drop").map((d) => d.client)).toEqual([[C1]]);
+    const served: string[] = [];
+    for (let i = 0; i < 4; i++) served.push(...dispatched(q.workerMessage(Buffer.from([0x01, 0, 0, 0, i]), READY, 10 + i)).map((d) => d.frames.slice(2).map(String).join()));
+    expect(served).toEqual(["c1 0", "c2 0", "c3 0", "c1 1"]); // "c1 2", the newest, made room for C3
+    expect(q.stats().drops["queue-full"]).toBe(3);
+  });
+
+  it("makes room by bytes too, and never for a request larger than maxQueuedBytes", () => {
+    const q = newQueue(0, { maxQueuedBytes: 30 }); // request(C, "r") counts 6 bytes
+    for (let i = 0; i < 4; i++) q.clientRequest(request(C1, `${i}`), i); // 24 bytes
+    const a = q.clientRequest(request(C2, "1234567"), 5); // 12 bytes: 36 > 30, one of C1's goes
+    expect(events(a, "drop").map((d) => d.client)).toEqual([[C1]]);
+    expect([q.queuedCount, q.queuedBytes]).toEqual([4, 30]);
+    const huge = newQueue(0, { maxQueuedBytes: 10, maxRequestBytes: 100 });
+    for (let i = 0; i < 3; i++) huge.clientRequest(request(C1, ""), i);
+    expect(events(huge.clientRequest(request(C2, "x".repeat(20)), 5), "drop").map((d) => d.client)).toEqual([[C2]]);
+    expect(huge.queuedCount).toBe(2);
+  });
+});
