@@ -8,7 +8,8 @@
  * max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> curve=on|off pid=<pid> at=<t>` on stdout once both
  * sockets are bound, and `stopped at=<t>` after a clean shutdown on
  * SIGINT/SIGTERM (exit 0). Life-cycle lines (workers ready and expired, lost
- * requests) go to stderr; `--verbose` adds a line per message and per drop.
+ * requests) and drops (10 per reason per 10 s, then a summary line) go to
+ * stderr; `--verbose` adds a line per message.
  * Exit 1 on a runtime failure (such as an endpoint in use), 2 on bad usage,
  * each with one line on stderr.
  *
@@ -39,14 +40,14 @@ void runCli({
     "max-queued": { type: "integer", min: 0, max: MAX_CLI_REQUESTS, default: D.maxQueued, help: "requests held at most while no worker is ready" },
     "max-queued-per-client": { type: "integer", min: 0, max: MAX_CLI_REQUESTS, default: D.maxQueuedPerClient, help: "requests held at most for one client connection" },
     "max-queued-bytes": { type: "integer", min: 0, max: MAX_CLI_BYTES, default: D.maxQueuedBytes, placeholder: "bytes", help: "bytes of requests held at most while no worker is ready" },
-    "max-request-bytes": { type: "integer", min: 1, max: MAX_CLI_BYTES, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request taken (envelope and body)" },
+    "max-request-bytes": { type: "integer", min: 1, max: MAX_CLI_BYTES, default: D.maxRequestBytes, placeholder: "bytes", help: "largest request taken (envelope and body, 256 bytes per frame besides the payload)" },
     "max-attempts": { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.maxAttempts, help: "workers a request given back (READY while holding it) may be handed to in all" },
     "receive-hwm": { type: "integer", min: 1, max: MAX_CLI_REQUESTS, default: D.receiveHighWaterMark, help: "frontend receive high-water mark, messages per client connection" },
     ...CURVE_FLAGS,
   },
   epilog: `Output: "started frontend=<ep> backend=<ep> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-queued=<n>
 max-queued-bytes=<n> max-queued-per-client=<n> max-request-bytes=<n> receive-hwm=<n> curve=on|off pid=<pid> at=<t>" once bound, "stopped at=<t>" after
-SIGINT/SIGTERM. Workers coming and going and lost requests are logged to stderr; dropped requests with --verbose.
+SIGINT/SIGTERM. Workers coming and going, lost requests and drops (rate-limited) are logged to stderr.
 CURVE: --curve-secret-file encrypts both sockets (clients and workers need its public key); --allow-keys-file
 admits only the listed keys (clients and workers). Without CURVE, an endpoint bound beyond loopback gets one warning.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage (a missing or malformed key file too).`,

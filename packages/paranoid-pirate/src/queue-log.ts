@@ -1,14 +1,15 @@
 /**
  * How the queue role logs its machine's events: one line each, at the level
- * the event deserves (workers coming at `info`, going and lost requests at
- * `warn`, drops at `debug`). A peer can repeat these at will (a READY from a
- * worker holding a request is a re-queued or lost request and a registration), so each
- * kind is rate-limited: the first 10 in 10 s, then one summary line per
- * window (core's `DropLog`; `configureDropLog`).
+ * the event deserves (workers coming at `info`; going, lost and re-queued
+ * requests and drops at `warn`). A peer can repeat these at will (a READY from
+ * a worker holding a request is a re-queued or lost request and a
+ * registration; a flood is a drop per message), so each kind is rate-limited:
+ * the first 10 in 10 s, then one summary line per window (core's `limitedLog`;
+ * `configureDropLog`).
  *
  * @module
  */
-import { DropLog, describeFrame, escapeForLog, type Logger } from "@zmq-reliable/core";
+import { describeFrame, escapeForLog, limitedLog, type Logger } from "@zmq-reliable/core";
 import type { QueueDropEvent, QueueStateEvents, RequestLostEvent, RetryEvent, WorkerExpiredEvent, WorkerReadyEvent } from "./queue-events.js";
 
 /**
@@ -29,35 +30,6 @@ export function trace(frames: readonly Buffer[]): string {
   return frames.map((f) => describeFrame(f)).join(" | ");
 }
 
-/** The info and warn limiters of one logger. */
-interface Limiters {
-  info: DropLog;
-  warn: DropLog;
-}
-
-const limiters = new WeakMap<Logger, Limiters>();
-
-function limitersOf(log: Logger): Limiters {
-  let l = limiters.get(log);
-  if (!l) {
-    const info = log.info;
-    l = { info: new DropLog(info ? { warn: (message: string) => info.call(log, message) } : {}), warn: new DropLog(log) };
-    limiters.set(log, l);
-  }
-  return l;
-}
-
-/**
- * Writes the last window's summary lines of `log`'s limiters (before the queue's "closed" line).
- *
- * @param log - the role's (tagged) logger.
- */
-export function flushQueueLog(log: Logger): void {
-  const l = limiters.get(log);
-  l?.info.flush();
-  l?.warn.flush();
-}
-
 /**
  * Logs one of the machine's events on `log`, rate-limited per kind; builds no string for a level the logger lacks.
  *
@@ -69,24 +41,24 @@ export function logQueueEvent(log: Logger, event: keyof QueueStateEvents, payloa
   switch (event) {
     case "ready": {
       const e = payload as WorkerReadyEvent;
-      return limitersOf(log).info.warn("worker ready", () => `worker ${hex(e.worker)} ready`);
+      return limitedLog(log).info.warn("worker ready", () => `worker ${hex(e.worker)} ready`);
     }
     case "expire": {
       const e = payload as WorkerExpiredEvent;
-      return limitersOf(log).warn.warn("worker expired", () => `worker ${hex(e.worker)} expired after ${Math.round(e.silentFor)} ms of silence${e.busy ? " holding a request" : ""}`);
+      return limitedLog(log).warn.warn("worker expired", () => `worker ${hex(e.worker)} expired after ${Math.round(e.silentFor)} ms of silence${e.busy ? " holding a request" : ""}`);
     }
     case "request-lost": {
       const e = payload as RequestLostEvent;
-      return limitersOf(log).warn.warn(`request lost: ${e.cause}`, () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`);
+      return limitedLog(log).warn.warn(`request lost: ${e.cause}`, () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`);
     }
     case "retry": {
       const e = payload as RetryEvent;
-      return limitersOf(log).warn.warn("re-dispatch", () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} given back by worker ${hex(e.previous)} (${e.reason}), re-queued (attempt ${e.attempt})`);
+      return limitedLog(log).warn.warn("re-dispatch", () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} given back by worker ${hex(e.previous)} (${e.reason}), re-queued (attempt ${e.attempt})`);
     }
     case "drop": {
       const e = payload as QueueDropEvent;
       const from = e.worker ? ` from worker ${hex(e.worker)}` : e.client?.[0] ? ` from client ${hex(e.client[0])}` : "";
-      return log.debug?.(`dropped (${e.reason})${from}${e.error ? `: ${escapeForLog(e.error.message)}` : ""}`);
+      return limitedLog(log).warn.warn(e.reason, () => `dropped (${e.reason})${from}${e.error ? `: ${escapeForLog(e.error.message)}` : ""}`);
     }
   }
 }

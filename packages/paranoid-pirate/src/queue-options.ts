@@ -31,7 +31,7 @@ export interface ParanoidPirateQueueOptions {
    * dropped (`queue-full`) and the client's retry covers it. Default 1000.
    */
   maxQueued?: number;
-  /** Bytes (envelope and body) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
+  /** Bytes (envelope and body, each frame counted 256 bytes above its payload) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
   maxQueuedBytes?: number;
   /**
    * Requests held at most for one client connection (the first frame of the
@@ -41,7 +41,7 @@ export interface ParanoidPirateQueueOptions {
    */
   maxQueuedPerClient?: number;
   /**
-   * Largest request taken, envelope and body bytes together; a larger one is
+   * Largest request taken, envelope and body bytes together (counted as for `maxQueuedBytes`); a larger one is
    * dropped (`too-large`). A single frame over twice this never reaches the
    * queue: the frontend's ZMQ_MAXMSGSIZE makes libzmq disconnect its sender
    * before buffering it (not counted). Default 1 MiB.

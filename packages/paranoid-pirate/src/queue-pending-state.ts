@@ -7,22 +7,19 @@
  *
  * @module
  */
-import { LinkedList, type ListNode } from "@zmq-reliable/core";
+import { LinkedList, type ListNode, heldBytes } from "@zmq-reliable/core";
 import type { InFlightRequest } from "./queue-registry-state.js";
 
 /**
  * The size a request is counted for: every byte of its envelope and body
- * frames (what the queue holds in memory for it, give or take the frame
- * objects).
+ * frames plus 256 bytes per frame for the frame objects (core's `heldBytes`),
+ * so a request of thousands of empty frames is not free.
  *
  * @param client - the client's address stack.
  * @param body - the request's content frames.
  */
 export function requestBytes(client: readonly Buffer[], body: readonly Buffer[]): number {
-  let bytes = 0;
-  for (const frame of client) bytes += frame.length;
-  for (const frame of body) bytes += frame.length;
-  return bytes;
+  return heldBytes(client) + heldBytes(body);
 }
 
 /** A held request, the bytes it is counted for, its client's key, and the worker that gave it up (re-queued ones). */

@@ -77,7 +77,7 @@ export interface QueueStateOptions {
   liveness?: number;
   /** Requests held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 1000. */
   maxQueued?: number;
-  /** Bytes (envelope and body) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
+  /** Bytes (envelope and body, each frame counted 256 bytes above its payload) held at most while no worker is ready; past it a request is dropped (`queue-full`). Default 64 MiB. */
   maxQueuedBytes?: number;
   /** Largest request taken, envelope and body bytes together; a larger one is dropped (`too-large`). Default 1 MiB. */
   maxRequestBytes?: number;

@@ -12,6 +12,7 @@ import {
   type CloseOptions,
   createSocket,
   Driver,
+  flushLimitedLog,
   Lifecycle,
   type Logger,
   NotStartedError,
@@ -23,7 +24,7 @@ import {
 import type * as zmq from "zeromq";
 import { PARANOID_PIRATE_DEFAULTS } from "./defaults.js";
 import type { ParanoidPirateQueueEvents, QueueStateEvents } from "./queue-events.js";
-import { flushQueueLog, hex, logQueueEvent, trace } from "./queue-log.js";
+import { hex, logQueueEvent, trace } from "./queue-log.js";
 import { decodeBackendMessage, decodeFrontendMessage, type QueueAction, type QueueInput } from "./queue-messages.js";
 import type { ParanoidPirateQueueOptions, ParanoidPirateQueueStats, QueueEndpoints } from "./queue-options.js";
 import { QueueState } from "./queue-state.js";
@@ -220,7 +221,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
       this.driver.feed({ type: "close" });
       this.driver.close();
       await this.closeChannels();
-      flushQueueLog(this.log); // the last window's "N more …" lines, before "closed"
+      flushLimitedLog(this.log); // the last window's "N more …" lines, before "closed"
       this.log.info?.("closed");
     };
     return this.life.close({ drain, teardown }, options.timeout ?? 0);

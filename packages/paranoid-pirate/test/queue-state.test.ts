@@ -1,4 +1,4 @@
-import { Driver, toBuffers, WAKE } from "@zmq-reliable/core";
+import { Driver, FRAME_OVERHEAD_BYTES as O, toBuffers, WAKE } from "@zmq-reliable/core";
 import { FakeClock } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
 import { PendingRequests } from "../src/queue-pending-state.js";
@@ -92,10 +92,10 @@ describe("QueueState: dispatch", () => {
     // Taking the last ready worker does not stop the frontend being read…
     expect(q.clientRequest(request(C1, "r1"), 1)).toHaveLength(1);
     expect(q.canAccept).toBe(true);
-    // …a request that finds no ready worker is held (bytes: envelope and body)…
+    // …a request that finds no ready worker is held (bytes: envelope and body, plus O per frame)…
     expect(q.clientRequest(request(C2, "r2"), 2)).toEqual([]);
     expect(q.clientRequest(request(C1, "r3", "x"), 3)).toEqual([]);
-    expect([q.queuedCount, q.queuedBytes]).toEqual([2, 5 + 2 + 5 + 2 + 1]);
+    expect([q.queuedCount, q.queuedBytes]).toEqual([2, 5 + 2 + 5 + 2 + 1 + 5 * O]);
     // …and handed out, oldest first, as workers become ready.
     const a = q.workerMessage(W1, request(C1, "re1"), 4);
     expect(a[0]).toEqual({ type: "send", channel: "frontend", frames: request(C1, "re1") });
@@ -354,7 +354,7 @@ describe("QueueState: the machine contract", () => {
 });
 
 describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", () => {
-  /** A queue with small limits; C1/C2 ids are 5 bytes, so `request(C, "r")` counts 6 bytes. */
+  /** A queue with small limits; C1/C2 ids are 5 bytes, so `request(C, "r")` counts 6 bytes plus O for each of its 2 frames. */
   function limited(options: { maxQueued?: number; maxQueuedBytes?: number; maxQueuedPerClient?: number; maxRequestBytes?: number; requestExpiry?: number }) {
     const q = new QueueState({ heartbeatInterval: 1000, liveness: 3, ...options }, 0);
     return Object.assign(q, {
@@ -364,8 +364,8 @@ describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", 
   }
 
   it("refuses a request larger than maxRequestBytes (envelope and body), whether or not a worker is ready", () => {
-    const q = limited({ maxRequestBytes: 10 });
-    expect(q.clientRequest(request(C1, "12345"), 1)).toEqual([]); // 10 bytes: held
+    const q = limited({ maxRequestBytes: 10 + 2 * O });
+    expect(q.clientRequest(request(C1, "12345"), 1)).toEqual([]); // 10 + 2 O bytes: held
     expect(q.clientRequest(request(C1, "123456"), 2)).toEqual([emitted("drop", { reason: "too-large", worker: undefined, error: undefined, client: [C1] })]);
     q.workerMessage(W1, READY, 3);
     q.workerMessage(W1, request(C1, "re"), 4);
@@ -382,15 +382,15 @@ describe("QueueState: bounded memory and request expiry (issue 11, finding 4)", 
     expect(byCount.clientRequest(request(C1, "c"), 3)).toEqual([emitted("drop", { reason: "queue-full", worker: undefined, error: undefined, client: [C1] })]);
     expect(byCount.queuedCount).toBe(2);
 
-    const byBytes = limited({ maxQueuedBytes: 20 });
-    expect(byBytes.clientRequest(request(C1, "123456789"), 1)).toEqual([]); // 14 bytes
-    expect(events(byBytes.clientRequest(request(C2, "1234567"), 2), "drop").map((d) => d.reason)).toEqual(["queue-full"]); // 14 + 12 > 20
-    expect(byBytes.clientRequest(request(C2, "1"), 3)).toEqual([]); // 14 + 6 = 20
-    expect([byBytes.queuedCount, byBytes.queuedBytes]).toEqual([2, 20]);
+    const byBytes = limited({ maxQueuedBytes: 20 + 4 * O });
+    expect(byBytes.clientRequest(request(C1, "123456789"), 1)).toEqual([]); // 14 + 2 O bytes
+    expect(events(byBytes.clientRequest(request(C2, "1234567"), 2), "drop").map((d) => d.reason)).toEqual(["queue-full"]); // 14 + 12 > 20 (+ 4 O)
+    expect(byBytes.clientRequest(request(C2, "1"), 3)).toEqual([]); // 14 + 6 = 20 (+ 4 O)
+    expect([byBytes.queuedCount, byBytes.queuedBytes]).toEqual([2, 20 + 4 * O]);
     expect(byBytes.stats().drops["queue-full"]).toBe(1);
     // Dispatching frees the room again.
     expect(dispatched(byBytes.workerMessage(W1, READY, 4))).toHaveLength(1);
-    expect(byBytes.queuedBytes).toBe(6);
+    expect(byBytes.queuedBytes).toBe(6 + 2 * O);
     expect(byBytes.clientRequest(request(C1, "1234567"), 5)).toEqual([]);
 
     // maxQueued 0: nothing is held; requests go straight to a ready worker or are dropped.
@@ -676,15 +676,24 @@ describe("QueueState: fairness between clients while requests are held (issue 11
     expect(q.stats().drops["queue-full"]).toBe(3);
   });
 
+  it("counts every frame, not only its bytes: requests of empty frames hit the byte limits (found by npm run fuzz)", () => {
+    const q = newQueue(0, { maxQueuedBytes: 100 * O, maxRequestBytes: 100 * O });
+    const empties = Array.from({ length: 60 }, () => "");
+    expect(q.clientRequest(request(C1, ...empties), 1)).toEqual([]); // 61 frames with the envelope
+    expect(events(q.clientRequest(request(C2, ...empties), 2), "drop").map((d) => d.reason)).toEqual(["queue-full"]);
+    expect(events(q.clientRequest(request(C2, ...empties, ...empties), 3), "drop").map((d) => d.reason)).toEqual(["too-large"]);
+    expect([q.queuedCount, q.queuedBytes]).toEqual([1, 5 + 61 * O]);
+  });
+
   it("makes room by bytes too, and never for a request larger than maxQueuedBytes", () => {
-    const q = newQueue(0, { maxQueuedBytes: 30 }); // request(C, "r") counts 6 bytes
-    for (let i = 0; i < 4; i++) q.clientRequest(request(C1, `${i}`), i); // 24 bytes
-    const a = q.clientRequest(request(C2, "1234567"), 5); // 12 bytes: 36 > 30, one of C1's goes
+    const q = newQueue(0, { maxQueuedBytes: 30 + 8 * O }); // request(C, "r") counts 6 bytes + 2 O
+    for (let i = 0; i < 4; i++) q.clientRequest(request(C1, `${i}`), i); // 24 bytes + 8 O
+    const a = q.clientRequest(request(C2, "1234567"), 5); // 12 bytes + 2 O: 36 > 30 (+ 10 O > 8 O), one of C1's goes
     expect(events(a, "drop").map((d) => d.client)).toEqual([[C1]]);
-    expect([q.queuedCount, q.queuedBytes]).toEqual([4, 30]);
-    const huge = newQueue(0, { maxQueuedBytes: 10, maxRequestBytes: 100 });
+    expect([q.queuedCount, q.queuedBytes]).toEqual([4, 30 + 8 * O]);
+    const huge = newQueue(0, { maxQueuedBytes: 10 + 4 * O, maxRequestBytes: 2000 }); // room for two request(C, "")
     for (let i = 0; i < 3; i++) huge.clientRequest(request(C1, ""), i);
-    expect(events(huge.clientRequest(request(C2, "x".repeat(20)), 5), "drop").map((d) => d.client)).toEqual([[C2]]);
+    expect(events(huge.clientRequest(request(C2, "x".repeat(600)), 5), "drop").map((d) => d.client)).toEqual([[C2]]); // 605 + 2 O > 10 + 4 O
     expect(huge.queuedCount).toBe(2);
   });
 });
