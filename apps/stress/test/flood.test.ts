@@ -14,14 +14,12 @@ const FLOOD = fileURLToPath(new URL("../dist/flood.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /**
- * Scenarios CI runs. Rows 5 and 6 exceed the bound on main and wait for
- * core's `RequestServer` (see the `it.todo`s below; add them here once
- * fixed): row 5 (LazyPirateServer, hung handler, 2 MB requests: finding 5)
- * for its byte limits, on another branch; row 6 (Binary Star server, 2 MB
- * echoes to a client that never reads) for a bound on the replies queued per
- * peer (libzmq's ROUTER holds up to 1000 per peer, whatever their size).
+ * Scenarios CI runs: all six (`--quick` sizes). Rows 5 and 6 held only once
+ * core's `RequestServer` counted bytes (finding 5: hung handlers and its queue)
+ * and kept 16 replies per connection that never reads (libzmq's mark counts
+ * messages, so 1000 echoed 768 KB requests were 750 MB).
  */
-const CI_ROWS = [1, 2, 3, 4];
+const CI_ROWS = [1, 2, 3, 4, 5, 6];
 
 interface Report {
   rows: { row: number; peakRss: number; bound: number; normal: { sent: number; answered: number } | null; checks: { name: string; ok: boolean }[]; verdict: string; exit: number | string }[];
@@ -76,8 +74,6 @@ describe("npm run flood", () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it.todo("TODO(flood row 5): --quick --rows 5 passes once core's RequestServer byte limits (finding 5) are merged");
-  it.todo("TODO(flood row 6): --quick --rows 6 passes once core's RequestServer bounds the replies queued for a client that never reads");
 
   it("exits 2 on bad usage and 0 on --help", async () => {
     const bad = spawnNode(FLOOD, ["--rows", "9"]);

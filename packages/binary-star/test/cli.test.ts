@@ -8,7 +8,7 @@ const NAME = "binary-star-server";
 /** The request-server limit flags (issue 11), in the order the start line prints them. */
 const LIMIT_FLAGS = ["concurrency", "max-queued", "max-queued-bytes", "max-request-bytes", "handler-timeout", "max-abandoned", "receive-hwm", "send-hwm"];
 /** Their defaults, as the start line prints them. */
-const LIMIT_DEFAULTS = "concurrency=16 max-queued=1000 max-queued-bytes=33554432 max-request-bytes=1048576 handler-timeout=10000 max-abandoned=16 receive-hwm=100 send-hwm=1000";
+const LIMIT_DEFAULTS = "concurrency=16 max-queued=1000 max-queued-bytes=33554432 max-request-bytes=1048576 handler-timeout=10000 max-abandoned=16 receive-hwm=100 send-hwm=16";
 
 afterEach(async () => {
   await closeAll();

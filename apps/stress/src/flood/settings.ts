@@ -29,7 +29,7 @@ export interface Settings {
   readonly fairness: { requests: number; duration: number };
   /** Row 4: 10 MB requests, 1 KB phase ms. */
   readonly ppp: { bigCount: number; smallDuration: number };
-  /** Row 5: 2 MB requests. */
+  /** Row 5: 768 KB requests. */
   readonly lazyPirate: { count: number };
   /** Row 6: flood ms. */
   readonly binaryStar: { duration: number };

@@ -82,8 +82,14 @@ export const REQUEST_SERVER_DEFAULTS = Object.freeze({
   handlerTimeout: 10_000,
   /** ZMQ_RCVHWM of the ROUTER: messages zeromq buffers per client connection before it stops reading it (as the Paranoid Pirate queue). */
   receiveHighWaterMark: 100,
-  /** ZMQ_SNDHWM of the ROUTER: replies zeromq buffers per client connection; past it a reply is dropped (`"peer-full"`). */
-  sendHighWaterMark: 1000,
+  /**
+   * ZMQ_SNDHWM of the ROUTER: replies zeromq buffers per client connection;
+   * past it a reply is dropped (`"peer-full"`). A Lazy Pirate or Binary Star
+   * client has one request out per connection, so 16 is ample; the mark counts
+   * messages, not bytes, so a connection that never reads holds at most 16
+   * replies (with an echo, 16 × `maxRequestBytes`).
+   */
+  sendHighWaterMark: 16,
 });
 
 /** Options of {@link RequestServer}. `R` is the drop reasons its {@link RequestHooks} add. */
@@ -125,7 +131,9 @@ export interface RequestServerOptions<R extends string = never> {
    * ZMQ_SNDHWM of the ROUTER: replies zeromq buffers per client connection.
    * The ROUTER is mandatory, so a reply to a client at this mark (one that
    * never reads) is dropped and counted (`"peer-full"`), never buffered; one
-   * to a client that is gone is counted in `stats().unreachable`. Default 1000.
+   * to a client that is gone is counted in `stats().unreachable`. The mark
+   * counts messages, not bytes: a connection that never reads holds at most
+   * this many replies. Default 16.
    */
   sendHighWaterMark?: number;
   /**
