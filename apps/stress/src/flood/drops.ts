@@ -1,7 +1,7 @@
 /**
  * The drops a target counted, read from its own output: the broker's
- * rate-limited drop lines and their summaries (`--log-format json`), the PPP
- * queue's drop lines (`--verbose`), the Binary Star CLI's `drop reason=` lines
+ * and the PPP queue's rate-limited drop lines and their summaries
+ * (`--log-format json`), the Binary Star CLI's `drop reason=` lines
  * (`--verbose`) and the Lazy Pirate target's final `drops` line.
  *
  * @module
