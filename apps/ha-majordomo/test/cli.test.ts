@@ -23,7 +23,7 @@ function ownLines(child: ChildHandle): string[] {
 /** The majordomo-broker limit flags (issue 11), in the order the start line prints them, with their defaults. */
 const LIMITS =
   "request-expiry=7500 max-attempts=3 max-queued=100000 max-queued-bytes=67108864 max-queued-per-service=10000 max-queued-bytes-per-service=33554432 " +
-  "max-queued-per-client=1000 max-request-bytes=16777216 max-services=10000 send-hwm=1000 receive-hwm=1000";
+  "max-queued-per-client=1000 max-request-bytes=16777216 max-services=10000 send-hwm=1000 receive-hwm=1000 max-message-size=-1";
 const LIMIT_FLAGS = LIMITS.split(" ").map((kv) => `--${kv.split("=")[0]} <`);
 
 const tcp = async () => `tcp://127.0.0.1:${await reservePort()}`;
@@ -97,12 +97,12 @@ describe("ha-majordomo-broker", () => {
     const front = await tcp();
     const limits = ["--request-expiry", "100", "--max-attempts", "2", "--max-queued", "5", "--max-queued-bytes", "600", "--max-queued-per-service", "4", "--max-queued-bytes-per-service", "500"];
     // a request counts its body plus 256 bytes per frame: "ok" is 258, "toolong" 263
-    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "259", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8"];
+    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "259", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8", "--max-message-size", "65536"];
     const child = spawnNode(CLI, ["--primary", "--heartbeat", "50", "--frontend", front, "--local", await tcp(), "--remote", await tcp(), ...limits, ...more]);
     const started = await child.waitForLine(/^started /);
     expect(started).toContain(
       " liveness=3 request-expiry=100 max-attempts=2 max-queued=5 max-queued-bytes=600 max-queued-per-service=4 max-queued-bytes-per-service=500 " +
-        "max-queued-per-client=3 max-request-bytes=259 max-services=1 send-hwm=7 receive-hwm=8 curve=off pid=",
+        "max-queued-per-client=3 max-request-bytes=259 max-services=1 send-hwm=7 receive-hwm=8 max-message-size=65536 curve=off pid=",
     );
     const client = new zmq.Dealer({ linger: 0 });
     closers.push(() => client.close());

@@ -20,7 +20,8 @@ export type BrokerLimitOption =
   | "maxRequestBytes"
   | "maxServices"
   | "sendHighWaterMark"
-  | "receiveHighWaterMark";
+  | "receiveHighWaterMark"
+  | "maxMessageSize";
 
 /** The broker options that have a limit flag, each with its default (zeromq's 1000 for the receive mark). */
 const BROKER_LIMIT_DEFAULTS: Readonly<Record<BrokerLimitOption, number>> = Object.freeze({
@@ -35,9 +36,10 @@ const BROKER_LIMIT_DEFAULTS: Readonly<Record<BrokerLimitOption, number>> = Objec
   maxServices: D.maxServices,
   sendHighWaterMark: D.sendHighWaterMark,
   receiveHighWaterMark: 1000,
+  maxMessageSize: -1, // zeromq's: no limit (a limit also applies to workers' replies)
 });
 
-/** The broker limit flags: `--request-expiry`, `--max-attempts`, `--max-queued*`, `--max-request-bytes`, `--max-services`, `--send-hwm`, `--receive-hwm`. */
+/** The broker limit flags: `--request-expiry`, `--max-attempts`, `--max-queued*`, `--max-request-bytes`, `--max-services`, `--send-hwm`, `--receive-hwm`, `--max-message-size`. */
 export type BrokerLimitFlags = LimitFlags<BrokerLimitOption>;
 
 /**

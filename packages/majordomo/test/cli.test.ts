@@ -96,6 +96,23 @@ describe("majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
+  it("--max-message-size: a peer that sends a bigger frame is disconnected before the broker reads it", async () => {
+    const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--heartbeat", "50", "--max-message-size", "1000");
+    const worker = new MajordomoWorker({ endpoint: endpoints[0]!, service: "echo", handler: (b) => b, heartbeatInterval: 50 });
+    closers.push(() => worker.close());
+    await worker.start();
+    const client = new MajordomoClient({ endpoint: endpoints[0]!, timeout: 300, attempts: 10 });
+    closers.push(() => client.close());
+    expect((await client.request("echo", "x".repeat(900))).map(String)).toEqual(["x".repeat(900)]);
+    const big = new MajordomoClient({ endpoint: endpoints[0]!, timeout: 200, attempts: 2 });
+    closers.push(() => big.close());
+    await expect(big.request("echo", "x".repeat(1001))).rejects.toMatchObject({ code: "ERR_SERVICE_UNAVAILABLE" });
+    expect(worker.stats()).toMatchObject({ requests: 1 }); // the big one never reached it
+    expect((await client.request("echo", "still")).map(String)).toEqual(["still"]);
+    await child.kill("SIGTERM");
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+  });
+
   it("binds every --bind, serves on each, and logs every message with --verbose", async () => {
     const ipc = ephemeralEndpoint("ipc");
     const { child, endpoints } = await startCli("--bind", "tcp://127.0.0.1:*", "--bind", ipc, "--heartbeat", "50", "--verbose");

@@ -54,6 +54,8 @@ export interface LimitFlagNames {
   receiveHighWaterMark: "receive-hwm";
   /** ZMQ_SNDHWM. */
   sendHighWaterMark: "send-hwm";
+  /** ZMQ_MAXMSGSIZE. */
+  maxMessageSize: "max-message-size";
 }
 
 /** A limit option that has a flag: `maxQueued` (`--max-queued`), `sendHighWaterMark` (`--send-hwm`), …. */
@@ -78,6 +80,7 @@ const LIMIT_FLAGS: { readonly [K in LimitOption]: readonly [LimitFlagNames[K], n
   maxAttempts: ["max-attempts", 1, MAX_CLI_COUNT, "n", "workers a request may be handed to"],
   receiveHighWaterMark: ["receive-hwm", 1, MAX_CLI_HWM, "n", "messages zeromq buffers per peer on receive"],
   sendHighWaterMark: ["send-hwm", 1, MAX_CLI_HWM, "n", "messages queued per peer; past it a send is dropped and counted (peer-full)"],
+  maxMessageSize: ["max-message-size", -1, MAX_CLI_BYTES, "bytes", "largest frame zeromq reads; a peer that sends a bigger one is disconnected before it is read (-1: no limit)"],
 };
 
 /** The flags {@link limitFlags} declares for options `K`. */
