@@ -10,11 +10,16 @@
  *   and their expiry;
  * - dispatch (`broker-dispatch-state.ts`): requests to idle workers, replies
  *   to clients;
- * - 8/MMI (`broker-mmi-state.ts`).
+ * - 8/MMI (`broker-mmi-state.ts`);
+ * - the worker-side rules (`broker-worker-rules-state.ts`): READY, REPLY,
+ *   HEARTBEAT, DISCONNECT, malformed worker messages, forgetting a worker;
+ * - the outbox (`broker-outbox-state.ts`): the actions of one input, drops
+ *   and DISCONNECTs counted as they are written.
  *
- * This file holds the rules that tie them together (RFC 7 where `mdbroker.c`
- * differs: see the package README): what each client and worker message
- * does, the heartbeat tick and shutdown. Its options and limits are in
+ * This file holds the machine that ties them together (RFC 7 where
+ * `mdbroker.c` differs: see the package README): which rule each message
+ * goes to, the client requests (admission, MMI, limits, dispatch), the
+ * heartbeat tick and shutdown. Its options and limits are in
  * `broker-options.ts`, the events and stats it reports in `broker-events.ts`,
  * its counters in `broker-counters-state.ts`. The role
  * ({@link MajordomoBroker}) feeds it every ROUTER message through core's
@@ -30,19 +35,20 @@
  *
  * @module
  */
-import type { AdmissionHook, EmitAction, Frame, Machine, MessageInput, SendFailedInput, WakeInput, ZmqReliableError } from "@zmq-reliable/core";
-import { ALWAYS_ADMIT, BackpressureError, EMPTY, SocketError, UnreachableError, checkNumber, isZmqError } from "@zmq-reliable/core";
-import type { RouterSend } from "./broker-dispatch-state.js";
-import { Dispatcher, clientReply, send } from "./broker-dispatch-state.js";
-import { mmiReply } from "./broker-mmi-state.js";
-import { ServiceTable } from "./broker-queues-state.js";
-import type { Worker } from "./broker-workers-state.js";
-import { WorkerRegistry } from "./broker-workers-state.js";
+import type { AdmissionHook, Machine, MessageInput, SendFailedInput, WakeInput } from "@zmq-reliable/core";
+import { ALWAYS_ADMIT, EMPTY, SocketError, checkNumber } from "@zmq-reliable/core";
 import { BrokerCounters } from "./broker-counters-state.js";
-import type { BrokerStateEvents, BrokerStats, DropEvent, DropReason, RetryEvent, WorkerGoneReason } from "./broker-events.js";
+import { Dispatcher, send } from "./broker-dispatch-state.js";
+import type { BrokerStats } from "./broker-events.js";
+import { mmiReply } from "./broker-mmi-state.js";
 import type { BrokerStateOptions } from "./broker-options.js";
-import type { MalformedReason } from "./protocol.js";
-import { DISCONNECT_FRAME, HEARTBEAT_FRAME, MDPW_FRAME, MdpProtocolError, REQUEST_FRAME, decode, isMmiService } from "./protocol.js";
+import { type BrokerAction, Outbox } from "./broker-outbox-state.js";
+import { ServiceTable } from "./broker-queues-state.js";
+import { WorkerRules } from "./broker-worker-rules-state.js";
+import { WorkerRegistry } from "./broker-workers-state.js";
+import { HEARTBEAT_FRAME, MDPW_FRAME, decode, isMmiService } from "./protocol.js";
+
+export type { BrokerAction } from "./broker-outbox-state.js";
 
 /** The command that closes the broker down: every worker is told DISCONNECT, every request is dropped. */
 export interface ShutdownInput {
@@ -53,13 +59,9 @@ export interface ShutdownInput {
 /** What {@link BrokerState} is fed: ROUTER messages (routing id first), wake-ups, failed sends, shutdown. */
 export type BrokerInput = WakeInput | MessageInput<Buffer[], "router"> | SendFailedInput<"router"> | ShutdownInput;
 
-/** What {@link BrokerState} asks for: sends on the ROUTER and events. */
-export type BrokerAction = RouterSend | EmitAction<BrokerStateEvents>;
-
 const hex = (id: Buffer): string => id.toString("hex");
 const limit = (name: string, value: number | undefined): number =>
   value === undefined ? Number.POSITIVE_INFINITY : checkNumber(name, value, 0);
-const NO_ACTIONS: BrokerAction[] = [];
 
 /**
  * The broker's decisions, as a machine: {@link BrokerState.handle} takes one
@@ -73,16 +75,16 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private readonly services: ServiceTable;
   private readonly workers: WorkerRegistry;
   private readonly dispatcher: Dispatcher;
+  private readonly rules: WorkerRules;
   private readonly interval: number;
-  private readonly maxAttempts: number;
   private readonly admission: AdmissionHook;
   private readonly maxRequestBytes: number;
   private nextHeartbeatAt: number;
   /** Next heartbeat or worker expiry, as of the last wake-up (request expiry is read live). */
   private wake: number;
-  /** The actions of the input being handled. */
-  private out: BrokerAction[] = NO_ACTIONS;
   private readonly counters = new BrokerCounters();
+  /** The actions of the input being handled. */
+  private readonly out = new Outbox(this.counters);
 
   /**
    * @param options - timings and bounds; see {@link BrokerStateOptions}.
@@ -92,7 +94,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     this.interval = checkNumber("heartbeatInterval", options.heartbeatInterval, 1);
     const liveness = checkNumber("liveness", options.liveness, 1);
     const requestExpiry = checkNumber("requestExpiry", options.requestExpiry, 0);
-    this.maxAttempts = Math.floor(checkNumber("maxAttempts", options.maxAttempts, 1));
+    const maxAttempts = Math.floor(checkNumber("maxAttempts", options.maxAttempts, 1));
     this.maxRequestBytes = limit("maxRequestBytes", options.maxRequestBytes);
     this.admission = options.admission ?? ALWAYS_ADMIT;
     this.services = new ServiceTable({
@@ -106,6 +108,8 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     });
     this.workers = new WorkerRegistry(this.interval * liveness);
     this.dispatcher = new Dispatcher(this.services);
+    const { services, workers, dispatcher, counters, out } = this;
+    this.rules = new WorkerRules({ services, workers, dispatcher, counters, out, maxAttempts });
     this.nextHeartbeatAt = now + this.interval;
     this.wake = this.nextHeartbeatAt;
   }
@@ -153,30 +157,28 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
    * @returns the sends and events, in order.
    */
   handle(input: BrokerInput, now: number): BrokerAction[] {
-    const out: BrokerAction[] = [];
-    this.out = out;
+    this.out.open();
     switch (input.type) {
       case "message":
         try {
           this.message(input.message, now);
         } catch (err) {
           const error = new SocketError(`broker state failed on a message: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
-          this.drop("internal-error", undefined, undefined, error.message);
-          this.emit("error", error);
+          this.out.drop("internal-error", undefined, undefined, error.message);
+          this.out.emit("error", error);
         }
         break;
       case "wake":
         this.tick(now);
         break;
       case "send-failed":
-        this.sendFailed(input.frames, input.error, now);
+        this.rules.sendFailed(input.frames, input.error, now);
         break;
       case "shutdown":
         this.shutdown(now);
         break;
     }
-    this.out = NO_ACTIONS;
-    return out;
+    return this.out.close();
   }
 
   private message(message: Buffer[], now: number): void {
@@ -186,44 +188,28 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     try {
       msg = decode(message, 1);
     } catch (err) {
-      this.malformed(sender, err, now);
+      this.rules.malformed(sender, err, now);
       return;
     }
     switch (msg.type) {
       case "client":
         return this.clientRequest(sender, message[3]!, msg.service, msg.body, now);
       case "ready":
-        return this.ready(sender, message[4]!, msg.service, now);
+        return this.rules.ready(sender, message[4]!, msg.service, now);
       case "reply":
-        return this.reply(sender, msg.client, msg.body, now);
-      case "heartbeat": {
-        const worker = this.workers.find(sender);
-        if (worker) this.workers.touch(worker, now);
-        else this.refuse(sender, undefined, "unknown-worker");
-        return;
-      }
-      case "disconnect": {
-        const worker = this.workers.find(sender);
-        if (worker) this.forget(worker, "disconnect", false, now);
-        return;
-      }
-      case "request": {
-        // valid MDP, but only a broker may send REQUEST
-        const worker = this.workers.find(sender);
-        if (worker) this.forget(worker, "unexpected-command", true, now);
-        else this.refuse(sender, undefined, "unexpected-command");
-        return;
-      }
+        return this.rules.reply(sender, msg.client, msg.body, now);
+      case "heartbeat":
+        return this.rules.heartbeat(sender, now);
+      case "disconnect":
+        return this.rules.disconnected(sender, now);
+      case "request":
+        return this.rules.unexpectedRequest(sender, now);
     }
   }
 
   /** Expires silent workers (re-dispatching their requests), heartbeats when due, expires requests that waited too long. */
   private tick(now: number): void {
-    for (const worker of this.workers.expired(now)) {
-      this.counters.expired++;
-      this.emit("expire", { type: "expire", worker: worker.hex, service: worker.service.name, busy: worker.request !== undefined });
-      this.forget(worker, undefined, true, now);
-    }
+    this.rules.expire(now);
     if (now >= this.nextHeartbeatAt) {
       for (const worker of this.workers.values()) this.out.push(send([worker.id, EMPTY, MDPW_FRAME, HEARTBEAT_FRAME]));
       this.counters.heartbeatsSent += this.workers.size;
@@ -232,7 +218,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     let request;
     while ((request = this.services.nextExpired(now)) !== undefined) {
       const service = request.service;
-      this.drop("request-expired", service.name, hex(request.client));
+      this.out.drop("request-expired", service.name, hex(request.client));
       this.services.release(request);
       this.services.collect(service);
     }
@@ -246,27 +232,25 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       const request = worker.request;
       worker.request = undefined; // not re-dispatched: nobody is left to serve it
       if (request) {
-        this.drop("shutdown", worker.service.name, hex(request.client), "in a worker's hands");
+        this.out.drop("shutdown", worker.service.name, hex(request.client), "in a worker's hands");
         this.services.release(request);
       }
-      this.forget(worker, "shutdown", true, now);
+      this.rules.forget(worker, "shutdown", true, now);
     }
     for (const service of [...this.services.values()]) {
       let request;
       while ((request = this.services.take(service)) !== undefined) {
-        this.drop("shutdown", service.name, hex(request.client));
+        this.out.drop("shutdown", service.name, hex(request.client));
         this.services.release(request);
       }
       this.services.collect(service);
     }
   }
 
-  // --- clients -------------------------------------------------------------
-
   private clientRequest(client: Buffer, serviceFrame: Buffer, name: string, body: Buffer[], now: number): void {
     this.counters.requests++;
     if (this.admission !== ALWAYS_ADMIT && !this.admission.admit({ service: name })) {
-      this.drop("not-admitted", name, hex(client));
+      this.out.drop("not-admitted", name, hex(client));
       return;
     }
     if (isMmiService(name)) {
@@ -276,12 +260,12 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     }
     const service = this.services.open(name, serviceFrame);
     if (service === undefined) {
-      this.drop("too-many-services", name, hex(client));
+      this.out.drop("too-many-services", name, hex(client));
       return;
     }
     const request = this.services.request(client, service, body);
     if (request.bytes > this.maxRequestBytes) {
-      this.drop("too-large", name, hex(client), `${request.bytes} bytes`);
+      this.out.drop("too-large", name, hex(client), `${request.bytes} bytes`);
       this.services.release(request);
       this.services.collect(service);
       return;
@@ -295,145 +279,12 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     const clientKey = client.toString("latin1");
     const refusal = this.services.refusal(service, clientKey, request.bytes);
     if (refusal !== undefined) {
-      this.drop(refusal, name, hex(client));
+      this.out.drop(refusal, name, hex(client));
       this.services.release(request);
       this.services.collect(service);
       return;
     }
     this.services.enqueue(request, clientKey, false, now);
     this.dispatcher.dispatch(service, this.out);
-  }
-
-  // --- workers -------------------------------------------------------------
-
-  private ready(sender: Buffer, serviceFrame: Buffer, name: string, now: number): void {
-    const known = this.workers.find(sender);
-    if (known) {
-      this.forget(known, "second-ready", true, now);
-      return;
-    }
-    if (isMmiService(name)) {
-      this.refuse(sender, name, "mmi-service");
-      return;
-    }
-    const service = this.services.open(name, serviceFrame);
-    if (service === undefined) {
-      this.refuse(sender, name, "too-many-services");
-      return;
-    }
-    const worker = this.workers.add(sender, service, now);
-    this.counters.registered++;
-    this.emit("ready", { type: "ready", worker: worker.hex, service: name });
-    this.dispatcher.makeIdle(worker);
-    this.dispatcher.dispatch(service, this.out);
-  }
-
-  private reply(sender: Buffer, client: Buffer, body: Buffer[], now: number): void {
-    const worker = this.workers.find(sender);
-    if (worker === undefined) {
-      this.drop("unexpected-reply", undefined, hex(sender), "from an unknown worker");
-      this.refuse(sender, undefined, "unknown-worker");
-      return;
-    }
-    this.workers.touch(worker, now);
-    const request = worker.request;
-    if (request === undefined || !request.client.equals(client)) {
-      this.drop("unexpected-reply", worker.service.name, worker.hex, request ? "for another client" : "with no request in hand");
-      this.forget(worker, "unexpected-command", true, now);
-      return;
-    }
-    this.out.push(send(clientReply(client, worker.service, body)));
-    this.counters.replies++;
-    worker.request = undefined;
-    this.services.release(request);
-    // Hand the next queued request straight over, or wait idle.
-    this.dispatcher.next(worker, this.out);
-  }
-
-  private malformed(sender: Buffer, err: unknown, now: number): void {
-    this.counters.malformed++;
-    const reason: MalformedReason | "unknown" = err instanceof MdpProtocolError ? err.reason : "unknown";
-    const isWorker = err instanceof MdpProtocolError && err.subprotocol === "worker";
-    const worker = this.workers.find(sender);
-    this.drop("malformed", worker?.service.name, hex(sender), reason);
-    if (!isWorker) return; // a client (or nobody we can tell): drop and carry on
-    // RFC 7: an invalid message means an invalid peer: DISCONNECT it and forget it.
-    if (worker) this.forget(worker, "malformed", true, now);
-    else this.refuse(sender, undefined, "malformed");
-  }
-
-  /** Sends DISCONNECT to a peer that is not (or no longer) a registered worker. */
-  private refuse(sender: Buffer, service: string | undefined, reason: WorkerGoneReason): void {
-    this.sendDisconnect(sender);
-    this.emit("disconnect", { type: "disconnect", worker: hex(sender), service, reason, disconnectSent: true });
-  }
-
-  private sendDisconnect(id: Buffer): void {
-    this.counters.disconnectsSent++;
-    this.out.push(send([id, EMPTY, MDPW_FRAME, DISCONNECT_FRAME]));
-  }
-
-  /**
-   * Removes a worker. Its request in hand, if any, goes back to the front of
-   * the queue (or is dropped after `maxAttempts`). `reason` undefined means
-   * expiry (reported as an `expire` event by the caller).
-   */
-  private forget(worker: Worker, reason: WorkerGoneReason | undefined, tell: boolean, now: number): void {
-    this.workers.remove(worker);
-    this.dispatcher.unidle(worker);
-    const service = worker.service;
-    if (tell) this.sendDisconnect(worker.id);
-    if (reason !== undefined) {
-      this.emit("disconnect", { type: "disconnect", worker: worker.hex, service: service.name, reason, disconnectSent: tell });
-    }
-    const request = worker.request;
-    worker.request = undefined;
-    if (request !== undefined) {
-      if (request.attempts >= this.maxAttempts) {
-        this.drop("max-attempts", service.name, hex(request.client), `${request.attempts} attempts`);
-        this.services.release(request);
-      } else if (this.services.full(request.bytes)) {
-        this.drop("queue-full", service.name, hex(request.client));
-        this.services.release(request);
-      } else {
-        this.counters.retries++;
-        const event: RetryEvent = { type: "retry", service: service.name, client: hex(request.client), attempt: request.attempts + 1, previous: worker.hex, reason: reason ?? "expire" };
-        this.emit("retry", event);
-        this.services.enqueue(request, request.client.toString("latin1"), true, now);
-        this.dispatcher.dispatch(service, this.out);
-      }
-    }
-    this.services.collect(service);
-  }
-
-  /**
-   * A send the socket refused: the peer does not read (its queue is full) or is
-   * gone. The message is dropped and counted, nothing buffers. A REQUEST that
-   * did not reach its worker is not lost with it: that worker is forgotten and
-   * the request goes to another (or is dropped after `maxAttempts`).
-   */
-  private sendFailed(frames: readonly Frame[], error: ZmqReliableError, now: number): void {
-    if (error instanceof BackpressureError && isZmqError(error.cause, "EAGAIN")) this.drop("peer-full", undefined, undefined);
-    else if (error instanceof UnreachableError) this.counters.unreachable++;
-    else {
-      this.drop("send-failed", undefined, undefined, error.message);
-      this.emit("error", error);
-    }
-    if (frames[2] !== MDPW_FRAME || frames[3] !== REQUEST_FRAME) return;
-    const worker = this.workers.find(frames[0] as Buffer);
-    if (worker?.request !== undefined && worker.request.client === frames[4]) this.forget(worker, "unreachable", false, now);
-  }
-
-  private drop(reason: DropReason, service: string | undefined, peer: string | undefined, detail?: string): void {
-    this.counters.drop(reason);
-    const event: DropEvent = { type: "drop", reason };
-    if (service !== undefined) event.service = service;
-    if (peer !== undefined) event.peer = peer;
-    if (detail !== undefined) event.detail = detail;
-    this.emit("drop", event);
-  }
-
-  private emit<K extends keyof BrokerStateEvents>(event: K, ...args: BrokerStateEvents[K]): void {
-    this.out.push({ type: "emit", event, args } as EmitAction<BrokerStateEvents>);
   }
 }
