@@ -9,6 +9,7 @@ import type {
   RequestDropEvent as CoreDropEvent,
   RequestDropReason as CoreDropReason,
   RequestHandler,
+  RequestServerLimits,
   RequestServerStats,
 } from "@zmq-reliable/core";
 import type { BinaryStarOptions, BinaryStarStats, FatalEvent, PeerStateEvent, StateChangeEvent } from "./node.js";
@@ -27,7 +28,7 @@ export type BinaryStarHandler = RequestHandler;
 export const echoHandler: BinaryStarHandler = (body) => body;
 
 /** Options of {@link BinaryStarServer}: the node's (role, heartbeat, CURVE…), where to bind, the peer, and the handler. */
-export interface BinaryStarServerOptions extends Pick<BinaryStarOptions, "role" | "heartbeatInterval" | "liveness" | "curve" | "logger" | "clock"> {
+export interface BinaryStarServerOptions extends Pick<BinaryStarOptions, "role" | "heartbeatInterval" | "liveness" | "curve" | "logger" | "clock">, RequestServerLimits {
   /**
    * Where to bind: `frontend`, the client-facing ROUTER (e.g. `tcp://*:5001`), and
    * `state`, this node's state PUB (e.g. `tcp://*:5003`). `tcp://127.0.0.1:*` picks a port
@@ -43,39 +44,7 @@ export interface BinaryStarServerOptions extends Pick<BinaryStarOptions, "role" 
   peer: string;
   /** The request handler. Default {@link echoHandler}. */
   handler?: BinaryStarHandler;
-  /** Requests handled at once. Default 16. */
-  concurrency?: number;
-  /** Requests waiting for a slot; more are dropped (reason `"queue-full"`). Default 1000. */
-  maxQueued?: number;
-  /** Bytes of the requests waiting for a slot; more are dropped (reason `"queue-full"`). Default 32 MiB. */
-  maxQueuedBytes?: number;
-  /** Largest request taken in bytes, every frame counted; bigger ones are dropped before the node is asked (`"too-large"`). Default 1 MiB. */
-  maxRequestBytes?: number;
-  /** Milliseconds a handler may run before its request is dropped and its `signal` aborted; 0 for no limit. Default 10,000. */
-  handlerTimeout?: number;
-  /**
-   * Timed-out handlers not yet settled (they still hold their request's
-   * frames) that free their slot; past this many a timed-out handler keeps
-   * its slot until it settles. Default 16.
-   */
-  maxAbandoned?: number;
-  /** ZMQ_RCVHWM of the frontend: messages zeromq buffers per client connection. Default 100. */
-  receiveHighWaterMark?: number;
-  /** ZMQ_SNDHWM of the frontend: replies zeromq buffers per client; past it a reply is dropped (`"peer-full"`). Default 1000. */
-  sendHighWaterMark?: number;
 }
-
-/** The options of {@link BinaryStarServerOptions} that are core's request-server limits, passed to it as they are. */
-export const SERVER_LIMIT_OPTIONS = [
-  "concurrency",
-  "maxQueued",
-  "maxQueuedBytes",
-  "maxRequestBytes",
-  "handlerTimeout",
-  "maxAbandoned",
-  "receiveHighWaterMark",
-  "sendHighWaterMark",
-] as const satisfies readonly (keyof BinaryStarServerOptions)[];
 
 /** Why a client request got no reply: core's request-server reasons (`"rejected"`: the node may not serve now). */
 export type RequestDropReason = CoreDropReason;

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { type CloseOptions, endpointError, InvalidOptionError, Lifecycle, NotStartedError, RequestServer, TypedEmitter } from "@zmq-reliable/core";
+import { type CloseOptions, endpointError, InvalidOptionError, Lifecycle, NotStartedError, pickRequestServerLimits, RequestServer, TypedEmitter } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS } from "./defaults.js";
 import { BinaryStar } from "./node.js";
 import type { BinaryStarState } from "./protocol.js";
-import { type BinaryStarServerEvents, type BinaryStarServerOptions, type BinaryStarServerStats, echoHandler, SERVER_LIMIT_OPTIONS } from "./server-options.js";
+import { type BinaryStarServerEvents, type BinaryStarServerOptions, type BinaryStarServerStats, echoHandler } from "./server-options.js";
 
 /**
  * A Binary Star server: a {@link BinaryStar} node plus a ROUTER bound at
@@ -51,9 +51,8 @@ export class BinaryStarServer extends TypedEmitter<BinaryStarServerEvents> {
 
   private makeServer(): RequestServer {
     const o = this.options;
-    const limits = Object.fromEntries(SERVER_LIMIT_OPTIONS.map((k) => [k, o[k]]));
     const server = new RequestServer({
-      ...limits,
+      ...pickRequestServerLimits(o),
       bind: o.bind.frontend,
       handler: o.handler ?? echoHandler,
       admission: this.node,

@@ -14,6 +14,7 @@ import {
   type RequestDropEvent,
   type RequestDropReason,
   type RequestHandler,
+  type RequestServerLimits,
   type RequestServerStats,
   type ZmqReliableError,
 } from "@zmq-reliable/core";
@@ -55,8 +56,13 @@ export const LAZY_PIRATE_SERVER_DEFAULTS = Object.freeze({
   handlerTimeout: REQUEST_SERVER_DEFAULTS.handlerTimeout,
 });
 
-/** Options of {@link LazyPirateServer}. */
-export interface LazyPirateServerOptions {
+/**
+ * Options of {@link LazyPirateServer}. The limits (`concurrency`, `maxQueued`,
+ * `maxQueuedBytes`, `maxRequestBytes`, `maxAbandoned`, `handlerTimeout`, the
+ * high-water marks) are core's request-server limits, documented there; see
+ * the README's "Limits".
+ */
+export interface LazyPirateServerOptions extends RequestServerLimits {
   /** Computes each reply. */
   handler: LazyPirateHandler;
   /**
@@ -65,40 +71,6 @@ export interface LazyPirateServerOptions {
    * transport. Default `"tcp://127.0.0.1:*"`.
    */
   bind?: string;
-  /**
-   * How many requests are handled at once. A REP socket handles one at a
-   * time and a hung handler would wedge it; here a slow handler only holds one
-   * slot. Default 16.
-   */
-  concurrency?: number;
-  /** How many requests may wait for a slot; more are dropped (`"queue-full"`; the clients retry). Default 1000. */
-  maxQueued?: number;
-  /** Bytes of the requests that may wait for a slot; more are dropped (`"queue-full"`). Default 32 MiB. */
-  maxQueuedBytes?: number;
-  /** Largest request taken in bytes, every frame counted; bigger ones are dropped (`"too-large"`). Default 1 MiB. */
-  maxRequestBytes?: number;
-  /**
-   * Timed-out handlers that have not settled yet (they still hold their
-   * request's frames) which free their slot; past this many a timed-out
-   * handler keeps its slot until it settles, so hung handlers cannot pile up
-   * memory (see the README's "Limits"). Default 16.
-   */
-  maxAbandoned?: number;
-  /** ZMQ_RCVHWM: messages zeromq buffers per client connection. Default 100. */
-  receiveHighWaterMark?: number;
-  /**
-   * ZMQ_SNDHWM: replies zeromq buffers per client connection; a reply to a
-   * client at this mark (one that never reads) is dropped (`"peer-full"`).
-   * Default 1000.
-   */
-  sendHighWaterMark?: number;
-  /**
-   * Milliseconds a handler may run before its request is dropped with no
-   * reply and its slot freed (the handler's `signal` aborts). 0 disables the
-   * limit (then a handler that never settles holds its slot for good).
-   * Default 10,000.
-   */
-  handlerTimeout?: number;
   /** Deliberate faults for demos and tests; none by default. */
   faults?: FaultOptions;
   /** CURVE: this server's secret key. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { type LimitFlags, type LimitFlagValues, limitFlags, limitOptions } from "../pure/limit-flags.js";
-import { REQUEST_SERVER_DEFAULTS as D } from "./request-server-types.js";
+import { REQUEST_SERVER_DEFAULTS as D, type RequestServerOptions } from "./request-server-types.js";
 
 /** The request-server options that have a limit flag, with their defaults. */
 export const REQUEST_SERVER_LIMITS = Object.freeze({
@@ -31,6 +31,25 @@ export const REQUEST_SERVER_LIMITS = Object.freeze({
 
 /** A request-server option with a limit flag. */
 export type RequestServerLimitOption = keyof typeof REQUEST_SERVER_LIMITS;
+
+/**
+ * The request server's limit options, documented once: a role built on the
+ * request server (`LazyPirateServer`, `BinaryStarServer`) extends its options
+ * with these and passes them on with {@link pickRequestServerLimits}.
+ */
+export type RequestServerLimits = Pick<RequestServerOptions, RequestServerLimitOption>;
+
+/**
+ * The request-server limits set in `options` (the ones left `undefined` take
+ * the request server's defaults).
+ *
+ * @param options - a role's options that include the limits.
+ */
+export function pickRequestServerLimits(options: RequestServerLimits): RequestServerLimits {
+  const limits: Record<string, number | undefined> = {};
+  for (const key of Object.keys(REQUEST_SERVER_LIMITS) as RequestServerLimitOption[]) if (options[key] !== undefined) limits[key] = options[key];
+  return limits;
+}
 
 /** The request server's limit flags, with {@link REQUEST_SERVER_DEFAULTS}: spread them into a bin's flags. */
 export const REQUEST_SERVER_LIMIT_FLAGS: LimitFlags<RequestServerLimitOption> = Object.freeze(
