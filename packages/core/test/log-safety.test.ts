@@ -5,8 +5,8 @@
  */
 import * as zmq from "zeromq";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Logger, RequestServer } from "../src/index.js";
-import { waitFor } from "../src/testing/index.js";
+import { RequestServer } from "../src/index.js";
+import { captureLogger, waitFor } from "../src/testing/index.js";
 
 // eslint-disable-next-line no-control-regex
 const RAW = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -16,15 +16,9 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-function capture(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const push = (m: string) => void lines.push(m);
-  return { logger: { info: push, warn: push, error: push }, lines };
-}
-
 describe("request server log safety (real sockets)", () => {
   it("a handler error built from the request body is logged escaped", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const server = new RequestServer({ handler: (body) => Promise.reject(new Error(`bad input ${String(body[0])}`)), logger });
     closers.push(() => server.close());
     await server.start();
@@ -39,7 +33,7 @@ describe("request server log safety (real sockets)", () => {
   });
 
   it("2,000 malformed requests: 10 lines, then one summary line on close", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const server = new RequestServer({ handler: (body) => body, logger });
     let closed = false;
     closers.push(() => (closed ? undefined : server.close()));

@@ -3,8 +3,7 @@
  * make 10 log lines and one summary, and a handler error echoing the request
  * is logged escaped.
  */
-import type { Logger } from "@zmq-reliable/core";
-import { waitFor } from "@zmq-reliable/core/testing";
+import { captureLogger, waitFor } from "@zmq-reliable/core/testing";
 import * as zmq from "zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeAll, raw, server } from "./helpers.js";
@@ -16,8 +15,7 @@ const RAW = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 describe("LazyPirateServer log safety", () => {
   it("5,000 malformed requests: 10 lines and a summary on close; peer text escaped", async () => {
-    const lines: string[] = [];
-    const logger: Logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const { logger, lines } = captureLogger();
     const s = await server({ logger, handler: (frames) => Promise.reject(new Error(`cannot handle ${String(frames[0])}`)) });
     const dealer = raw(new zmq.Dealer({ linger: 0 }));
     dealer.connect(s.endpoint);

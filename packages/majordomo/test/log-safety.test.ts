@@ -4,8 +4,8 @@
  * 10,000 malformed messages make a bounded number of lines and one summary.
  */
 import { fileURLToPath } from "node:url";
-import { configureDropLog, type Logger, nextEvent } from "@zmq-reliable/core";
-import { killAllChildren, spawnNode, waitFor } from "@zmq-reliable/core/testing";
+import { configureDropLog, nextEvent } from "@zmq-reliable/core";
+import { captureLogger, killAllChildren, spawnNode, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { MajordomoBroker, MajordomoClient } from "../src/index.js";
@@ -15,14 +15,6 @@ const E = Buffer.alloc(0);
 // eslint-disable-next-line no-control-regex
 const RAW = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const EVIL = "evil\n2026-01-01T00:00:00.000Z INFO [mdp-broker] forged line \u001b[31mred\u001b[0m";
-
-/** A logger that keeps every line, all levels. */
-function capture(levels: readonly (keyof Logger)[] = ["debug", "info", "warn", "error"]): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const logger: Logger = {};
-  for (const level of levels) logger[level] = (message: string, ...args: unknown[]) => lines.push([message, ...args.map(String)].join(" "));
-  return { logger, lines };
-}
 
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -37,9 +29,23 @@ function dealer(endpoint: string): zmq.Dealer {
   return d;
 }
 
+/**
+ * A broker logging info, warn and error lines into `lines`, with drop lines
+ * limited to 10 per reason per `window` ms; `start` is where its flood's lines begin.
+ */
+async function loggedBroker(window: number) {
+  const before = configureDropLog({ limit: 10, window });
+  closers.push(() => void configureDropLog(before));
+  const { logger, lines } = captureLogger();
+  const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, logger });
+  await broker.start();
+  closers.push(() => broker.close());
+  return { broker, lines, start: lines.length };
+}
+
 describe("broker log safety", () => {
   it("a service name with \\n and \\u001b[31m is logged escaped: no raw newline or ESC in any line", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger(["debug", "info", "warn", "error"]);
     const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, requestExpiry: 50, logger });
     await broker.start();
     closers.push(() => broker.close());
@@ -66,13 +72,7 @@ describe("broker log safety", () => {
   });
 
   it("10,000 malformed messages: at most 100 log lines, and one summary line counting the rest", async () => {
-    const before = configureDropLog({ limit: 10, window: 300 });
-    closers.push(() => void configureDropLog(before));
-    const { logger, lines } = capture(["info", "warn", "error"]);
-    const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, logger });
-    await broker.start();
-    closers.push(() => broker.close());
-    const start = lines.length;
+    const { broker, lines, start } = await loggedBroker(300);
 
     const peer = dealer(broker.endpoint);
     const garbage = [E, "MDPC99", `svc\n\u001b[31m`, "body"];
@@ -95,13 +95,7 @@ describe("broker log safety", () => {
   });
 
   it("a peer cycling READY and a malformed worker message 1,000 times: registrations and disconnects rate-limited too", async () => {
-    const before = configureDropLog({ limit: 10, window: 10_000 });
-    closers.push(() => void configureDropLog(before));
-    const { logger, lines } = capture(["info", "warn", "error"]);
-    const broker = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, logger });
-    await broker.start();
-    closers.push(() => broker.close());
-    const start = lines.length;
+    const { broker, lines, start } = await loggedBroker(10_000);
 
     const peer = dealer(broker.endpoint);
     for (let i = 0; i < 1_000; i++) {

@@ -27,3 +27,4 @@ export {
   type SpawnNodeOptions,
 } from "./child.js";
 export { RecordingRelay } from "./relay.js";
+export { captureLogger, type CapturedLog } from "./capture-logger.js";
