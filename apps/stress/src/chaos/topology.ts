@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { CLIS } from "../clis.js";
 import type { ChaosClientConfig } from "./client.js";
 import type { ChaosWorkerConfig } from "./worker.js";
 
@@ -57,7 +57,6 @@ export interface TopologySpec {
   clientEndpoints(ports: Record<string, ServerPorts>): string[];
 }
 
-const cli = (path: string): string => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
 const tcp = (port: number): string => `tcp://127.0.0.1:${port}`;
 const pairEndpoints = (ports: Record<string, ServerPorts>): string[] => [tcp(ports.primary!.frontend), tcp(ports.backup!.frontend)];
 
@@ -86,7 +85,7 @@ export const SPECS: Record<TopologyName, TopologySpec> = {
     prefix: "",
     servers: ["primary", "backup"],
     serverRole: "broker",
-    script: cli("apps/ha-majordomo/dist/cli.js"),
+    script: CLIS.haMajordomoBroker,
     args: (server, ports, t) => [...pairArgs(server, ports, t.heartbeat), "--mdp-heartbeat", String(t.heartbeat), "--liveness", String(t.liveness)],
     parseState: pairState,
     worker: "majordomo",
@@ -99,7 +98,7 @@ export const SPECS: Record<TopologyName, TopologySpec> = {
     prefix: "ppp-",
     servers: ["queue"],
     serverRole: "queue",
-    script: cli("packages/paranoid-pirate/dist/cli.js"),
+    script: CLIS.paranoidPirateQueue,
     args: (_server, ports, t) => [
       "--frontend", tcp(ports.queue!.frontend),
       "--backend", tcp(ports.queue!.second),
@@ -117,7 +116,7 @@ export const SPECS: Record<TopologyName, TopologySpec> = {
     prefix: "bs-",
     servers: ["primary", "backup"],
     serverRole: "server",
-    script: cli("packages/binary-star/dist/cli.js"),
+    script: CLIS.binaryStarServer,
     args: (server, ports, t) => pairArgs(server, ports, t.heartbeat),
     parseState: pairState,
     worker: undefined,

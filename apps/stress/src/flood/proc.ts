@@ -8,12 +8,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { CLIS } from "../clis.js";
 
 /** Paths of the programs the harness runs, resolved from this file (in `apps/stress/dist/flood/`). */
 export const PROGRAMS = {
-  majordomo: fileURLToPath(new URL("../../../../packages/majordomo/dist/cli.js", import.meta.url)),
-  paranoidPirate: fileURLToPath(new URL("../../../../packages/paranoid-pirate/dist/cli.js", import.meta.url)),
-  binaryStar: fileURLToPath(new URL("../../../../packages/binary-star/dist/cli.js", import.meta.url)),
+  majordomo: CLIS.majordomoBroker,
+  paranoidPirate: CLIS.paranoidPirateQueue,
+  binaryStar: CLIS.binaryStarServer,
   lazyPirateTarget: fileURLToPath(new URL("./lazy-pirate-target.js", import.meta.url)),
   flooder: fileURLToPath(new URL("./flooder.js", import.meta.url)),
 } as const;

@@ -6,17 +6,16 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { CLIS } from "../clis.js";
 import { type ChildHandle, liveChildren, spawnNode } from "@zmq-reliable/core/testing";
 import { RssSampler } from "../rss.js";
 
-const root = new URL("../../../../", import.meta.url);
-
 /** Absolute paths of the CLIs under test (built `dist`). */
 export const CLI = {
-  queue: fileURLToPath(new URL("packages/paranoid-pirate/dist/cli.js", root)),
-  broker: fileURLToPath(new URL("packages/majordomo/dist/cli.js", root)),
-  bstar: fileURLToPath(new URL("packages/binary-star/dist/cli.js", root)),
-  ha: fileURLToPath(new URL("apps/ha-majordomo/dist/cli.js", root)),
+  queue: CLIS.paranoidPirateQueue,
+  broker: CLIS.majordomoBroker,
+  bstar: CLIS.binaryStarServer,
+  ha: CLIS.haMajordomoBroker,
   lazyEcho: fileURLToPath(new URL("../targets/lazy-pirate-echo.js", import.meta.url)),
 } as const;
 
