@@ -8,7 +8,7 @@
  */
 import { BINARY_STAR_DEFAULTS, checkPairRole, pairCurve, pairFlags, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
-import { BROKER_LIMIT_FLAGS, brokerLimitOptions, MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
+import { BROKER_LIMIT_FLAGS, brokerLimitFields, brokerLimitOptions, MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
 
 const DEFAULTS = {
@@ -60,7 +60,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     ...pairStartFields(ha.node, ha.broker.boundEndpoints, v, DEFAULTS),
     "mdp-heartbeat": v["mdp-heartbeat"],
     liveness: v.liveness,
-    ...Object.fromEntries(Object.keys(BROKER_LIMIT_FLAGS).map((flag) => [flag, v[flag as keyof typeof BROKER_LIMIT_FLAGS]])),
+    ...brokerLimitFields(v),
   }),
   bound: (ha) => [...ha.broker.boundEndpoints, ha.node.boundEndpoint],
 });

@@ -23,7 +23,7 @@ function ownLines(child: ChildHandle): string[] {
 /** The majordomo-broker limit flags (issue 11), in the order the start line prints them, with their defaults. */
 const LIMITS =
   "request-expiry=7500 max-attempts=3 max-queued=100000 max-queued-bytes=67108864 max-queued-per-service=10000 max-queued-bytes-per-service=33554432 " +
-  "max-queued-per-client=1000 max-request-bytes=16777216 max-services=10000 send-hwm=1000 receive-hwm=1000 max-message-size=-1";
+  "max-queued-per-client=1000 max-request-bytes=1048576 max-services=10000 send-hwm=1000 receive-hwm=1000 max-message-size=1048576";
 const LIMIT_FLAGS = LIMITS.split(" ").map((kv) => `--${kv.split("=")[0]} <`);
 
 const tcp = async () => `tcp://127.0.0.1:${await reservePort()}`;

@@ -62,7 +62,7 @@ function parse(): { settings: Settings; json: string | undefined; rows: number[]
 function deadline(s: Settings, rows: readonly number[]): number {
   const perRow: Record<number, number> = {
     1: s.stuck.duration,
-    2: s.noWorker.smallDuration + s.noWorker.bigDuration + 20_000,
+    2: s.noWorker.smallDuration + 3 * s.noWorker.bigDuration + 20_000,
     3: s.fairness.duration + 25_000,
     4: s.ppp.smallDuration + (s.pppExpiry ?? 10_000) + 20_000,
     5: 20_000,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type LimitFlags, type LimitFlagValues, limitFlags, limitOptions } from "@zmq-reliable/core";
+import { type LimitFlags, type LimitFlagValues, limitFlagName, limitFlags, limitOptions } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
 
 /** The broker options that have a limit flag. */
@@ -36,7 +36,7 @@ const BROKER_LIMIT_DEFAULTS: Readonly<Record<BrokerLimitOption, number>> = Objec
   maxServices: D.maxServices,
   sendHighWaterMark: D.sendHighWaterMark,
   receiveHighWaterMark: 1000,
-  maxMessageSize: -1, // zeromq's: no limit (a limit also applies to workers' replies)
+  maxMessageSize: 0, // 0: --max-request-bytes (a limit also applies to workers' replies)
 });
 
 /** The broker limit flags: `--request-expiry`, `--max-attempts`, `--max-queued*`, `--max-request-bytes`, `--max-services`, `--send-hwm`, `--receive-hwm`, `--max-message-size`. */
@@ -53,16 +53,31 @@ export const BROKER_LIMIT_FLAGS: BrokerLimitFlags = Object.freeze(
       requestExpiry: "how long a request may wait in a queue, workers or not",
       maxQueued: "requests queued at most, all services together",
       maxQueuedBytes: "request bytes queued at most, all services together",
+      maxMessageSize: "largest frame zeromq reads from any peer, workers' replies included; a bigger one disconnects its sender before it is read (0: --max-request-bytes; -1: no limit)",
     },
   }),
 );
 
 /**
  * The broker options the parsed limit flags give (`requestExpiry`,
- * `maxAttempts`, the queue limits, `sendHighWaterMark`, `receiveHighWaterMark`).
+ * `maxAttempts`, the queue limits, `sendHighWaterMark`, `receiveHighWaterMark`,
+ * `maxMessageSize`, whose 0 means `maxRequestBytes`).
  *
  * @param values - the parsed flag values.
  */
 export function brokerLimitOptions(values: LimitFlagValues<BrokerLimitOption>): Record<BrokerLimitOption, number> {
-  return limitOptions(BROKER_LIMIT_DEFAULTS, values);
+  const options = limitOptions(BROKER_LIMIT_DEFAULTS, values);
+  if (options.maxMessageSize === 0) options.maxMessageSize = options.maxRequestBytes;
+  return options;
+}
+
+/**
+ * The limit flags as a start line shows them: each flag name with the value
+ * the broker runs with (`max-message-size` resolved from 0).
+ *
+ * @param values - the parsed flag values.
+ */
+export function brokerLimitFields(values: LimitFlagValues<BrokerLimitOption>): Record<string, number> {
+  const options = brokerLimitOptions(values);
+  return Object.fromEntries((Object.keys(options) as BrokerLimitOption[]).map((option) => [limitFlagName(option), options[option]]));
 }

@@ -46,8 +46,13 @@ export interface MajordomoBrokerOptions extends BrokerLimits {
   /** Where to log; nothing is logged (or formatted) without it. */
   logger?: Logger;
   /**
-   * ZMQ_MAXMSGSIZE in bytes: libzmq disconnects any peer that sends a bigger
-   * message, before it reaches the broker. Default -1 (no limit).
+   * ZMQ_MAXMSGSIZE in bytes, the largest frame the broker's ROUTER reads from
+   * any peer, clients and workers alike: libzmq disconnects a peer that sends
+   * a bigger one before it is read, so many connections sending huge frames
+   * cannot fill the broker's memory. Default `maxRequestBytes` (1 MiB): no
+   * bigger frame can belong to an accepted request. Raise it if a worker's
+   * reply can have a bigger frame (such a worker is disconnected and its
+   * client's request times out); -1: no limit.
    */
   maxMessageSize?: number;
   /**

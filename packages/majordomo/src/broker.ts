@@ -137,7 +137,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     const o = this.options;
     // mandatory (with core's send timeout 0): a send to a full or gone peer fails at once and is counted, never queued
     const socketOptions: Record<string, unknown> = { curve: o.curve, mandatory: true, sendHighWaterMark: o.sendHighWaterMark ?? MAJORDOMO_DEFAULTS.sendHighWaterMark };
-    if (o.maxMessageSize !== undefined) socketOptions.maxMessageSize = o.maxMessageSize;
+    socketOptions.maxMessageSize = o.maxMessageSize ?? o.maxRequestBytes ?? MAJORDOMO_DEFAULTS.maxRequestBytes;
     if (o.receiveHighWaterMark !== undefined) socketOptions.receiveHighWaterMark = o.receiveHighWaterMark;
     const channel = new Channel(createSocket("router", socketOptions), { name: WHAT, onError: (e, message) => this.onChannelError(e, message) });
     this.channel = channel;

@@ -47,8 +47,13 @@ export const MAJORDOMO_DEFAULTS = {
   maxQueuedBytesPerService: 32 * 1024 * 1024,
   /** Broker: most requests queued from one client (connection). */
   maxQueuedPerClient: 1000,
-  /** Broker: largest request body accepted, in bytes (16 MiB). */
-  maxRequestBytes: 16 * 1024 * 1024,
+  /**
+   * Broker: largest request accepted, in bytes, counted as for
+   * `maxQueuedBytes` (1 MiB, as the Paranoid Pirate queue and the request
+   * server). A bigger frame cannot belong to an accepted request, so the
+   * broker's ROUTER refuses it before reading it (`maxMessageSize`).
+   */
+  maxRequestBytes: 1024 * 1024,
   /** Broker: most services known at once (a service with no worker and no request is forgotten). */
   maxServices: 10_000,
   /** Broker: ZMQ_SNDHWM of its ROUTER, messages queued per peer; a send past it is dropped and counted. */

@@ -126,6 +126,29 @@ describe("oversized frames", () => {
     expect(broker.stats().requests).toBe(before + 1); // only stillServing's request arrived
   });
 
+  it("by default frames over maxRequestBytes are never read (regression: 20 connections × 10 MB took a default broker to 1.1 GB); -1 reads them and drops them too-large", async () => {
+    type Seen = { requests: number; tooLarge: number; disconnected: boolean };
+    const oversized = async (options: { maxMessageSize?: number }, until: (seen: Seen) => boolean): Promise<Seen> => {
+      const b = new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: 50, maxRequestBytes: 4096, ...options });
+      await b.start();
+      const seen: Seen = { requests: 0, tooLarge: 0, disconnected: false };
+      b.on("drop", (d) => void (d.reason === "too-large" && seen.tooLarge++));
+      const d = new zmq.Dealer({ linger: 0 });
+      d.events.on("disconnect", () => void (seen.disconnected = true));
+      try {
+        d.connect(b.endpoint);
+        await d.send([E, "MDPC01", "nobody", Buffer.alloc(4097)]);
+        await waitFor(() => until(seen), { timeout: 5000 });
+        return { ...seen, requests: b.stats().requests };
+      } finally {
+        d.close();
+        await b.close();
+      }
+    };
+    expect(await oversized({}, (s) => s.disconnected)).toEqual({ requests: 0, tooLarge: 0, disconnected: true }); // libzmq cut the connection
+    expect((await oversized({ maxMessageSize: -1 }, (s) => s.tooLarge === 1)).disconnected).toBe(false);
+  });
+
   it("a large body under the limit passes through untouched", async () => {
     const body = Buffer.alloc(60 * 1024, 7);
     const reply = await client.request("echo", body);

@@ -133,20 +133,23 @@ export async function stuckWorker(ctx: Context): Promise<RowResult> {
 
 /**
  * Row 2: requests for a service with no worker: 1 KB at the highest rate,
- * then 10 MB requests from one connection, then distinct service names.
+ * then 10 MB requests from one connection, then 10 MB and 1 MB requests
+ * from many connections at once, then distinct service names.
  *
  * @param ctx - the context.
  */
 export async function noWorker(ctx: Context): Promise<RowResult> {
   const s = ctx.settings;
   const n = s.noWorker;
-  const row = emptyRow(2, `MDP: no worker; 1 KB, 10 MB, ${n.services} names`);
+  const row = emptyRow(2, `MDP: no worker; 1 KB, 10 MB, ${n.connections} × 10 MB and 1 MB, ${n.services} names`);
   const broker = await startBroker(s);
   const { target, endpoint, probe } = broker;
   try {
     const phases = [
       { label: "1 KB", spec: { service: "nobody", bodyBytes: 1024, duration: n.smallDuration, connections: 1, sendHwm: 1000 } },
       { label: "10 MB", spec: { service: "nobody", bodyBytes: 10 * 1024 * 1024, duration: n.bigDuration, count: n.bigCount, connections: 1, sendHwm: 4 } },
+      { label: `${n.connections} × 10 MB`, spec: { service: "nobody", bodyBytes: 10 * 1024 * 1024, duration: n.bigDuration, connections: n.connections, sendHwm: 4 } },
+      { label: `${n.connections} × 1 MB`, spec: { service: "nobody", bodyBytes: 1024 * 1024, duration: n.bigDuration, connections: n.connections, sendHwm: 16 } },
       { label: "names", spec: { service: "svc", distinctServices: n.services, bodyBytes: 16, duration: 60_000, count: n.services, connections: Math.ceil(n.services / 1000), sendHwm: 1000, linger: 3000 } },
     ];
     for (const phase of phases) {

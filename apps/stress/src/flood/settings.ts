@@ -23,8 +23,8 @@ export interface Settings {
   readonly pppExpiry: number | undefined;
   /** Row 1: requests per second and flood ms. */
   readonly stuck: { rate: number; duration: number; bodyBytes: number };
-  /** Row 2: 1 KB phase ms, 10 MB phase (count, ms), distinct service names. */
-  readonly noWorker: { smallDuration: number; bigCount: number; bigDuration: number; services: number };
+  /** Row 2: 1 KB phase ms, 10 MB phase (count, ms; also the ms of each many-connection phase), connections of the many-connection phases, distinct service names. */
+  readonly noWorker: { smallDuration: number; bigCount: number; bigDuration: number; connections: number; services: number };
   /** Row 3: normal client requests at most (one at a time, while the flood lasts), flood ms. */
   readonly fairness: { requests: number; duration: number };
   /** Row 4: 10 MB requests, 1 KB phase ms. */
@@ -43,7 +43,7 @@ export const FULL: Settings = {
   mdpExpiry: undefined,
   pppExpiry: undefined,
   stuck: { rate: 10_000, duration: 15_000, bodyBytes: 4096 },
-  noWorker: { smallDuration: 10_000, bigCount: 313, bigDuration: 6_000, services: 100_000 },
+  noWorker: { smallDuration: 10_000, bigCount: 313, bigDuration: 6_000, connections: 20, services: 100_000 },
   fairness: { requests: 100, duration: 40_000 },
   ppp: { bigCount: 200, smallDuration: 6_000 },
   lazyPirate: { count: 1_100 },
@@ -58,7 +58,7 @@ export const QUICK: Settings = {
   mdpExpiry: 1_000,
   pppExpiry: 5_000,
   stuck: { rate: 10_000, duration: 2_000, bodyBytes: 4096 },
-  noWorker: { smallDuration: 1_500, bigCount: 60, bigDuration: 1_500, services: 15_000 },
+  noWorker: { smallDuration: 1_500, bigCount: 60, bigDuration: 1_500, connections: 20, services: 15_000 },
   fairness: { requests: 100, duration: 3_000 },
   ppp: { bigCount: 50, smallDuration: 1_000 },
   lazyPirate: { count: 300 },
