@@ -21,6 +21,7 @@ export * from "./pure/collections.js";
 export * from "./pure/errors.js";
 export * from "./pure/frames.js";
 export * from "./pure/heartbeat.js";
+export * from "./pure/latency.js";
 export * from "./pure/logger.js";
 export * from "./pure/log-escape.js";
 export * from "./pure/machine.js";
