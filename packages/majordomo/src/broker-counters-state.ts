@@ -6,10 +6,11 @@
  *
  * @module
  */
+import { LatencyWindow } from "@zmq-reliable/core";
 import type { BrokerStats, DropReason } from "./broker-events.js";
 
 /** The gauges {@link BrokerCounters.snapshot} takes from the broker's parts. */
-export type BrokerGauges = Pick<BrokerStats, "workers" | "idleWorkers" | "services" | "queued" | "queuedBytes" | "inFlight" | "dispatched">;
+export type BrokerGauges = Pick<BrokerStats, "workers" | "idleWorkers" | "services" | "queued" | "queuedBytes" | "inFlight" | "dispatched" | "byService">;
 
 /** Event counters of the broker state; fields are bumped in place. */
 export class BrokerCounters {
@@ -49,9 +50,13 @@ export class BrokerCounters {
     "peer-full": 0,
     "unexpected-reply": 0,
     shutdown: 0,
+    draining: 0,
     "send-failed": 0,
     "internal-error": 0,
   };
+
+  /** Request received → reply sent, every service (MMI excluded). */
+  readonly latency = new LatencyWindow();
 
   /**
    * Counts one drop.
@@ -67,8 +72,9 @@ export class BrokerCounters {
    * The counters joined with the gauges, as a plain object.
    *
    * @param gauges - what the broker's parts hold right now.
+   * @param now - the current time (for the latency window).
    */
-  snapshot(gauges: BrokerGauges): BrokerStats {
+  snapshot(gauges: BrokerGauges, now: number): BrokerStats {
     return {
       ...gauges,
       unreachable: this.unreachable,
@@ -83,6 +89,7 @@ export class BrokerCounters {
       malformed: this.malformed,
       dropped: this.dropped,
       drops: { ...this.drops },
+      latency: this.latency.summary(now),
     };
   }
 }

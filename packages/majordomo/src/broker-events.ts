@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ZmqReliableError } from "@zmq-reliable/core";
+import type { LatencySummary, ZmqReliableError } from "@zmq-reliable/core";
 
 /** Why the broker stopped dealing with a worker. */
 export type WorkerGoneReason =
@@ -57,6 +57,8 @@ export type DropReason =
   | "unexpected-reply"
   /** Queued requests thrown away because the broker closed. */
   | "shutdown"
+  /** A client request that arrived while the broker was draining (`close()` with `drainTimeout`): the client's retry goes elsewhere. */
+  | "draining"
   /** The socket could not send a message (a `send-failed` input). */
   | "send-failed"
   /** The broker failed on a message because of a bug (reported with an `error` event too). */
@@ -147,6 +149,32 @@ export type BrokerStateEvents = {
   error: [ZmqReliableError];
 };
 
+/** Counters and gauges of one service (`stats().byService[name]`), since the service was created. */
+export interface ServiceStats {
+  /** Requests waiting in its queue now (queue depth). */
+  queued: number;
+  /** Bytes of those requests, as the limits count them. */
+  queuedBytes: number;
+  /** Its registered workers now. */
+  workers: number;
+  /** Of which idle (ready for a request). */
+  idleWorkers: number;
+  /** Of which busy: requests in workers' hands now. */
+  inFlight: number;
+  /** Valid client requests for it (refused ones included). */
+  requests: number;
+  /** Replies forwarded to its clients. */
+  replies: number;
+  /** Its requests dropped (any reason but `malformed`, `unexpected-reply`, `send-failed`, `internal-error`): they got no reply. */
+  failures: number;
+  /** Its messages dropped, all reasons. */
+  dropped: number;
+  /** Its drops by reason (only reasons that happened). */
+  drops: Partial<Record<DropReason, number>>;
+  /** Request received → reply sent, ms: percentiles of its last 128 replies within 60 s. */
+  latency: LatencySummary;
+}
+
 /** Counters and gauges of a broker. */
 export interface BrokerStats {
   /** Registered workers now. */
@@ -191,4 +219,11 @@ export interface BrokerStats {
   dropped: number;
   /** Messages dropped, by reason. */
   drops: Record<DropReason, number>;
+  /** Request received → reply sent, ms, every service (MMI excluded): percentiles of the last 1024 replies within 60 s. */
+  latency: LatencySummary;
+  /**
+   * Per service, by name: the services known now (a service with no worker
+   * and no queued request is forgotten, and its figures with it).
+   */
+  byService: Record<string, ServiceStats>;
 }

@@ -12,6 +12,7 @@ import type { BrokerCounters } from "./broker-counters-state.js";
 import type { RouterSend } from "./broker-dispatch-state.js";
 import { send } from "./broker-dispatch-state.js";
 import type { BrokerStateEvents, DropEvent, DropReason } from "./broker-events.js";
+import type { ServiceTable } from "./broker-queues-state.js";
 import { DISCONNECT_FRAME, MDPW_FRAME } from "./protocol.js";
 
 /** What the broker state asks for: sends on the ROUTER and events. */
@@ -23,8 +24,14 @@ const NO_ACTIONS: BrokerAction[] = [];
 export class Outbox {
   private actions: BrokerAction[] = NO_ACTIONS;
 
-  /** @param counters - the broker's counters (drops and DISCONNECTs are counted here). */
-  constructor(private readonly counters: BrokerCounters) {}
+  /**
+   * @param counters - the broker's counters (drops and DISCONNECTs are counted here).
+   * @param services - the services, whose own figures count their drops.
+   */
+  constructor(
+    private readonly counters: BrokerCounters,
+    private readonly services: ServiceTable,
+  ) {}
 
   /** Starts the actions of a new input. */
   open(): void {
@@ -67,6 +74,7 @@ export class Outbox {
    */
   drop(reason: DropReason, service: string | undefined, peer: string | undefined, detail?: string): void {
     this.counters.drop(reason);
+    if (service !== undefined) this.services.get(service)?.figures.drop(reason);
     const event: DropEvent = { type: "drop", reason };
     if (service !== undefined) event.service = service;
     if (peer !== undefined) event.peer = peer;

@@ -13,6 +13,7 @@
  * @module
  */
 import { LinkedList, ListNode, heldBytes } from "@zmq-reliable/core";
+import { ServiceFigures } from "./broker-service-stats-state.js";
 import type { Worker } from "./broker-workers-state.js";
 
 const NO_BODY: Buffer[] = [];
@@ -32,6 +33,8 @@ export class Request {
   attempts = 0;
   /** When it expires while queued. */
   deadline = 0;
+  /** When the broker received it (its latency runs from here to the reply). */
+  receivedAt = 0;
   /** Bytes counted against the byte limits while queued: the body plus core's `FRAME_OVERHEAD_BYTES` per frame (`heldBytes`). */
   bytes = 0;
   /** The client's routing id as a map key (`latin1`), set when it is queued. */
@@ -88,6 +91,8 @@ export class Service {
   workers = 0;
   /** Bytes of the queued requests (as the limits count them). */
   queuedBytes = 0;
+  /** Its counters and latency since it was created (see `stats().byService`). */
+  readonly figures = new ServiceFigures();
 
   /**
    * @param name - the service name.
@@ -196,6 +201,15 @@ export class ServiceTable {
   hasWorkers(name: string): boolean {
     const service = this.byName.get(name);
     return service !== undefined && service.workers > 0;
+  }
+
+  /**
+   * The service called `name`, if known.
+   *
+   * @param name - the service name.
+   */
+  get(name: string): Service | undefined {
+    return this.byName.get(name);
   }
 
   /** Every service. */

@@ -84,7 +84,9 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private wake: number;
   private readonly counters = new BrokerCounters();
   /** The actions of the input being handled. */
-  private readonly out = new Outbox(this.counters);
+  private readonly out: Outbox;
+  /** The time of the last input (what `stats()` measures latency windows at when not told). */
+  private now: number;
 
   /**
    * @param options - timings and bounds; see {@link BrokerStateOptions}.
@@ -106,6 +108,8 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       maxQueuedPerClient: limit("maxQueuedPerClient", options.maxQueuedPerClient),
       maxServices: limit("maxServices", options.maxServices),
     });
+    this.out = new Outbox(this.counters, this.services);
+    this.now = now;
     this.workers = new WorkerRegistry(this.interval * liveness);
     this.dispatcher = new Dispatcher(this.services);
     const { services, workers, dispatcher, counters, out } = this;
@@ -134,8 +138,17 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
     return this.services.hasWorkers(service);
   }
 
-  /** A snapshot of counters and gauges. */
-  stats(): BrokerStats {
+  /**
+   * A snapshot of counters and gauges, in all and per service.
+   *
+   * @param now - the current time (latency percentiles cover the window before it); default the time of the last input.
+   */
+  stats(now: number = this.now): BrokerStats {
+    const byService: BrokerStats["byService"] = {};
+    for (const s of this.services.values()) {
+      const idle = s.idle.length;
+      byService[s.name] = s.figures.snapshot({ queued: s.queued, queuedBytes: s.queuedBytes, workers: s.workers, idleWorkers: idle, inFlight: s.workers - idle }, now);
+    }
     return this.counters.snapshot({
       workers: this.workers.size,
       idleWorkers: this.dispatcher.idle,
@@ -144,7 +157,8 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       queuedBytes: this.services.queuedBytes,
       inFlight: this.workers.size - this.dispatcher.idle,
       dispatched: this.dispatcher.dispatched,
-    });
+      byService,
+    }, now);
   }
 
   /**
@@ -157,6 +171,7 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
    * @returns the sends and events, in order.
    */
   handle(input: BrokerInput, now: number): BrokerAction[] {
+    this.now = now;
     this.out.open();
     switch (input.type) {
       case "message":
@@ -250,6 +265,8 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private clientRequest(client: Buffer, serviceFrame: Buffer, name: string, body: Buffer[], now: number): void {
     this.counters.requests++;
     if (this.admission !== ALWAYS_ADMIT && !this.admission.admit({ service: name })) {
+      const known = this.services.get(name);
+      if (known !== undefined) known.figures.requests++;
       this.out.drop("not-admitted", name, hex(client));
       return;
     }
@@ -263,7 +280,9 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       this.out.drop("too-many-services", name, hex(client));
       return;
     }
+    service.figures.requests++;
     const request = this.services.request(client, service, body);
+    request.receivedAt = now;
     if (request.bytes > this.maxRequestBytes) {
       this.out.drop("too-large", name, hex(client), `${request.bytes} bytes`);
       this.services.release(request);

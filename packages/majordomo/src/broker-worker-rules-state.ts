@@ -91,6 +91,8 @@ export class WorkerRules {
     }
     out.push(send(clientReply(client, worker.service, body)));
     counters.replies++;
+    counters.latency.record(now - request.receivedAt, now);
+    worker.service.figures.reply(now - request.receivedAt, now);
     worker.request = undefined;
     services.release(request);
     // Hand the next queued request straight over, or wait idle.

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CloseOptions, Frame, Logger, Transport, ZmqReliableError } from "@zmq-reliable/core";
+import type { Clock, CloseOptions, Frame, Logger, Transport, ZmqReliableError } from "@zmq-reliable/core";
 import {
   Channel,
   Driver,
@@ -59,6 +59,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   private readonly life: Lifecycle;
   private readonly state: BrokerState;
   private readonly driver: Driver<BrokerInput, BrokerAction>;
+  private readonly clock: Clock;
   private channel: Channel<zmq.Router> | undefined;
   private bound: string[] | undefined;
   private asBound: string[] | undefined;
@@ -71,6 +72,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     this.binds = typeof bind === "string" ? [bind] : [...bind];
     if (this.binds.length === 0) throw new InvalidOptionError("bind: at least one endpoint is needed");
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.log = taggedLogger(options.logger, "mdp-broker");
     this.life = new Lifecycle("MajordomoBroker", clock);
     const D = MAJORDOMO_DEFAULTS;
@@ -166,9 +168,9 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     await channel?.close({ release: PORT_RELEASE });
   }
 
-  /** Counters and gauges; see {@link BrokerStats}. */
+  /** Counters and gauges, in all and per service (`byService`), with reply latency percentiles; see {@link BrokerStats}. */
   stats(): BrokerStats {
-    return this.state.stats();
+    return this.state.stats(this.clock.now());
   }
 
   /**
