@@ -29,6 +29,7 @@ export * from "./pure/random.js";
 export * from "./io/abort.js";
 export * from "./io/channel.js";
 export * from "./io/cli.js";
+export * from "./io/cli-logger.js";
 export * from "./io/drop-log.js";
 export * from "./io/driver.js";
 export * from "./io/endpoints.js";

@@ -17,13 +17,14 @@
  *
  * @module
  */
-import { format as format_ } from "node:util";
 import { type FlagSpecs, type FlagValues, LOG_FORMATS, type LogFormat, UsageError, parseFlags, withStandardFlags } from "../pure/cli-flags.js";
 import { type HelpText, formatHelp } from "../pure/cli-help.js";
 import { ZmqReliableError } from "../pure/errors.js";
-import { escapeControls } from "../pure/log-escape.js";
 import type { Logger } from "../pure/logger.js";
+import { parseListen } from "../metrics/listen.js";
+import type { MetricsServer } from "../metrics/server.js";
 import type { ZapAuthenticator } from "../security/zap.js";
+import { cliLogger, jsonLine } from "./cli-logger.js";
 import { type CliCurve, type CurveFlagValues, cliZapAuthenticator, exposedEndpoints, exposedWarning, loadCliCurve } from "./cli-curve.js";
 
 /** What a bin runs: a role with `start()` and `close()`. */
@@ -32,6 +33,8 @@ export interface CliRole {
   start(): Promise<void>;
   /** Drains and releases everything. */
   close(): Promise<void>;
+  /** Counters and gauges: with `--metrics`, served as Prometheus metrics (`registerMetrics`). */
+  stats?(): object;
 }
 
 /** What a bin's {@link CliProgram.create} gets besides the flag values. */
@@ -76,63 +79,18 @@ export interface CliProgram<S extends FlagSpecs, R extends CliRole> extends Help
    */
   bound?(role: R): readonly string[];
   /**
+   * More fields for the `--metrics` endpoint's `/healthz` and `/readyz`
+   * bodies, such as a Binary Star node's `state`; `serving: false` makes
+   * `/readyz` answer 503 (`/healthz` stays 200 while the process runs).
+   */
+  health?(role: R, values: FlagValues<S>): Readonly<Record<string, unknown>>;
+  /**
    * A one-shot command (such as `zmq-reliable-keygen`): `start()` does the
    * work, then the runner closes the role, prints the {@link CliProgram.started}
    * fields (no `started`, `pid` or `at`) and exits 0. A failed `start()` is
    * one stderr line and exit 1.
    */
   readonly once?: boolean;
-}
-
-/**
- * A console-shaped logger for stderr; `debug` is there only when `verbose`.
- * As `text` (the default) each line is `<ISO time> <LEVEL> <message>`; as
- * `json` each line is one JSON object: `{"time", "level", "message"}`, plus
- * `tag` when the message starts with a {@link taggedLogger} tag (`[mdp-broker] …`)
- * and `fields` when the call passed objects (`log.warn("drop", { reason })`).
- * Either way every control character of the message is escaped
- * ({@link escapeControls}): one call, one line, whatever a peer sent.
- *
- * @param verbose - whether to log debug lines.
- * @param write - where lines go.
- * @param format - `text` or `json`.
- */
-export function cliLogger(verbose: boolean, write: (line: string) => void = (line) => process.stderr.write(line), format: LogFormat = "text"): Logger {
-  const level =
-    (name: string) =>
-    (message: string, ...args: unknown[]): void => {
-      if (format === "text") {
-        write(`${new Date().toISOString()} ${name} ${escapeControls(args.length > 0 ? format_(message, ...args) : message)}\n`);
-        return;
-      }
-      write(`${jsonLine(name.toLowerCase(), message, args)}\n`);
-    };
-  const logger: Logger = { info: level("INFO"), warn: level("WARN"), error: level("ERROR") };
-  if (verbose) logger.debug = level("DEBUG");
-  return logger;
-}
-
-const isFields = (arg: unknown): arg is Record<string, unknown> => typeof arg === "object" && arg !== null && !Array.isArray(arg) && !(arg instanceof Error);
-
-/** One JSON log line (without the newline): time, level, tag, message, fields. */
-function jsonLine(level: string, message: string, args: readonly unknown[]): string {
-  const fields: Record<string, unknown> = {};
-  const rest: unknown[] = [];
-  for (const arg of args) {
-    if (isFields(arg)) Object.assign(fields, arg);
-    else if (arg instanceof Error) fields.error = arg.message;
-    else rest.push(arg);
-  }
-  let text = rest.length > 0 ? format_(message, ...rest) : message;
-  const tag = /^\[([^\]\s]+)\] /.exec(text);
-  if (tag) text = text.slice(tag[0].length);
-  const line: Record<string, unknown> = { time: new Date().toISOString(), level, ...(tag ? { tag: tag[1] } : {}), message: escapeControls(text) };
-  if (Object.keys(fields).length > 0) line.fields = fields;
-  try {
-    return JSON.stringify(line);
-  } catch {
-    return JSON.stringify({ ...line, fields: format_("%o", fields) }); // a cycle or a BigInt
-  }
 }
 
 /**
@@ -206,6 +164,7 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
     const logFormat = values["log-format"];
     if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${JSON.stringify(logFormat)}`);
     program.check?.(values);
+    if (values.metrics !== undefined) parseListen(values.metrics);
     if (curveFlags) curve = loadCliCurve(values as CurveFlagValues, "curve-peer-key" in flags);
     logger = cliLogger(values.verbose, undefined, logFormat as LogFormat);
     role = program.create(values, { logger, print, now, fail: (message) => void stop(1, message), curve });
@@ -225,12 +184,14 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
 
   const zap: ZapAuthenticator | undefined = curve && cliZapAuthenticator(curve, logger);
   let stopping = false;
+  let metrics: MetricsServer | undefined;
   async function stop(code: number, message?: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (message !== undefined) say(message);
     try {
       await role.close();
+      await metrics?.close();
       await zap?.close();
     } catch (err) {
       say(`close failed: ${failureLine(err)}`);
@@ -260,6 +221,16 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
     process.exit(1);
   }
   if (stopping) return;
+  if (values.metrics !== undefined && !program.once) {
+    try {
+      const { startCliMetrics } = await import("./cli-metrics.js"); // prom-client loads only here
+      const health = program.health && (() => program.health!(role, values));
+      metrics = await startCliMetrics({ listen: values.metrics, name: program.name, role, health, stopping: () => stopping });
+    } catch (err) {
+      return void stop(1, `cannot start: --metrics ${values.metrics}: ${failureLine(err)}`);
+    }
+    if (stopping) return void metrics.close();
+  }
   if (program.once) {
     await role.close();
     print(formatFields(program.started(role, values)));
@@ -268,5 +239,5 @@ export async function runCli<S extends FlagSpecs, R extends CliRole>(program: Cl
   const exposed = curveFlags && !curve && program.bound ? exposedEndpoints(program.bound(role)) : [];
   if (exposed.length > 0) logger.warn?.(exposedWarning(exposed));
   const security = curveFlags ? { curve: curve ? "on" : "off" } : {};
-  print(`started ${formatFields({ ...program.started(role, values), ...security, pid: process.pid, at: now() })}`);
+  print(`started ${formatFields({ ...program.started(role, values), ...security, ...(metrics ? { metrics: metrics.address } : {}), pid: process.pid, at: now() })}`);
 }

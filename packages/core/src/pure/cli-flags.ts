@@ -103,6 +103,8 @@ export type StandardFlags = {
   readonly help: BooleanFlag;
   /** `--log-format text|json`: stderr log lines as text (the default) or one JSON object per line. */
   readonly "log-format": StringFlag & WithStringDefault;
+  /** `--metrics [host:]port`: serve `/metrics` (Prometheus), `/healthz` and `/readyz` over HTTP; a bare port is on 127.0.0.1. */
+  readonly metrics: StringFlag;
 };
 
 /** The values `--log-format` takes: `text` (`<time> <LEVEL> <message>`) or `json` (one object per line). */
@@ -116,6 +118,7 @@ export const STANDARD_FLAGS: StandardFlags = Object.freeze<StandardFlags>({
   verbose: { type: "boolean", short: "v", help: "also log every message (debug level) to stderr" },
   help: { type: "boolean", short: "h", help: "show this help and exit" },
   "log-format": { type: "string", default: "text", placeholder: "text|json", help: "stderr log lines as text or as one JSON object per line (level, time, message, fields)" },
+  metrics: { type: "string", placeholder: "host:port", help: "serve Prometheus /metrics, /healthz and /readyz over HTTP (a bare port: on 127.0.0.1)" },
 });
 
 /** The shape of {@link CURVE_FLAGS}. */

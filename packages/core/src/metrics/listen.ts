@@ -1,0 +1,22 @@
+/**
+ * The address a `--metrics` flag names. Plain string work: the CLI runner
+ * checks the flag with it before anything loads `prom-client` or `node:http`.
+ *
+ * @module
+ */
+import { InvalidOptionError } from "../pure/errors.js";
+
+/**
+ * `host` and `port` of a `--metrics` value: `9464` → `127.0.0.1:9464`,
+ * `0.0.0.0:9464`, `[::1]:9464`.
+ *
+ * @param listen - the value.
+ * @throws `InvalidOptionError` when it is not `[host:]port` with a port 0–65535.
+ */
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):)?(\d{1,5})$/.exec(listen);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new InvalidOptionError(`--metrics must be [host:]port, got ${JSON.stringify(listen)}`);
+  const host = (match[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1");
+  return { host, port };
+}
