@@ -130,8 +130,14 @@ export interface DropEvent {
   detail?: string;
 }
 
+/** Draining (`close()` with a `drainTimeout`), workers hold no request any more: the broker may close. */
+export interface DrainedEvent {
+  /** Discriminant. */
+  type: "drained";
+}
+
 /** Everything {@link BrokerState} reports (as `emit` actions) besides the messages it sends. */
-export type BrokerStateEvent = ReadyEvent | DisconnectEvent | ExpireEvent | RetryEvent | DropEvent;
+export type BrokerStateEvent = ReadyEvent | DisconnectEvent | ExpireEvent | RetryEvent | DropEvent | DrainedEvent;
 
 /** The events {@link BrokerState} emits, by name: each event's payload has the name as its `type`; `error` is a bug report. */
 export type BrokerStateEvents = {
@@ -145,6 +151,8 @@ export type BrokerStateEvents = {
   retry: [RetryEvent];
   /** A message was dropped, with the reason. */
   drop: [DropEvent];
+  /** Draining, every request in workers' hands has been answered. */
+  drained: [DrainedEvent];
   /** A send failed, or the broker failed on a message (a bug). */
   error: [ZmqReliableError];
 };

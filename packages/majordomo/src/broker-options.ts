@@ -64,6 +64,15 @@ export interface MajordomoBrokerOptions extends BrokerLimits {
   sendHighWaterMark?: number;
   /** ZMQ_RCVHWM of the ROUTER. Default zeromq's 1000. */
   receiveHighWaterMark?: number;
+  /**
+   * Milliseconds `close()` waits for the requests workers hold to be answered
+   * and their replies sent (a graceful drain): meanwhile new requests, and
+   * those still queued, are dropped (reason `"draining"`) so clients retry
+   * elsewhere. Then workers get DISCONNECT and the socket closes; what is
+   * still in workers' hands is dropped (`"shutdown"`). Default 5000; 0 closes
+   * at once (workers' requests dropped).
+   */
+  drainTimeout?: number;
   /** Clock for heartbeats and expiry; default the system clock. */
   clock?: Clock;
 }

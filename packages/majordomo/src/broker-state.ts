@@ -56,8 +56,19 @@ export interface ShutdownInput {
   readonly type: "shutdown";
 }
 
-/** What {@link BrokerState} is fed: ROUTER messages (routing id first), wake-ups, failed sends, shutdown. */
-export type BrokerInput = WakeInput | MessageInput<Buffer[], "router"> | SendFailedInput<"router"> | ShutdownInput;
+/**
+ * The command that starts a graceful close: new client requests and queued
+ * ones are dropped (reason `"draining"`: their clients' retries go to another
+ * broker), requests in workers' hands are still answered; a `drained` event
+ * says when workers hold none.
+ */
+export interface DrainInput {
+  /** Discriminant. */
+  readonly type: "drain";
+}
+
+/** What {@link BrokerState} is fed: ROUTER messages (routing id first), wake-ups, failed sends, drain, shutdown. */
+export type BrokerInput = WakeInput | MessageInput<Buffer[], "router"> | SendFailedInput<"router"> | DrainInput | ShutdownInput;
 
 const hex = (id: Buffer): string => id.toString("hex");
 const limit = (name: string, value: number | undefined): number =>
@@ -85,6 +96,8 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private readonly counters = new BrokerCounters();
   /** The actions of the input being handled. */
   private readonly out: Outbox;
+  /** Draining: `undefined` (no), `"draining"`, or `"drained"` once the `drained` event went out. */
+  private drain: "draining" | "drained" | undefined;
   /** The time of the last input (what `stats()` measures latency windows at when not told). */
   private now: number;
 
@@ -189,10 +202,14 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       case "send-failed":
         this.rules.sendFailed(input.frames, input.error, now);
         break;
+      case "drain":
+        this.drain ??= "draining";
+        break;
       case "shutdown":
         this.shutdown(now);
         break;
     }
+    if (this.drain !== undefined) this.drainStep();
     return this.out.close();
   }
 
@@ -252,18 +269,37 @@ export class BrokerState implements Machine<BrokerInput, BrokerAction> {
       }
       this.rules.forget(worker, "shutdown", true, now);
     }
+    this.dropQueued("shutdown");
+  }
+
+  /** Drops every queued request. */
+  private dropQueued(reason: "shutdown" | "draining"): void {
+    if (this.services.queued === 0) return;
     for (const service of [...this.services.values()]) {
       let request;
       while ((request = this.services.take(service)) !== undefined) {
-        this.out.drop("shutdown", service.name, hex(request.client));
+        this.out.drop(reason, service.name, hex(request.client));
         this.services.release(request);
       }
       this.services.collect(service);
     }
   }
 
+  /** While draining: nothing waits in a queue (a request a vanished worker held included); `drained` once workers hold nothing. */
+  private drainStep(): void {
+    this.dropQueued("draining");
+    if (this.drain === "draining" && this.workers.size === this.dispatcher.idle) {
+      this.drain = "drained";
+      this.out.emit("drained", { type: "drained" });
+    }
+  }
+
   private clientRequest(client: Buffer, serviceFrame: Buffer, name: string, body: Buffer[], now: number): void {
     this.counters.requests++;
+    if (this.drain !== undefined) {
+      this.out.drop("draining", name, hex(client));
+      return;
+    }
     if (this.admission !== ALWAYS_ADMIT && !this.admission.admit({ service: name })) {
       const known = this.services.get(name);
       if (known !== undefined) known.figures.requests++;

@@ -14,6 +14,7 @@ import {
   TypedEmitter,
   WAKE,
   bindEndpoint,
+  checkNumber,
   createSocket,
   ephemeralEndpoint,
   flushLimitedLog,
@@ -34,6 +35,7 @@ const SHUTDOWN_LINGER = 200;
 /** How long (ms) closing waits for libzmq to free the bound port. */
 const PORT_RELEASE = 1000;
 const SHUTDOWN: BrokerInput = Object.freeze({ type: "shutdown" });
+const DRAIN: BrokerInput = Object.freeze({ type: "drain" });
 const WHAT = "majordomo broker";
 
 /**
@@ -60,6 +62,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   private readonly state: BrokerState;
   private readonly driver: Driver<BrokerInput, BrokerAction>;
   private readonly clock: Clock;
+  private onDrained: (() => void) | undefined;
   private channel: Channel<zmq.Router> | undefined;
   private bound: string[] | undefined;
   private asBound: string[] | undefined;
@@ -73,6 +76,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     if (this.binds.length === 0) throw new InvalidOptionError("bind: at least one endpoint is needed");
     const clock = options.clock ?? systemClock;
     this.clock = clock;
+    checkNumber("drainTimeout", options.drainTimeout ?? 0, 0);
     this.log = taggedLogger(options.logger, "mdp-broker");
     this.life = new Lifecycle("MajordomoBroker", clock);
     const D = MAJORDOMO_DEFAULTS;
@@ -174,21 +178,37 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
   }
 
   /**
-   * Tells every worker DISCONNECT, drops queued requests (each reported as a
-   * `drop` with reason `"shutdown"`), closes the socket and waits until its
-   * port is free. Idempotent; later `start()`s reject with `ClosedError`.
+   * Drains, then tells every worker DISCONNECT, drops what is left (each
+   * reported as a `drop` with reason `"shutdown"`), closes the socket and
+   * waits until its port is free. The drain (at most `drainTimeout` ms,
+   * default 5000) drops new and queued requests (`"draining"`) and waits
+   * until the requests in workers' hands are answered, their replies sent.
+   * Idempotent; later `start()`s reject with `ClosedError`.
    *
-   * @param options - `timeout`: ms the DISCONNECTs may take to be handed to zeromq, and again to be delivered (socket linger); default 200.
+   * @param options - `timeout`: ms the DISCONNECTs (and the last replies) may take to be handed to zeromq, and again to be delivered (socket linger); default 200.
    */
   close(options: CloseOptions = {}): Promise<void> {
     const timeout = options.timeout ?? SHUTDOWN_LINGER;
-    return this.life.close({ teardown: () => this.teardown(timeout) }, 0);
+    const drainTimeout = this.options.drainTimeout ?? MAJORDOMO_DEFAULTS.drainTimeout;
+    return this.life.close({ drain: () => this.drain(), teardown: () => this.teardown(timeout) }, drainTimeout);
+  }
+
+  /** Feeds the drain command; resolves on the state's `drained` event (at once when workers hold nothing). */
+  private drain(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (!this.channel) return resolve();
+      this.onDrained = () => resolve();
+      this.once("drained", this.onDrained);
+      this.log.info?.("draining");
+      this.driver.feed(DRAIN);
+    });
   }
 
   private async teardown(timeout: number): Promise<void> {
     const channel = this.channel;
     if (channel) {
       channel.pause(); // no new work; the DISCONNECTs still go out
+      if (this.onDrained) this.off("drained", this.onDrained); // a drain that timed out
       this.driver.feed(SHUTDOWN);
       await channel.close({ flush: timeout, linger: timeout, release: PORT_RELEASE });
       flushLimitedLog(this.log); // the last window's "N more …" lines, before "closed"

@@ -60,6 +60,8 @@ export const MAJORDOMO_DEFAULTS = {
   sendHighWaterMark: 1000,
   /** Broker: workers a request may be handed to before it is dropped. */
   maxAttempts: 3,
+  /** Broker: ms `close()` waits for requests in workers' hands to be answered (graceful drain; 0: none). */
+  drainTimeout: 5000,
   /** Client: requests outstanding at once, each on its own REQ socket. */
   concurrency: 256,
 } as const;

@@ -56,17 +56,20 @@ export {
   type BrokerInput,
   type BrokerAction,
   type ShutdownInput,
+  type DrainInput,
 } from "./broker-state.js";
 export type {
   BrokerStateEvent,
   BrokerStateEvents,
   BrokerStats,
   DisconnectEvent,
+  DrainedEvent,
   DropEvent,
   DropReason,
   ExpireEvent,
   ReadyEvent,
   RetryEvent,
+  ServiceStats,
   WorkerGoneReason,
 } from "./broker-events.js";
 export { MajordomoBroker } from "./broker.js";

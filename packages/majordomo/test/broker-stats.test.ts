@@ -2,16 +2,24 @@ import type { Frame } from "@zmq-reliable/core";
 import { EMPTY } from "@zmq-reliable/core";
 import { MachineHarness } from "@zmq-reliable/core/testing";
 import { describe, expect, it } from "vitest";
-import type { BrokerStateOptions } from "../src/index.js";
+import type { BrokerAction, BrokerStateEvent, BrokerStateOptions } from "../src/index.js";
 import { BrokerState } from "../src/index.js";
-import { bufs } from "./helpers.js";
+import { bufs, show } from "./helpers.js";
 
 function harness(options: Partial<BrokerStateOptions> = {}) {
+  const events: BrokerStateEvent[] = [];
+  const sent: string[][] = [];
   const h = new MachineHarness(
     (now) => new BrokerState({ heartbeatInterval: 1000, liveness: 3, requestExpiry: 500, maxAttempts: 3, ...options }, now),
-    { start: 1000, perform: () => {} },
+    {
+      start: 1000,
+      perform: (action: BrokerAction) => {
+        if (action.type === "emit") events.push(action.args[0] as BrokerStateEvent);
+        else sent.push(show(action.frames));
+      },
+    },
   );
-  return { h, recv: (...frames: Frame[]) => h.feed({ type: "message", channel: "router", message: bufs(frames) }) };
+  return { h, events, sent, recv: (...frames: Frame[]) => h.feed({ type: "message", channel: "router", message: bufs(frames) }) };
 }
 const C = (id: string, service: string, ...body: Frame[]) => [id, EMPTY, "MDPC01", service, ...body];
 const READY = (id: string, service: string) => [id, EMPTY, "MDPW01", Buffer.from([1]), service];
@@ -68,5 +76,35 @@ describe("BrokerState: stats per service and latency", () => {
     expect(h.machine.stats(h.clock.now()).byService.echo!.latency).toMatchObject({ window: 1, p50: 50 });
     h.clock.advance(60_001);
     expect(h.machine.stats(h.clock.now()).byService.echo!.latency).toEqual({ window: 0, p50: 0, p90: 0, p99: 0, max: 0, count: 1, sum: 50 });
+  });
+});
+
+describe("BrokerState: drain", () => {
+  it("drops queued and new requests (draining), forwards the replies workers owe, then says drained once", () => {
+    const { h, recv, events, sent } = harness();
+    recv(...READY("W1", "echo"));
+    recv(...C("C1", "echo", "a")); // in W1's hands
+    recv(...C("C2", "echo", "b")); // queued
+    h.feed({ type: "drain" });
+    recv(...C("C3", "echo", "c")); // new while draining
+    expect(events.filter((e) => e.type === "drop").map((e) => e.type === "drop" && [e.reason, e.peer])).toEqual([
+      ["draining", Buffer.from("C2").toString("hex")],
+      ["draining", Buffer.from("C3").toString("hex")],
+    ]);
+    expect(events.some((e) => e.type === "drained")).toBe(false);
+    sent.splice(0);
+    recv(...REPLY("W1", "C1", "A"));
+    expect(sent).toEqual([["C1", "", "MDPC01", "echo", "A"]]); // and no new REQUEST to W1
+    expect(events.filter((e) => e.type === "drained")).toEqual([{ type: "drained" }]);
+    h.feed({ type: "drain" });
+    recv(...C("C4", "echo", "d"));
+    expect(events.filter((e) => e.type === "drained")).toHaveLength(1);
+    expect(h.machine.stats()).toMatchObject({ replies: 1, drops: { draining: 3 }, byService: { echo: { failures: 3, drops: { draining: 3 } } } });
+  });
+
+  it("says drained at once when workers hold nothing", () => {
+    const { h, events } = harness();
+    h.feed({ type: "drain" });
+    expect(events).toEqual([{ type: "drained" }]);
   });
 });
