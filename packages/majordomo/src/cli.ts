@@ -11,11 +11,13 @@
  *                  [--max-queued-per-client 1000] [--max-request-bytes 16777216]
  *                  [--max-services 10000] [--send-hwm 1000] [--receive-hwm 1000]
  *                  [--curve-secret-file broker_secret [--allow-keys-file allowed-keys]]
+ *                  [--metrics [host:]port] [--log-format text|json]
  * ```
  *
  * Prints `started bind=<as bound,…> heartbeat=<ms> liveness=<n>
- * request-expiry=<ms> max-attempts=<n> curve=on|off pid=<pid> at=<t>` on stdout once
- * bound. On SIGINT or SIGTERM it tells every worker DISCONNECT, closes,
+ * request-expiry=<ms> max-attempts=<n> drain-timeout=<ms> curve=on|off pid=<pid> at=<t>` on stdout once
+ * bound. On SIGINT or SIGTERM it drains (new requests dropped, those workers
+ * hold answered, at most `--drain-timeout` ms), tells every worker DISCONNECT, closes,
  * prints `stopped at=<t>` and exits 0. Exit 1 on a runtime failure (such as
  * an endpoint in use), 2 on bad usage, each with one line on stderr.
  *
@@ -37,13 +39,16 @@ void runCli({
     bind: { type: "strings", short: "b", default: [D.bind].flat(), placeholder: "endpoint", help: "endpoint to bind; repeat for several" },
     heartbeat: { type: "integer", min: 1, max: MAX_CLI_MS, default: D.heartbeatInterval, placeholder: "ms", help: "heartbeat interval with workers" },
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.liveness, help: "silent heartbeats before a worker expires" },
+    "drain-timeout": { type: "integer", min: 0, max: MAX_CLI_MS, default: D.drainTimeout, placeholder: "ms", help: "on SIGINT/SIGTERM, how long to wait for the requests workers hold to be answered (0: close at once)" },
     // Limit flags (declared once, shared with ha-majordomo-broker): --request-expiry, --max-attempts, --max-queued*,
     // --max-request-bytes, --max-services, --send-hwm, --receive-hwm.
     ...BROKER_LIMIT_FLAGS,
     ...CURVE_FLAGS,
   },
-  epilog: `Output: "started bind=<ep,…> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-attempts=<n> curve=on|off pid=<pid> at=<t>"
-once bound; on SIGINT/SIGTERM the broker sends DISCONNECT to every worker, prints "stopped at=<t>" and exits.
+  epilog: `Output: "started bind=<ep,…> heartbeat=<ms> liveness=<n> request-expiry=<ms> max-attempts=<n> drain-timeout=<ms> curve=on|off pid=<pid> at=<t>"
+once bound; on SIGINT/SIGTERM the broker drains (new requests dropped, those workers hold answered, at most
+--drain-timeout ms), sends DISCONNECT to every worker, prints "stopped at=<t>" and exits.
+--metrics serves /metrics (Prometheus: zmq_reliable_* from stats(), per service with a service label), /healthz and /readyz.
 CURVE: --curve-secret-file encrypts every endpoint (clients and workers need its public key); --allow-keys-file
 admits only the listed keys. Without CURVE, an endpoint bound beyond loopback gets one warning line.
 Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
@@ -55,6 +60,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
       bind: v.bind,
       heartbeatInterval: v.heartbeat,
       liveness: v.liveness,
+      drainTimeout: v["drain-timeout"],
       ...brokerLimitOptions(v),
       logger,
       curve: curve?.server,
@@ -65,6 +71,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     liveness: v.liveness,
     "request-expiry": v["request-expiry"],
     "max-attempts": v["max-attempts"],
+    "drain-timeout": v["drain-timeout"],
   }),
   bound: (broker) => broker.boundEndpoints,
 });

@@ -74,7 +74,7 @@ describe("majordomo-broker", () => {
   it("prints the endpoints as bound (regression: tcp://* was printed as 127.0.0.1) and every timing in effect; -b is --bind", async () => {
     const port = await reservePort();
     const { child, line } = await startCli("-b", `tcp://*:${port}`);
-    expect(line).toMatch(new RegExp(`^started bind=tcp://0\\.0\\.0\\.0:${port} heartbeat=2500 liveness=3 request-expiry=7500 max-attempts=3 curve=off pid=${child.pid} at=[\\d.]+$`));
+    expect(line).toMatch(new RegExp(`^started bind=tcp://0\\.0\\.0\\.0:${port} heartbeat=2500 liveness=3 request-expiry=7500 max-attempts=3 drain-timeout=5000 curve=off pid=${child.pid} at=[\\d.]+$`));
     await child.kill("SIGTERM");
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(child.lines.at(-1)).toMatch(/^stopped at=[\d.]+$/);

@@ -66,6 +66,9 @@ export class LatencyWindow {
   private filled = 0;
   private total = 0;
   private totalMs = 0;
+  /** The last summary, good while no sample is recorded and none ages out (before `cacheUntil`). */
+  private cache: LatencySummary | undefined;
+  private cacheUntil = 0;
 
   /** @param options - `size` (default 1024) and `maxAge` (ms, default 60 000). */
   constructor(options: LatencyWindowOptions = {}) {
@@ -89,6 +92,7 @@ export class LatencyWindow {
     if (this.filled < this.values.length) this.filled++;
     this.total++;
     this.totalMs += value;
+    this.cache = undefined;
   }
 
   /**
@@ -97,13 +101,21 @@ export class LatencyWindow {
    * @param now - the current time.
    */
   summary(now: number): LatencySummary {
+    if (this.cache !== undefined && now < this.cacheUntil) return { ...this.cache };
     const since = now - this.maxAge;
     const live = new Float64Array(this.filled);
     let n = 0;
-    for (let i = 0; i < this.filled; i++) if (this.times[i]! >= since) live[n++] = this.values[i]!;
-    if (n === 0) return { ...EMPTY_LATENCY, count: this.total, sum: this.totalMs };
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.filled; i++) {
+      const t = this.times[i]!;
+      if (t < since) continue;
+      live[n++] = this.values[i]!;
+      if (t < oldest) oldest = t;
+    }
+    this.cacheUntil = oldest + this.maxAge; // the oldest live sample ages out after this
+    if (n === 0) return { ...(this.cache = { ...EMPTY_LATENCY, count: this.total, sum: this.totalMs }) };
     const sorted = live.subarray(0, n).sort();
-    return {
+    this.cache = {
       window: n,
       p50: percentile(sorted, 0.5),
       p90: percentile(sorted, 0.9),
@@ -112,5 +124,6 @@ export class LatencyWindow {
       count: this.total,
       sum: this.totalMs,
     };
+    return { ...this.cache };
   }
 }
