@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BINARY_STAR_DEFAULTS, checkPairRole, pairCurve, pairFlags, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
+import { BINARY_STAR_DEFAULTS, checkPairRole, pairCurve, pairFlags, pairHealth, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
 import { BROKER_LIMIT_FLAGS, brokerLimitFields, brokerLimitOptions, MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
@@ -63,4 +63,5 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     ...brokerLimitFields(v),
   }),
   bound: (ha) => [...ha.broker.boundEndpoints, ha.node.boundEndpoint],
+  health: (ha) => pairHealth(ha.node),
 });

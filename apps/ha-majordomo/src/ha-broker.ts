@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { BinaryStar, type BinaryStarCurveOptions, type BinaryStarRole, type BinaryStarState, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
+import { BinaryStar, type BinaryStarCurveOptions, type BinaryStarStats, type BinaryStarRole, type BinaryStarState, type FatalEvent, type StateChangeEvent } from "@zmq-reliable/binary-star";
 import { type Logger, TypedEmitter } from "@zmq-reliable/core";
-import { MajordomoBroker, type MajordomoBrokerOptions } from "@zmq-reliable/majordomo";
+import { type BrokerStats, MajordomoBroker, type MajordomoBrokerOptions } from "@zmq-reliable/majordomo";
 
 /** Options of {@link HaMajordomoBroker}. */
 export interface HaMajordomoBrokerOptions {
@@ -106,6 +106,11 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
   /** The broker's bound endpoints (real ports once started). */
   get endpoints(): string[] {
     return this.broker.endpoints;
+  }
+
+  /** The broker's counters and gauges (per service too, see `MajordomoBroker.stats()`), with the Binary Star node's as `node`. */
+  stats(): BrokerStats & { node: BinaryStarStats } {
+    return { ...this.broker.stats(), node: this.node.stats() };
   }
 
   /** Binds the broker, then starts the Binary Star node. */

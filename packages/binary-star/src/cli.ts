@@ -11,7 +11,7 @@
  */
 import { REQUEST_SERVER_LIMIT_FLAGS, requestServerLimitOptions, runCli } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS as D } from "./defaults.js";
-import { checkPairRole, pairCurve, pairFlags, pairOptions, pairStartFields } from "./pair-flags.js";
+import { checkPairRole, pairCurve, pairFlags, pairHealth, pairOptions, pairStartFields } from "./pair-flags.js";
 import { BinaryStarServer } from "./server.js";
 
 const ep = D.endpoints;
@@ -61,4 +61,5 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     ...Object.fromEntries(Object.keys(REQUEST_SERVER_LIMIT_FLAGS).map((flag) => [flag, v[flag as keyof typeof REQUEST_SERVER_LIMIT_FLAGS]])),
   }),
   bound: (server) => [server.boundEndpoints.frontend, server.node.boundEndpoint],
+  health: (server) => pairHealth(server.node),
 });

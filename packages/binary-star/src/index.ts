@@ -67,7 +67,7 @@ export {
 export { type BinaryStarCurveOptions, type BinaryStarOptions } from "./options.js";
 export { BinaryStar } from "./node.js";
 export { BinaryStarServer } from "./server.js";
-export { checkPairRole, type PairFlags, type PairFlagValues, pairCurve, pairFlags, pairOptions, type PairOptions, pairStartFields } from "./pair-flags.js";
+export { checkPairRole, type PairFlags, type PairFlagValues, pairCurve, pairFlags, pairHealth, pairOptions, type PairOptions, pairStartFields } from "./pair-flags.js";
 export {
   type BinaryStarHandler,
   type BinaryStarServerEvents,

@@ -161,3 +161,15 @@ export function pairStartFields(
     heartbeat: node.heartbeatInterval,
   };
 }
+
+/**
+ * The `--metrics` health fields of a pair member: `pair` (its role),
+ * `state`, `peerState`, `peerAlive`, and `serving` (true only when ACTIVE:
+ * `/readyz` is 503 on a passive node, `/healthz` stays 200).
+ *
+ * @param node - the started pair node.
+ */
+export function pairHealth(node: BinaryStar): Record<string, unknown> {
+  const stats = node.stats();
+  return { pair: node.role, state: node.state, peerState: stats.peerState ?? null, peerAlive: stats.peerAlive, serving: node.state === "ACTIVE" };
+}

@@ -75,8 +75,16 @@ export class BrokerCounters {
    * @param now - the current time (for the latency window).
    */
   snapshot(gauges: BrokerGauges, now: number): BrokerStats {
+    // Listed field by field: a spread of `gauges` followed by this many fields is V8's slow path (about 10×).
     return {
-      ...gauges,
+      workers: gauges.workers,
+      idleWorkers: gauges.idleWorkers,
+      services: gauges.services,
+      queued: gauges.queued,
+      queuedBytes: gauges.queuedBytes,
+      inFlight: gauges.inFlight,
+      dispatched: gauges.dispatched,
+      byService: gauges.byService,
       unreachable: this.unreachable,
       requests: this.requests,
       replies: this.replies,

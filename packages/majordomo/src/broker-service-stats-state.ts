@@ -60,7 +60,11 @@ export class ServiceFigures {
    */
   snapshot(gauges: Pick<ServiceStats, "queued" | "queuedBytes" | "workers" | "idleWorkers" | "inFlight">, now: number): ServiceStats {
     return {
-      ...gauges,
+      queued: gauges.queued,
+      queuedBytes: gauges.queuedBytes,
+      workers: gauges.workers,
+      idleWorkers: gauges.idleWorkers,
+      inFlight: gauges.inFlight,
       requests: this.requests,
       replies: this.replies,
       failures: this.failures,
