@@ -226,7 +226,7 @@ describe("ZAP denials (real sockets)", () => {
     const peer = curveKeyPair();
     const stranger = curveKeyPair();
     const warnings: string[] = [];
-    const zap = new ZapAuthenticator({ allowAnyCurve: true, domains: { [PEER_ZAP_DOMAIN]: [peer.publicKey] }, logger: { warn: (m) => warnings.push(m) } });
+    const zap = new ZapAuthenticator({ allowAnyCurve: true, domains: { [PEER_ZAP_DOMAIN]: [peer.publicKey] }, logger: { warn: (m: string) => warnings.push(m) } });
     await zap.start();
     cleanup.push(() => zap.close());
     const server = new Channel(createSocket("router", { curve: { secretKey: serverKeys.secretKey, zapDomain: PEER_ZAP_DOMAIN } }));

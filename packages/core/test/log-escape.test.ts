@@ -111,7 +111,7 @@ describe("DropLog", () => {
     vi.useFakeTimers();
     let t = 0;
     const lines: string[] = [];
-    const drops = new DropLog({ warn: (m) => lines.push(m) }, { limit: 5, window: 1000 }, () => t);
+    const drops = new DropLog({ warn: (m: string) => lines.push(m) }, { limit: 5, window: 1000 }, () => t);
     let built = 0;
     for (let i = 0; i < 10_000; i++) drops.warn("malformed", () => `drop ${++built}`);
     expect(lines).toEqual(["drop 1", "drop 2", "drop 3", "drop 4", "drop 5"]);
@@ -123,7 +123,7 @@ describe("DropLog", () => {
 
   it("flush() writes the open window's summary; a logger without warn builds nothing", () => {
     const lines: string[] = [];
-    const drops = new DropLog({ warn: (m) => lines.push(m) }, { limit: 1, window: 1000 }, () => 0);
+    const drops = new DropLog({ warn: (m: string) => lines.push(m) }, { limit: 1, window: 1000 }, () => 0);
     drops.as("r").warn?.("first");
     drops.as("r").warn?.("second");
     drops.flush();
@@ -174,7 +174,7 @@ describe("configureDropLog", () => {
     try {
       expect(before).toEqual({ limit: 10, window: 10_000 });
       const lines: string[] = [];
-      const drops = new DropLog({ warn: (m) => lines.push(m) }, undefined, () => 0);
+      const drops = new DropLog({ warn: (m: string) => lines.push(m) }, undefined, () => 0);
       for (let i = 0; i < 5; i++) drops.warn("r", `d${i}`);
       expect(lines).toEqual(["d0", "d1"]);
       expect(() => configureDropLog({ window: -1 })).toThrow(RangeError);

@@ -27,23 +27,39 @@ export function logEvent(log: Logger, event: string, payload: unknown): void {
   switch (event) {
     case "drop":
       if (e.type === "drop") {
-        limitedLog(log).warn.warn(e.reason, () => `drop (${e.reason})${e.detail ? ` ${escapeForLog(e.detail)}` : ""} service=${e.service === undefined ? "-" : quoteForLog(e.service)} peer=${e.peer ?? "-"}`);
+        limitedLog(log).warn.warn(e.reason, () => `drop (${e.reason})${e.detail ? ` ${escapeForLog(e.detail)}` : ""} service=${e.service === undefined ? "-" : quoteForLog(e.service)} peer=${e.peer ?? "-"}`, {
+          reason: e.reason,
+          service: e.service,
+          peer: e.peer,
+          detail: e.detail,
+        });
       }
       return;
     case "ready":
-      if (e.type === "ready") limitedLog(log).info.warn("worker ready", () => `worker ${e.worker} ready for ${quoteForLog(e.service)}`);
+      if (e.type === "ready") limitedLog(log).info.warn("worker ready", () => `worker ${e.worker} ready for ${quoteForLog(e.service)}`, { peer: e.worker, service: e.service });
       return;
     case "disconnect":
-      if (e.type === "disconnect") limitedLog(log).info.warn(`worker disconnected: ${e.reason}`, () => `worker ${e.worker} disconnected (${e.reason})`);
+      if (e.type === "disconnect") limitedLog(log).info.warn(`worker disconnected: ${e.reason}`, () => `worker ${e.worker} disconnected (${e.reason})`, { peer: e.worker, service: e.service, reason: e.reason });
       return;
     case "expire":
-      if (e.type === "expire") log.warn?.(`worker ${e.worker} of ${quoteForLog(e.service)} expired${e.busy ? " with a request in hand" : ""}`);
+      if (e.type === "expire") log.warn?.({ peer: e.worker, service: e.service, reason: "expire" }, `worker ${e.worker} of ${quoteForLog(e.service)} expired${e.busy ? " with a request in hand" : ""}`);
       return;
     case "retry":
-      if (e.type === "retry") limitedLog(log).warn.warn("re-dispatch", () => `request for ${quoteForLog(e.service)} re-dispatched after worker ${e.previous} vanished (attempt ${e.attempt})`);
+      if (e.type === "retry") {
+        limitedLog(log).warn.warn("re-dispatch", () => `request for ${quoteForLog(e.service)} re-dispatched after worker ${e.previous} vanished (attempt ${e.attempt})`, {
+          peer: e.client,
+          service: e.service,
+          reason: e.reason,
+          previous: e.previous,
+          attempt: e.attempt,
+        });
+      }
       return;
     case "error":
       log.error?.(escapeForLog((payload as ZmqReliableError).message, 1000));
+      return;
+    case "drained":
+      log.info?.("drained: workers hold no request");
       return;
   }
 }

@@ -159,7 +159,7 @@ export class MajordomoBroker extends TypedEmitter<MajordomoBrokerEvents> {
     this.asBound = asBound;
     this.driver.attach(ROUTER, channel);
     this.driver.feed(WAKE); // first tick: arms the heartbeat timer
-    this.log.info?.(`MDP/0.1 broker active at ${bound.join(", ")}`);
+    this.log.info?.({ endpoint: bound.join(",") }, `MDP/0.1 broker active at ${bound.join(", ")}`);
     this.emit("listening", [...bound]);
   }
 

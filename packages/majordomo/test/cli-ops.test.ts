@@ -11,17 +11,18 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function startCli(...args: string[]) {
-  const child = spawnNode(CLI, ["--bind", "tcp://127.0.0.1:*", "--heartbeat", "50", ...args]);
+async function startCli(heartbeat: number, ...args: string[]) {
+  const child = spawnNode(CLI, ["--bind", "tcp://127.0.0.1:*", "--heartbeat", String(heartbeat), ...args]);
   const line = await child.waitForLine(/^started /);
   return { child, line, endpoint: /^started bind=(\S+) /.exec(line)![1]!, metrics: /\bmetrics=(\S+)/.exec(line)?.[1] };
 }
 
 describe("majordomo-broker for operations", () => {
   it("--metrics serves the broker's figures per service and /healthz", async () => {
-    const { child, endpoint, metrics } = await startCli("--metrics", "0");
+    // heartbeats of 1 s: on a loaded machine the worker must not expire (and register again) before the scrape
+    const { child, endpoint, metrics } = await startCli(1000, "--metrics", "0");
     expect(metrics).toMatch(/^127\.0\.0\.1:\d+$/);
-    const worker = new MajordomoWorker({ endpoint, service: "echo", handler: (b) => b, heartbeatInterval: 50 });
+    const worker = new MajordomoWorker({ endpoint, service: "echo", handler: (b) => b, heartbeatInterval: 1000 });
     closers.push(() => worker.close());
     await worker.start();
     const client = new MajordomoClient({ endpoint, timeout: 1000, attempts: 5 });
@@ -48,7 +49,7 @@ describe("majordomo-broker for operations", () => {
   });
 
   it("on SIGTERM delivers the reply of a request a slow worker holds before it exits", async () => {
-    const { child, endpoint } = await startCli("--drain-timeout", "5000");
+    const { child, endpoint } = await startCli(50, "--drain-timeout", "5000");
     let release: () => void = () => {};
     const released = new Promise<void>((r) => (release = r));
     let started = 0;

@@ -6,7 +6,7 @@
  * @module
  */
 import { DropSummary, type DropSummaryOptions, formatDropTally } from "../pure/log-escape.js";
-import type { Logger } from "../pure/logger.js";
+import { type LogFields, type Logger, isStructuredLogger } from "../pure/logger.js";
 
 let defaults: Required<DropSummaryOptions> = { limit: 10, window: 10_000 };
 
@@ -55,11 +55,18 @@ export class DropLog {
    *
    * @param reason - why it was dropped (the limiter's key).
    * @param message - the line, or a function building it (called only when logged).
+   * @param fields - the line's structured fields (`service`, `peer`, `reason`, …) for a structured logger; default `{ reason }`.
    */
-  warn(reason: string, message: string | (() => string)): void {
+  warn(reason: string, message: string | (() => string), fields?: LogFields): void {
     if (!this.log.warn) return;
-    if (this.summary.note(reason, this.now())) this.log.warn(typeof message === "string" ? message : message());
+    if (this.summary.note(reason, this.now())) this.write(fields ?? { reason }, typeof message === "string" ? message : message());
     else this.schedule();
+  }
+
+  /** One line: `(fields, message)` to a structured logger, `(message)` to a console-shaped one. */
+  private write(fields: LogFields, message: string): void {
+    if (isStructuredLogger(this.log)) this.log.warn?.(fields, message);
+    else this.log.warn?.(message);
   }
 
   /**
@@ -69,14 +76,16 @@ export class DropLog {
    * @param reason - the drops' reason.
    */
   as(reason: string): Logger {
-    return this.log.warn ? { warn: (message: string) => this.warn(reason, message) } : {};
+    return this.log.warn
+      ? { structured: true, warn: (first: string | LogFields, ...args: unknown[]) => (typeof first === "string" ? this.warn(reason, first) : this.warn(reason, String(args[0] ?? ""), first)) }
+      : {};
   }
 
   /** Writes the summaries of every drop not yet logged (the open windows' too) and stops the timer. Call it on close. */
   flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const tally of this.summary.flush(this.now())) this.log.warn?.(formatDropTally(tally));
+    for (const tally of this.summary.flush(this.now())) this.write({ reason: tally.reason, suppressed: tally.suppressed }, formatDropTally(tally));
   }
 
   private schedule(): void {
@@ -89,7 +98,7 @@ export class DropLog {
 
   private wake(): void {
     this.timer = undefined;
-    for (const tally of this.summary.due(this.now())) this.log.warn?.(formatDropTally(tally));
+    for (const tally of this.summary.due(this.now())) this.write({ reason: tally.reason, suppressed: tally.suppressed }, formatDropTally(tally));
     this.schedule();
   }
 }
@@ -115,7 +124,7 @@ export function limitedLog(log: Logger): LimitedLog {
   let l = limited.get(log);
   if (!l) {
     const info = log.info;
-    l = { warn: new DropLog(log), info: new DropLog(info ? { warn: (message: string) => info.call(log, message) } : {}) };
+    l = { warn: new DropLog(log), info: new DropLog(info ? { structured: isStructuredLogger(log), warn: (...args: [string | LogFields, ...unknown[]]) => info.apply(log, args) } : {}) };
     limited.set(log, l);
   }
   return l;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Logger } from "../pure/logger.js";
+import type { LogLevel, Logger } from "../pure/logger.js";
 
 /** What {@link captureLogger} returns: the logger and the lines it has kept. */
 export interface CapturedLog {
@@ -19,9 +19,9 @@ export interface CapturedLog {
  *
  * @param levels - the levels to keep; default info, warn and error.
  */
-export function captureLogger(levels: readonly (keyof Logger)[] = ["info", "warn", "error"]): CapturedLog {
+export function captureLogger(levels: readonly LogLevel[] = ["info", "warn", "error"]): CapturedLog {
   const lines: string[] = [];
   const logger: Logger = {};
-  for (const level of levels) logger[level] = (message: string, ...args: unknown[]) => void lines.push(args.length === 0 ? message : [message, ...args.map(String)].join(" "));
+  for (const level of levels) logger[level] = (message: unknown, ...args: unknown[]) => void lines.push(args.length === 0 ? String(message) : [message, ...args].map(String).join(" "));
   return { logger, lines };
 }
