@@ -12,6 +12,7 @@ import type { SlotAction, SlotInput } from "../machines/request-slots.js";
 import type { Clock, TimerHandle } from "../pure/clock.js";
 import { BackpressureError, ClosedError, TimeoutError, UnreachableError } from "../pure/errors.js";
 import { type Frame, joinEnvelope, replyFrames } from "../pure/frames.js";
+import { LatencyWindow } from "../pure/latency.js";
 import type { Logger } from "../pure/logger.js";
 import { escapeForLog } from "../pure/log-escape.js";
 import type { Channel } from "./channel.js";
@@ -19,7 +20,7 @@ import type { DropLog } from "./drop-log.js";
 import { type RequestDropReason, REQUEST_DROP_REASONS, type RequestHandler, type RequestHooks, type RequestServerEvents, type RequestServerStats } from "./request-server-types.js";
 
 /** The counters of {@link RequestServerStats} that are not gauges. */
-export type RequestServerCounters = Omit<RequestServerStats, RequestServerGauge>;
+export type RequestServerCounters = Omit<RequestServerStats, RequestServerGauge | "latency">;
 
 /** The gauges of {@link RequestServerStats}: what the server holds right now. */
 export type RequestServerGauge = "inFlight" | "queued" | "inFlightBytes" | "queuedBytes" | "abandoned" | "abandonedBytes" | "heldBytes";
@@ -66,6 +67,8 @@ interface Job {
   readonly controller: AbortController;
   state: "queued" | "handling" | "delaying" | "done";
   timer: TimerHandle | undefined;
+  /** When it arrived (its latency runs from here to the reply). */
+  readonly receivedAt: number;
 }
 
 /** The jobs of one {@link RequestServer}; see the module comment. */
@@ -83,6 +86,8 @@ export class RequestJobs<R extends string> {
     lateResults: 0,
     unreachable: 0,
   };
+  /** Request received → reply handed to zeromq, ms (see `RequestServerStats.latency`). */
+  readonly latency = new LatencyWindow();
   private readonly jobs = new Map<number, Job>();
   private idle: (() => void) | undefined;
 
@@ -97,7 +102,7 @@ export class RequestJobs<R extends string> {
    * @param body - the frames after it.
    */
   add(request: number, envelope: Buffer[], body: Buffer[]): void {
-    this.jobs.set(request, { request, envelope, body, controller: new AbortController(), state: "queued", timer: undefined });
+    this.jobs.set(request, { request, envelope, body, controller: new AbortController(), state: "queued", timer: undefined, receivedAt: this.host.clock.now() });
   }
 
   /** Resolves once no job is left. */
@@ -183,6 +188,8 @@ export class RequestJobs<R extends string> {
     if (!channel || channel.closed) return this.finish(job, "closed");
     // The ROUTER is mandatory with a send timeout of 0: a send settles at once, failing for a peer at its
     // sendHighWaterMark (a drop, "peer-full") or gone (counted in `unreachable`: nobody is waiting).
+    const now = this.host.clock.now();
+    this.latency.record(now - job.receivedAt, now);
     channel.send(joinEnvelope(job.envelope, frames)).then(
       () => this.counters.replies++,
       (error: Error) => this.notSent(job.request, error),

@@ -8,6 +8,7 @@ import type { AdmissionHook } from "../pure/admission.js";
 import type { Clock } from "../pure/clock.js";
 import type { ZmqReliableError } from "../pure/errors.js";
 import type { Frame } from "../pure/frames.js";
+import type { LatencySummary } from "../pure/latency.js";
 import type { Logger } from "../pure/logger.js";
 import type { CurveServerOptions } from "../security/curve.js";
 
@@ -257,4 +258,6 @@ export interface RequestServerStats {
   abandonedBytes: number;
   /** Every byte of request held right now: `inFlightBytes + queuedBytes + abandonedBytes`. */
   heldBytes: number;
+  /** Request received → reply handed to zeromq, ms: percentiles of the last 1024 replies within 60 s. */
+  latency: LatencySummary;
 }

@@ -150,7 +150,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   stats(): RequestServerStats {
     const s = this.slots;
     const c = this.jobs.counters;
-    return { ...c, drops: { ...c.drops }, inFlight: s.inFlight, queued: s.queued, inFlightBytes: s.inFlightBytes, queuedBytes: s.queuedBytes, abandoned: s.abandoned, abandonedBytes: s.abandonedBytes, heldBytes: s.heldBytes };
+    return { ...c, drops: { ...c.drops }, inFlight: s.inFlight, queued: s.queued, inFlightBytes: s.inFlightBytes, queuedBytes: s.queuedBytes, abandoned: s.abandoned, abandonedBytes: s.abandonedBytes, heldBytes: s.heldBytes, latency: this.jobs.latency.summary(this.clock.now()) };
   }
 
   /**
