@@ -2,33 +2,11 @@
 import { nextEvent } from "@zmq-reliable/core";
 import { waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DropEvent, MajordomoBrokerOptions, MajordomoHandler } from "../src/index.js";
-import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "../src/index.js";
+import type { DropEvent, MajordomoHandler } from "../src/index.js";
+import { MajordomoBroker, MajordomoClient } from "../src/index.js";
+import { broker, closeTracked, track, worker } from "./live.js";
 
-const HB = 50;
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).reverse().map((o) => o.close()));
-});
-function track<T extends { close(): Promise<void> }>(o: T): T {
-  open.push(o);
-  return o;
-}
-
-async function broker(options: MajordomoBrokerOptions = {}): Promise<MajordomoBroker> {
-  const b = track(new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB, ...options }));
-  await b.start();
-  return b;
-}
-
-async function worker(b: MajordomoBroker, service: string, handler: MajordomoHandler) {
-  const w = new MajordomoWorker({ endpoint: b.endpoint, service, handler, heartbeatInterval: HB, reconnect: { initial: 50, max: 200 } });
-  track({ close: () => w.close({ timeout: 500 }) });
-  const ready = nextEvent(b, "ready", { timeout: 5000, filter: (e) => e.service === service });
-  await w.start();
-  await ready;
-  return w;
-}
+afterEach(closeTracked);
 
 /** A handler that holds each request until the test lets it go. */
 function gate() {
@@ -41,6 +19,17 @@ function gate() {
     return ["done", ...body];
   };
   return { handler, release, started: () => started };
+}
+
+/** A broker with `drainTimeout` whose one worker holds one request until `stuck.release()`. */
+async function heldRequest(drainTimeout: number): Promise<{ b: MajordomoBroker; stuck: ReturnType<typeof gate> }> {
+  const b = await broker({ drainTimeout });
+  const stuck = gate();
+  await worker(b, "stuck", stuck.handler);
+  const c = track(new MajordomoClient({ endpoint: b.endpoint, timeout: 5000, attempts: 1 }));
+  void c.request("stuck", "x").catch(() => {});
+  await waitFor(() => stuck.started() === 1, { timeout: 5000 });
+  return { b, stuck };
 }
 
 describe("MajordomoBroker.close(): graceful drain", () => {
@@ -70,12 +59,7 @@ describe("MajordomoBroker.close(): graceful drain", () => {
   });
 
   it("stops waiting after drainTimeout: what workers still hold is dropped (shutdown)", async () => {
-    const b = await broker({ drainTimeout: 100 });
-    const stuck = gate();
-    await worker(b, "stuck", stuck.handler);
-    const c = track(new MajordomoClient({ endpoint: b.endpoint, timeout: 5000, attempts: 1 }));
-    void c.request("stuck", "x").catch(() => {});
-    await waitFor(() => stuck.started() === 1, { timeout: 5000 });
+    const { b, stuck } = await heldRequest(100);
     const started = performance.now();
     await b.close();
     expect(performance.now() - started).toBeGreaterThanOrEqual(90);
@@ -84,12 +68,7 @@ describe("MajordomoBroker.close(): graceful drain", () => {
   });
 
   it("drainTimeout 0 closes at once, as before: the held request is dropped", async () => {
-    const b = await broker({ drainTimeout: 0 });
-    const stuck = gate();
-    await worker(b, "stuck", stuck.handler);
-    const c = track(new MajordomoClient({ endpoint: b.endpoint, timeout: 5000, attempts: 1 }));
-    void c.request("stuck", "x").catch(() => {});
-    await waitFor(() => stuck.started() === 1, { timeout: 5000 });
+    const { b, stuck } = await heldRequest(0);
     await b.close();
     expect(b.stats().drops).toMatchObject({ shutdown: 1, draining: 0 });
     stuck.release();

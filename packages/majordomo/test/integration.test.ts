@@ -16,34 +16,11 @@ import {
 import { reservePort, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
-import type { MajordomoBrokerOptions, MajordomoHandler, MajordomoWorkerOptions } from "../src/index.js";
+import type { MajordomoHandler } from "../src/index.js";
 import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "../src/index.js";
+import { HB, broker, closeTracked, track, worker } from "./live.js";
 
-const HB = 50;
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).reverse().map((o) => o.close()));
-});
-function track<T extends { close(): Promise<void> }>(o: T): T {
-  open.push(o);
-  return o;
-}
-
-async function broker(options: MajordomoBrokerOptions = {}): Promise<MajordomoBroker> {
-  const b = track(new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB, ...options }));
-  await b.start();
-  return b;
-}
-
-/** Starts a worker and resolves once the broker has registered it. */
-async function worker(b: MajordomoBroker, service: string, handler: MajordomoHandler, options: Partial<MajordomoWorkerOptions> = {}) {
-  const w = new MajordomoWorker({ endpoint: b.endpoint, service, handler, heartbeatInterval: HB, reconnect: { initial: 50, max: 200 }, ...options });
-  track({ close: () => w.close({ timeout: 500 }) }); // some handlers here never finish
-  const ready = nextEvent(b, "ready", { timeout: 5000, filter: (e) => e.service === service });
-  await w.start();
-  await ready;
-  return w;
-}
+afterEach(closeTracked);
 
 function client(endpoint: string | string[], options: { timeout?: number; attempts?: number; concurrency?: number } = {}) {
   return track(new MajordomoClient({ endpoint, timeout: 2000, attempts: 1, ...options }));

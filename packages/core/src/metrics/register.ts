@@ -70,28 +70,11 @@ export function registerMetrics(registry: Registry, role: StatsSource, options: 
     const labelNames = [...Object.keys(constant), ...family.labels];
     const each = (stats: StatsShape, emit: (labels: Record<string, string>, value: number) => void) =>
       family.values(stats, (labels, value) => emit({ ...constant, ...labels }, value));
+    const config = { name, help: family.help, labelNames, registers: [registry] };
     if (family.type === "counter") {
-      new Counter({
-        name,
-        help: family.help,
-        labelNames,
-        registers: [registry],
-        collect() {
-          this.reset();
-          each(read(), (labels, value) => this.inc(labels, value));
-        },
-      });
+      new Counter({ ...config, collect() { this.reset(); each(read(), (labels, value) => this.inc(labels, value)); } }); // prettier-ignore
     } else {
-      new Gauge({
-        name,
-        help: family.help,
-        labelNames,
-        registers: [registry],
-        collect() {
-          this.reset();
-          each(read(), (labels, value) => this.set(labels, value));
-        },
-      });
+      new Gauge({ ...config, collect() { this.reset(); each(read(), (labels, value) => this.set(labels, value)); } }); // prettier-ignore
     }
     names.push(name);
   }

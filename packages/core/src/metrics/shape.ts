@@ -68,12 +68,16 @@ export function snake(field: string): string {
   return field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^a-zA-Z0-9_]/g, "_").toLowerCase();
 }
 
-/**
- * Whether `value` is a latency summary (`{ p50, p90, p99, max }`).
- *
- * @param value - a stats value.
- */
-export function isLatency(value: StatsValue): value is StatsShape & { p50: number; p90: number; p99: number; max: number } {
+/** A latency summary as the metrics read it (ms). */
+interface LatencyShape extends StatsShape {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Whether `value` is a latency summary (`{ p50, p90, p99, max }`). */
+function isLatency(value: StatsValue): value is LatencyShape {
   return typeof value === "object" && value !== null && typeof value.p50 === "number" && typeof value.p99 === "number";
 }
 
