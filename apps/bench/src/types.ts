@@ -83,6 +83,17 @@ export interface BenchProcess {
   stop(timeout?: number): Promise<number | string>;
   /** SIGKILLs the process (if it still runs) and waits for it. */
   kill(): Promise<void>;
+  /**
+   * Sends a command to a long-lived bench program (one JSON line on stdin)
+   * and resolves with its answer, the next stdout line `result <json object
+   * of numbers>`; rejects on a line `error <message>`, after `timeout` ms, or
+   * when the process exits first. Programs answer through
+   * `src/programs/command-loop.ts`.
+   *
+   * @param command - the command, e.g. `{ cmd: "run", duration: 1000 }`.
+   * @param timeout - the deadline in ms (default 120,000).
+   */
+  call(command: Record<string, unknown>, timeout?: number): Promise<Record<string, number>>;
 }
 
 /** The medians of alternating baseline and subject runs. */
