@@ -6,6 +6,8 @@
  */
 import type { Scenario } from "../types.js";
 import { lazyPirateOverhead } from "./1-lazy-pirate-overhead.js";
+import { pppThroughput } from "./2-ppp-throughput.js";
+import { mdpThroughput } from "./3-mdp-throughput.js";
 
 /** The scenarios, by id. */
-export const SCENARIOS: readonly Scenario[] = [lazyPirateOverhead];
+export const SCENARIOS: readonly Scenario[] = [lazyPirateOverhead, pppThroughput, mdpThroughput];
