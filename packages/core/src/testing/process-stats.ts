@@ -1,6 +1,6 @@
 /**
- * Memory of a child process as the kernel reports it: current and peak
- * resident set size, read from `/proc/<pid>/status` (Linux).
+ * Memory and CPU time of a process as the kernel reports them (Linux
+ * `/proc`), for harnesses and benchmarks that watch a child process.
  *
  * @module
  */
@@ -69,6 +69,27 @@ export class RssSampler {
   private sample(): void {
     const rss = readRss(this.pid);
     if (rss) this.peakBytes = Math.max(this.peakBytes, rss.current, rss.peak);
+  }
+}
+
+/**
+ * Reads the CPU time a process has used so far, user and system together, in
+ * milliseconds (from `/proc/<pid>/stat`, at the kernel's 100 ticks a second:
+ * 10 ms resolution); `undefined` when the process is gone or `/proc` is not
+ * available. The difference of two readings over a window, divided by the
+ * window, is the share of one core the process used.
+ *
+ * @param pid - the process to read.
+ */
+export function readCpuTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces, so cut at its closing parenthesis):
+    // state is field 3, utime field 14 and stime field 15, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
   }
 }
 

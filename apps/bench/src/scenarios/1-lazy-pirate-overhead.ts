@@ -1,0 +1,35 @@
+/**
+ * Scenario 1, Lazy Pirate overhead: `LazyPirateClient.request` round trip ÷
+ * a raw zeromq.js `Request` round trip to the same raw REP echo server (its
+ * own process), one request at a time from a load process. Target ≤ 1.10.
+ *
+ * @module
+ */
+import type { Scenario } from "../types.js";
+
+export const lazyPirateOverhead: Scenario = {
+  id: 1,
+  name: "lazy-pirate-overhead",
+  async run(ctx) {
+    const server = ctx.spawn("rep-echo", ctx.paths.program("rep-echo"));
+    const endpoint = (await server.waitForLine(/^started /)).split("endpoint=")[1]!;
+    const load = ctx.spawn("lp-load", ctx.paths.program("lp-load"));
+    await load.waitForLine(/^started/);
+    const count = ctx.count(3000, 200);
+    const { baseline, subject } = await ctx.alternate(
+      "round trips",
+      () => load.call({ kind: "raw", endpoint, count }) as Promise<{ roundTrip: number }>,
+      () => load.call({ kind: "lazy", endpoint, count }) as Promise<{ roundTrip: number }>,
+    );
+    return [
+      ctx.figure({
+        name: "Lazy Pirate round trip vs raw Request",
+        subject: subject.roundTrip,
+        baseline: baseline.roundTrip,
+        unit: "µs",
+        target: { op: "<=", value: 1.1 },
+        notes: `${count} sequential requests per run, mean round trip; baseline: raw zeromq.js Request to the same REP server`,
+      }),
+    ];
+  },
+};
