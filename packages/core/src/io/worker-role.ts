@@ -51,7 +51,10 @@ export interface WorkerRoleOptions {
    * wire hands a connection one request at a time, so the worker runs this
    * many sessions: each its own socket and identity, READY, heartbeats and
    * reconnects, all sharing the handler; the peer sees that many workers.
-   * Events of every session are the role's; `stats()` sums them.
+   * Events of every session are the role's; `stats()` sums them. libzmq
+   * opens at most 1,023 sockets per process by default: past about 1,000
+   * sessions (sockets in all), raise `zmq.context.maxSockets` before the
+   * process creates its first socket.
    */
   concurrency?: number;
 }
