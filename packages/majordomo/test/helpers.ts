@@ -20,3 +20,16 @@ export const rng = seededRandom;
 export function int(random: () => number, n: number): number {
   return Math.floor(random() * n);
 }
+
+const open: { close(): Promise<void> }[] = [];
+
+/** Registers `o` to be closed by {@link closeTracked}; returns it. */
+export function track<T extends { close(): Promise<void> }>(o: T): T {
+  open.push(o);
+  return o;
+}
+
+/** Closes everything {@link track} registered, all at once, newest first (`afterEach`). */
+export async function closeTracked(): Promise<void> {
+  await Promise.all(open.splice(0).reverse().map((o) => o.close()));
+}

@@ -18,16 +18,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import type { MajordomoBrokerOptions, MajordomoHandler, MajordomoWorkerOptions } from "../src/index.js";
 import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "../src/index.js";
+import { closeTracked, track } from "./helpers.js";
 
 const HB = 50;
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).reverse().map((o) => o.close()));
-});
-function track<T extends { close(): Promise<void> }>(o: T): T {
-  open.push(o);
-  return o;
-}
+afterEach(closeTracked);
 
 async function broker(options: MajordomoBrokerOptions = {}): Promise<MajordomoBroker> {
   const b = track(new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB, ...options }));

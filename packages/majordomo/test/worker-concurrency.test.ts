@@ -4,45 +4,26 @@
  * handlers themselves (how many ran at once), never by wall-clock time.
  */
 import { InvalidOptionError, nextEvent } from "@zmq-reliable/core";
-import { waitFor } from "@zmq-reliable/core/testing";
+import { heldHandler, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MajordomoBroker, MajordomoClient, type MajordomoHandler, MajordomoWorker, type ReadyEvent } from "../src/index.js";
+import { closeTracked, track } from "./helpers.js";
 
 const HB = 50;
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).reverse().map((o) => o.close()));
-});
-function track<T extends { close(): Promise<void> }>(o: T): T {
-  open.push(o);
-  return o;
-}
+const LIVENESS = 10; // generous: no session may expire on a loaded machine (connects are counted)
+afterEach(closeTracked);
 
 async function setup(concurrency: number, handler: MajordomoHandler) {
-  const broker = track(new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB }));
+  const broker = track(new MajordomoBroker({ bind: "tcp://127.0.0.1:*", heartbeatInterval: HB, liveness: LIVENESS }));
   await broker.start();
   const ready: ReadyEvent[] = [];
   broker.on("ready", (e) => ready.push(e));
-  const worker = new MajordomoWorker({ endpoint: broker.endpoint, service: "work", handler, concurrency, heartbeatInterval: HB, reconnect: { initial: 20, max: 100 } });
+  const worker = new MajordomoWorker({ endpoint: broker.endpoint, service: "work", handler, concurrency, heartbeatInterval: HB, liveness: LIVENESS, reconnect: { initial: 20, max: 100 } });
   track({ close: () => worker.close({ timeout: 1000 }) });
   await worker.start();
   await waitFor(() => ready.length >= concurrency, { timeout: 5000 });
   const client = track(new MajordomoClient({ endpoint: broker.endpoint, timeout: 5000, attempts: 1 }));
   return { broker, worker, client, ready };
-}
-
-/** A handler that holds each request until `release()`, counting how many it holds at once. */
-function heldHandler() {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const state = { running: 0, most: 0, release };
-  const handler: MajordomoHandler = async (body) => {
-    state.most = Math.max(state.most, ++state.running);
-    await gate;
-    state.running--;
-    return ["done", ...body];
-  };
-  return { state, handler };
 }
 
 describe("MajordomoWorker concurrency", () => {
@@ -57,22 +38,22 @@ describe("MajordomoWorker concurrency", () => {
   });
 
   it("registers N distinct workers with the broker and runs N handlers at once", async () => {
-    const { state, handler } = heldHandler();
-    const { broker, worker, client, ready } = await setup(4, handler);
+    const held = heldHandler((body: Buffer[]) => ["done", ...body]);
+    const { broker, worker, client, ready } = await setup(4, held.handler);
     expect(new Set(ready.map((e) => e.worker)).size).toBe(4);
     expect(broker.stats().workers).toBe(4);
     const replies = ["a", "b", "c", "d"].map((x) => client.request("work", x));
-    await waitFor(() => state.running === 4, { timeout: 5000 }); // all four in hand at once
+    await waitFor(() => held.running === 4, { timeout: 5000 }); // all four in hand at once
     expect(worker.busy).toBe(true);
     expect(worker.stats()).toMatchObject({ requests: 4, inFlight: 4 });
-    state.release();
+    held.release();
     expect((await Promise.all(replies)).map((r) => r.map(String))).toEqual([
       ["done", "a"],
       ["done", "b"],
       ["done", "c"],
       ["done", "d"],
     ]);
-    expect(state.most).toBe(4);
+    expect(held.most).toBe(4);
     expect(worker.stats()).toMatchObject({ requests: 4, replies: 4, inFlight: 0, connects: 4 });
   });
 
@@ -91,14 +72,14 @@ describe("MajordomoWorker concurrency", () => {
   });
 
   it("close() finishes every request in hand and closes every session (the broker sees N DISCONNECTs)", async () => {
-    const { state, handler } = heldHandler();
-    const { broker, worker, client } = await setup(3, handler);
+    const held = heldHandler((body: Buffer[]) => ["done", ...body]);
+    const { broker, worker, client } = await setup(3, held.handler);
     const replies = ["a", "b", "c"].map((x) => client.request("work", x));
-    await waitFor(() => state.running === 3, { timeout: 5000 });
+    await waitFor(() => held.running === 3, { timeout: 5000 });
     const gone: unknown[] = [];
     broker.on("disconnect", (e) => gone.push(e));
     const closed = worker.close();
-    state.release();
+    held.release();
     await closed;
     expect((await Promise.all(replies)).map((r) => String(r[1]))).toEqual(["a", "b", "c"]);
     expect(worker.phase).toBe("closed");
@@ -107,24 +88,24 @@ describe("MajordomoWorker concurrency", () => {
   });
 
   it("one session's reconnect (after a handler error) leaves the others' requests alone", async () => {
-    const { state, handler: held } = heldHandler();
+    const held = heldHandler((body: Buffer[]) => ["done", ...body]);
     let failed = false;
-    const { broker, worker, client } = await setup(3, (body, context) => {
+    const { broker, worker, client } = await setup(3, (body) => {
       if (String(body[0]) === "fail" && !failed) {
         failed = true;
         throw new Error("boom");
       }
-      return held(body, context);
+      return held.handler(body);
     });
     const disconnects: unknown[] = [];
     worker.on("disconnect", (e) => disconnects.push(e));
     const slow = ["a", "b"].map((x) => client.request("work", x));
-    await waitFor(() => state.running === 2, { timeout: 5000 });
+    await waitFor(() => held.running === 2, { timeout: 5000 });
     const reRegistered = nextEvent(broker, "ready", { timeout: 5000 });
     const retried = client.request("work", "fail"); // the broker hands it again, to the re-registered session
     await reRegistered;
-    await waitFor(() => state.running === 3, { timeout: 5000 });
-    state.release();
+    await waitFor(() => held.running === 3, { timeout: 5000 });
+    held.release();
     expect((await Promise.all([...slow, retried])).map((r) => String(r[1]))).toEqual(["a", "b", "fail"]);
     expect(disconnects).toEqual([expect.objectContaining({ reason: "handler-error" })]);
     expect(worker.stats()).toMatchObject({ connects: 4, failures: 1, replies: 3, drops: { "handler-error": 1 } });

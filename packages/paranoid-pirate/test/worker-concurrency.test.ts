@@ -4,14 +4,14 @@
  * handlers themselves (how many ran at once), never by wall-clock time.
  */
 import { InvalidOptionError, nextEvent } from "@zmq-reliable/core";
-import { waitFor } from "@zmq-reliable/core/testing";
+import { heldHandler, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, ParanoidPirateWorker, type RequestHandler } from "../src/index.js";
 import { HEARTBEAT_FRAME } from "../src/protocol.js";
-import { closeAll, deferred, isCommand, lazyRequest, rawRouter, track } from "./helpers.js";
+import { closeAll, isCommand, lazyRequest, rawRouter, track } from "./helpers.js";
 
 const HEARTBEAT = 50;
-const LIVENESS = 3;
+const LIVENESS = 10; // generous: no session may expire on a loaded machine unless a test means it to
 
 afterEach(closeAll);
 
@@ -27,19 +27,6 @@ async function setup(concurrency: number, handler: RequestHandler) {
   return { queue, worker, ready };
 }
 
-/** A handler that holds each request until `release`, counting how many it holds at once. */
-function heldHandler() {
-  const release = deferred();
-  const state = { running: 0, most: 0, release: () => release.resolve() };
-  const handler: RequestHandler = async (body) => {
-    state.most = Math.max(state.most, ++state.running);
-    await release.promise;
-    state.running--;
-    return ["done", ...body];
-  };
-  return { state, handler };
-}
-
 const request = (queue: ParanoidPirateQueue, body: string) => lazyRequest(queue.endpoints.frontend, [body], { timeout: 10_000, attempts: 1 });
 
 describe("ParanoidPirateWorker concurrency", () => {
@@ -53,33 +40,33 @@ describe("ParanoidPirateWorker concurrency", () => {
   });
 
   it("registers N distinct workers with the queue and runs N handlers at once", async () => {
-    const { state, handler } = heldHandler();
-    const { queue, worker, ready } = await setup(4, handler);
+    const held = heldHandler((body: Buffer[]) => ["done", ...body]);
+    const { queue, worker, ready } = await setup(4, held.handler);
     expect(new Set(ready.map((id) => id.toString("hex"))).size).toBe(4);
     expect(queue.stats()).toMatchObject({ workers: 4, ready: 4 });
     const replies = ["a", "b", "c", "d"].map((x) => request(queue, x));
-    await waitFor(() => state.running === 4, { timeout: 5000 });
+    await waitFor(() => held.running === 4, { timeout: 5000 });
     expect(worker.stats()).toMatchObject({ requests: 4, inFlight: 4 });
-    state.release();
+    held.release();
     expect((await Promise.all(replies)).map((r) => r.reply)).toEqual([
       ["done", "a"],
       ["done", "b"],
       ["done", "c"],
       ["done", "d"],
     ]);
-    expect(state.most).toBe(4);
+    expect(held.most).toBe(4);
     expect(worker.stats()).toMatchObject({ requests: 4, replies: 4, inFlight: 0, connects: 4 });
   });
 
   it("close() finishes every request in hand, then closes every session (the queue expires N workers)", async () => {
-    const { state, handler } = heldHandler();
-    const { queue, worker } = await setup(3, handler);
+    const held = heldHandler((body: Buffer[]) => ["done", ...body]);
+    const { queue, worker } = await setup(3, held.handler);
     const replies = ["a", "b", "c"].map((x) => request(queue, x));
-    await waitFor(() => state.running === 3, { timeout: 5000 });
+    await waitFor(() => held.running === 3, { timeout: 5000 });
     const expired: unknown[] = [];
     queue.on("expire", (e) => expired.push(e));
     const closed = worker.close();
-    state.release();
+    held.release();
     await closed;
     expect((await Promise.all(replies)).map((r) => r.reply[1])).toEqual(["a", "b", "c"]);
     expect(worker.phase).toBe("closed");
@@ -88,22 +75,22 @@ describe("ParanoidPirateWorker concurrency", () => {
   });
 
   it("one session's failed handler (READY again) leaves the others' requests alone", async () => {
-    const { state, handler: held } = heldHandler();
+    const held = heldHandler((body: Buffer[]) => ["done", ...body]);
     let failed = false;
-    const { queue, worker } = await setup(3, (body, context) => {
+    const { queue, worker } = await setup(3, (body) => {
       if (String(body[0]) === "fail" && !failed) {
         failed = true;
         throw new Error("boom");
       }
-      return held(body, context);
+      return held.handler(body);
     });
     const slow = ["a", "b"].map((x) => request(queue, x));
-    await waitFor(() => state.running === 2, { timeout: 5000 });
+    await waitFor(() => held.running === 2, { timeout: 5000 });
     const dropped = nextEvent(worker, "drop", { timeout: 5000 });
     const retried = request(queue, "fail"); // given back by READY, handed again by the queue
     expect((await dropped)[0].reason).toBe("handler-error");
-    await waitFor(() => state.running === 3, { timeout: 5000 });
-    state.release();
+    await waitFor(() => held.running === 3, { timeout: 5000 });
+    held.release();
     expect((await Promise.all([...slow, retried])).map((r) => r.reply[1])).toEqual(["a", "b", "fail"]);
     expect(worker.stats()).toMatchObject({ connects: 3, failures: 1, replies: 3, drops: { "handler-error": 1 } });
   });

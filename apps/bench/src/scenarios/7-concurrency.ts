@@ -24,8 +24,8 @@ const ECHO_WORKERS = 16;
 const SESSIONS = [4, 16] as const;
 /** The slow handler's time, ms. */
 const HANDLER_MS = 10;
-/** Requests the worker load keeps outstanding: twice the most sessions, so every session always has one waiting. */
-const WORKER_LOAD = 32;
+/** Requests the worker load keeps outstanding: three times the most sessions, so every session always has one waiting. */
+const WORKER_LOAD = 48;
 
 /** Part one: one client, 1 / 64 / 1,024 outstanding; every run a fresh client process, the settings interleaved. */
 async function clientConcurrency(ctx: BenchContext): Promise<Figure[]> {
