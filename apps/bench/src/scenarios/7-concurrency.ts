@@ -8,8 +8,8 @@
  *   process's peak RSS per setting (reported: bounded).
  * - Workers: ONE library `MajordomoWorker` / `ParanoidPirateWorker` process
  *   with a 10 ms handler at `concurrency` 4 and 16 ÷ the same at
- *   `concurrency` 1, each behind its own broker / queue CLI, driven by the
- *   same pipelined load: target ≥ 0.8 × N.
+ *   `concurrency` 1, each behind its own broker / queue CLI, driven in turn
+ *   (1, 4, 16, 1, 4, 16, …) by the same load: target ≥ 0.8 × N.
  *
  * @module
  */
@@ -24,15 +24,15 @@ const ECHO_WORKERS = 16;
 const SESSIONS = [4, 16] as const;
 /** The slow handler's time, ms. */
 const HANDLER_MS = 10;
-/** Requests the worker load keeps outstanding: three times the most sessions, so every session always has one waiting. */
-const WORKER_LOAD = 48;
+/** Requests the worker load keeps outstanding: twice the most sessions, so every session always has one waiting. */
+const WORKER_LOAD = 32;
 
-/** Part one: one client, 1 / 64 / 1,024 outstanding; every run a fresh client process, the settings interleaved. */
+/** Part one: one client, 1 / 64 / 1,024 outstanding; every run a fresh client process, the settings in turn each round. */
 async function clientConcurrency(ctx: BenchContext): Promise<Figure[]> {
   ctx.progress("client: starting the broker and raw echo workers");
   const broker = await majordomoBroker(ctx, "broker");
   const workers = await rawWorkers(ctx, { protocol: "mdp", endpoint: broker.endpoint, count: ECHO_WORKERS });
-  const timing = ["--warmup", String(ctx.count(300, 100)), "--duration", String(ctx.count(1000, 200))];
+  const timing = ["--warmup", String(ctx.count(300, 100)), "--duration", String(ctx.count(800, 200))];
   const medians = await ctx.repeat("client 1 / 64 / 1,024 outstanding", async () => {
     const run: Record<string, number> = {};
     for (const n of OUTSTANDING) {
@@ -66,28 +66,28 @@ async function workerBehind(ctx: BenchContext, protocol: "mdp" | "ppp", concurre
   return { endpoint: "frontend" in peer ? peer.frontend : peer.endpoint, procs: [peer.proc, worker.proc] };
 }
 
-/** Part two: one worker process at `concurrency` N ÷ at 1, for one protocol. */
+/** Part two: one worker process at `concurrency` 1, 4 and 16 (each behind its own broker / queue), measured in turn each round. */
 async function workerConcurrency(ctx: BenchContext, protocol: "mdp" | "ppp"): Promise<Figure[]> {
   const label = protocol === "mdp" ? "MajordomoWorker" : "ParanoidPirateWorker";
-  ctx.progress(`${label}: starting the load, a broker and a worker`);
+  ctx.progress(`${label}: starting the load, brokers and workers`);
   const load = await launch(ctx, `${protocol}-load`, ctx.paths.program(protocol === "mdp" ? "mdp-load" : "ppp-load"));
-  const timing = { warmup: ctx.count(300, 100), duration: ctx.count(1000, 300) };
+  const timing = { warmup: ctx.count(300, 100), duration: ctx.count(800, 300) };
   const shape = protocol === "mdp" ? { sockets: 1, window: WORKER_LOAD, service: "slow", latency: 0 } : { clients: WORKER_LOAD };
-  const run = (endpoint: string) => () => load.proc.call({ endpoint, ...shape, ...timing }) as Promise<{ throughput: number }>;
-  const single = await workerBehind(ctx, protocol, 1);
+  const behind = await Promise.all([1, ...SESSIONS].map((n) => workerBehind(ctx, protocol, n)));
+  const medians = await ctx.repeat(`${label} concurrency 1 / ${SESSIONS.join(" / ")}`, async () => {
+    const round: Record<string, number> = {};
+    for (const [i, n] of [1, ...SESSIONS].entries()) round[`x${n}`] = ((await load.proc.call({ endpoint: behind[i]!.endpoint, ...shape, ...timing })) as { throughput: number }).throughput;
+    return round;
+  });
+  await Promise.all([...behind.flatMap((b) => b.procs), load.proc].map((p) => p.kill()));
+  const one = medians.x1!;
   const notes = `one ${label} process, ${HANDLER_MS} ms handler, ${WORKER_LOAD} requests outstanding (${protocol === "mdp" ? "raw MDP DEALER load" : "library LazyPirateClients"}) through the ${protocol === "mdp" ? "majordomo-broker" : "paranoid-pirate-queue"} CLI`;
-  const figures: Figure[] = [];
-  const singles: number[] = [];
-  for (const n of SESSIONS) {
-    const many = await workerBehind(ctx, protocol, n);
-    const { baseline, subject } = await ctx.alternate(`${label} concurrency ${n} vs 1`, run(single.endpoint), run(many.endpoint));
-    singles.push(baseline.throughput);
-    figures.push(ctx.figure({ name: `${label} throughput, concurrency ${n}`, subject: subject.throughput, baseline: baseline.throughput, unit: "req/s", target: { op: ">=", value: 0.8 * n }, notes: `${notes}; baseline: concurrency 1; target 0.8 × ${n}` }));
-    await Promise.all(many.procs.map((p) => p.kill()));
-  }
-  figures.unshift(ctx.figure({ name: `${label} throughput, concurrency 1`, subject: singles[0]!, unit: "req/s", notes: `${notes}; median of the concurrency-4 comparison's baseline runs; ideal ${Math.round(1000 / HANDLER_MS)} req/s` }));
-  await Promise.all([...single.procs, load.proc].map((p) => p.kill()));
-  return figures;
+  return [
+    ctx.figure({ name: `${label} throughput, concurrency 1`, subject: one, unit: "req/s", notes: `${notes}; ideal ${Math.round(1000 / HANDLER_MS)} req/s` }),
+    ...SESSIONS.map((n) =>
+      ctx.figure({ name: `${label} throughput, concurrency ${n}`, subject: medians[`x${n}`]!, baseline: one, unit: "req/s", target: { op: ">=", value: 0.8 * n }, notes: `${notes}; baseline: concurrency 1; target 0.8 × ${n}` }),
+    ),
+  ];
 }
 
 export const concurrency: Scenario = {
