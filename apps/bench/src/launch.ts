@@ -33,6 +33,16 @@ export async function launch(ctx: BenchContext, name: string, script: string, ar
   return { proc, line: await proc.waitForLine(/^started/, 30_000) };
 }
 
+/**
+ * The broker-worker heartbeat (ms) of the throughput scenarios: the broker's
+ * default (2500) in a full run; 250 in a quick one, so workers register fast.
+ *
+ * @param ctx - the scenario's context.
+ */
+export function mdpHeartbeat(ctx: BenchContext): number {
+  return ctx.count(2500, 250);
+}
+
 /** A Majordomo broker CLI on a free loopback port, its endpoint read back. */
 export async function majordomoBroker(ctx: BenchContext, name: string, args: readonly string[] = []): Promise<{ proc: BenchProcess; endpoint: string }> {
   const { proc, line } = await launch(ctx, name, ctx.paths.cli.majordomoBroker, ["--bind", "tcp://127.0.0.1:*", ...args]);

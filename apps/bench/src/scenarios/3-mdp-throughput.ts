@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { forwarder, launch, majordomoBroker, rawWorkers } from "../launch.js";
+import { forwarder, launch, majordomoBroker, mdpHeartbeat, rawWorkers } from "../launch.js";
 import type { Figure, Scenario } from "../types.js";
 
 /** The load every throughput figure of scenarios 3 and 4 uses: sockets × window requests outstanding. */
@@ -20,10 +20,11 @@ export const mdpThroughput: Scenario = {
     const figures: Figure[] = [];
     for (const workers of [1, 4, 16]) {
       ctx.progress(`${workers} worker(s): starting the broker, the forwarder and workers`);
-      const [broker, fwd] = await Promise.all([majordomoBroker(ctx, "broker"), forwarder(ctx, "mdp")]);
-      const started = await Promise.all([broker.endpoint, fwd.frontend].map((endpoint) => rawWorkers(ctx, { protocol: "mdp", endpoint, count: workers })));
-      const latency = workers === 4 ? ctx.count(1000, 50) : 0;
-      const run = (endpoint: string) => load.proc.call({ endpoint, ...PIPELINE, warmup: ctx.count(300, 100), duration: ctx.count(1200, 300), latency }) as Promise<Record<"throughput" | "p50" | "p99", number>>;
+      const heartbeat = mdpHeartbeat(ctx);
+      const [broker, fwd] = await Promise.all([majordomoBroker(ctx, "broker", ["--heartbeat", String(heartbeat)]), forwarder(ctx, "mdp")]);
+      const started = await Promise.all([broker.endpoint, fwd.frontend].map((endpoint) => rawWorkers(ctx, { protocol: "mdp", endpoint, count: workers, heartbeat })));
+      const latency = workers === 4 ? ctx.count(500, 100) : 0;
+      const run = (endpoint: string) => load.proc.call({ endpoint, ...PIPELINE, warmup: ctx.count(200, 100), duration: ctx.count(800, 300), latency }) as Promise<Record<"throughput" | "p50" | "p99", number>>;
       const { baseline, subject } = await ctx.alternate(`${workers} worker(s)`, () => run(fwd.frontend), () => run(broker.endpoint));
       figures.push(
         ctx.figure({
@@ -37,7 +38,7 @@ export const mdpThroughput: Scenario = {
       );
       if (latency > 0) {
         for (const p of ["p50", "p99"] as const) {
-          figures.push(ctx.figure({ name: `MDP sync request latency ${p}, 4 workers`, subject: subject[p], baseline: baseline[p], unit: "µs", notes: `${latency} requests one at a time; reported beside the forwarder's, no target` }));
+          figures.push(ctx.figure({ name: `MDP sync request latency ${p}, 4 workers`, subject: subject[p], baseline: baseline[p], unit: "µs", notes: `requests one at a time for ${latency} ms; reported beside the forwarder's, no target` }));
         }
       }
       await Promise.all([broker.proc, fwd.proc, ...started].map((p) => p.kill()));

@@ -35,7 +35,8 @@ interface PairKind {
   client: (pair: Pair, heartbeat: number) => Client;
 }
 
-const HA_MDP_HEARTBEAT = (heartbeat: number) => (heartbeat === DEFAULT_HEARTBEAT ? 2500 : heartbeat);
+/** The HA pair's broker-worker heartbeat: the Binary Star one, so a restarted broker has its worker back within about a heartbeat. */
+const HA_MDP_HEARTBEAT = (heartbeat: number) => heartbeat;
 
 const KINDS: PairKind[] = [
   {
@@ -50,7 +51,7 @@ const KINDS: PairKind[] = [
   {
     label: "HA Majordomo pair",
     cli: (ctx) => ctx.paths.cli.haMajordomoBroker,
-    flags: (heartbeat) => (heartbeat ? ["--heartbeat", String(heartbeat), "--mdp-heartbeat", String(HA_MDP_HEARTBEAT(heartbeat))] : []),
+    flags: (heartbeat) => ["--mdp-heartbeat", String(HA_MDP_HEARTBEAT(heartbeat ?? DEFAULT_HEARTBEAT)), ...(heartbeat ? ["--heartbeat", String(heartbeat)] : [])],
     prepare: async (ctx, pair, heartbeat) => {
       const [primary, backup] = pair.endpoints;
       await launch(ctx, "ha-worker", ctx.paths.program("ha-worker"), ["--primary", primary, "--backup", backup, "--heartbeat", String(HA_MDP_HEARTBEAT(heartbeat))]);

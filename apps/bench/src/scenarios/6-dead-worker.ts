@@ -39,18 +39,31 @@ const ROLES: Record<"ppp" | "mdp", { label: string; start: (ctx: BenchContext) =
   },
 };
 
-/** One run: a registered worker (busy: holding a request) killed; ms from the SIGKILL to the expiry line. */
-async function detection(ctx: BenchContext, role: Role, protocol: "ppp" | "mdp", busy: boolean, client: zmq.Dealer): Promise<{ detection: number }> {
-  const worker = await rawWorkers(ctx, { protocol, endpoint: role.workers, count: 1, heartbeat: HEARTBEAT, mode: "hold" });
-  if (busy) {
-    const received = worker.waitForLine(/^received/, 10_000);
-    await client.send(role.request);
-    await received;
-  }
-  const expired = nextLine(role.proc, /expired/, "stderr", 10_000);
-  const killed = performance.now();
-  await worker.kill();
-  return { detection: (await expired).at - killed };
+/**
+ * Runs of one kind: each takes a registered worker (busy: holding a request),
+ * starts the next run's worker, kills this one and measures the ms from the
+ * SIGKILL to the role's expiry line.
+ */
+function detections(ctx: BenchContext, role: Role, protocol: "ppp" | "mdp", busy: boolean, client: zmq.Dealer): () => Promise<{ detection: number }> {
+  const start = () => {
+    const worker = rawWorkers(ctx, { protocol, endpoint: role.workers, count: 1, heartbeat: HEARTBEAT, mode: "hold" });
+    worker.catch(() => undefined); // the last one is killed unstarted at the end
+    return worker;
+  };
+  let next = start();
+  return async () => {
+    const worker = await next;
+    if (busy) {
+      const received = worker.waitForLine(/^received/, 10_000); // a request re-dispatched from the last run's worker counts too
+      await client.send(role.request);
+      await received;
+    }
+    next = start();
+    const expired = nextLine(role.proc, /expired/, "stderr", 10_000);
+    const killed = performance.now();
+    await worker.kill();
+    return { detection: (await expired).at - killed };
+  };
 }
 
 export const deadWorker: Scenario = {
@@ -66,7 +79,7 @@ export const deadWorker: Scenario = {
         client.connect(role.clients);
         const state = busy ? "busy" : "idle";
         try {
-          const { detection: ms } = await ctx.repeat(`${ROLES[protocol].label}, ${state} worker`, () => detection(ctx, role, protocol, busy, client));
+          const { detection: ms } = await ctx.repeat(`${ROLES[protocol].label}, ${state} worker`, detections(ctx, role, protocol, busy, client));
           figures.push(
             ctx.figure({
               name: `${ROLES[protocol].label}: ${state} worker killed to its expiry`,
