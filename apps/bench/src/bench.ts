@@ -12,7 +12,7 @@
 import { liveChildren, Progress } from "@zmq-reliable/core/testing";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { scenarioContext } from "./context.js";
+import { type Samples, scenarioContext } from "./context.js";
 import { ROOT } from "./paths.js";
 import { type BenchReport, formatReport, machine, type ScenarioError, writeJson, writeReadme } from "./report.js";
 import { SCENARIOS } from "./scenarios/index.js";
@@ -92,30 +92,32 @@ async function main(): Promise<void> {
   const progress = new Progress();
   const figures: Figure[] = [];
   const errors: ScenarioError[] = [];
+  const samples: Samples[][] = [];
   const mode = args.quick ? "quick" : "full";
   process.stderr.write(`bench: ${mode} run, ${args.runs} run(s) per figure, scenarios ${args.only.join(",")}\n`);
   const runOne = async (scenario: Scenario): Promise<Figure[]> => {
-    const { ctx, cleanup } = scenarioContext(scenario, mode, args.runs, progress);
+    const { ctx, cleanup, samples: mine } = scenarioContext(scenario, mode, args.runs, progress);
+    samples.push(mine);
     const t0 = performance.now();
-    let mine: Figure[] = [];
+    let result: Figure[] = [];
     try {
-      mine = await within(scenario.run(ctx), (args.quick ? 90 : 150) * 1000 * Math.max(1, args.runs / 5), `scenario ${scenario.id}`);
+      result = await within(scenario.run(ctx), (args.quick ? 90 : 150) * 1000 * Math.max(1, args.runs / 5), `scenario ${scenario.id}`);
     } catch (err) {
       errors.push({ scenario: scenario.id, error: err instanceof Error ? err.message : String(err) });
     } finally {
       await cleanup();
     }
     progress.end();
-    const done = errors.some((e) => e.scenario === scenario.id) ? "CRASHED" : `${mine.filter((f) => f.pass === false).length} miss(es)`;
+    const done = errors.some((e) => e.scenario === scenario.id) ? "CRASHED" : `${result.filter((f) => f.pass === false).length} miss(es)`;
     process.stderr.write(`scenario ${scenario.id} ${scenario.name}: ${done} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
-    return mine;
+    return result;
   };
   const chosen = SCENARIOS.filter((s) => args.only.includes(s.id));
   // A quick run is a smoke test: its scenarios run at once. A full run measures one at a time.
   if (args.quick) figures.push(...(await Promise.all(chosen.map(runOne))).flat());
   else for (const scenario of chosen) figures.push(...(await runOne(scenario)));
   errors.sort((a, b) => a.scenario - b.scenario);
-  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), mode, runs: args.runs, seconds: (performance.now() - started) / 1000, figures, errors };
+  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), mode, runs: args.runs, seconds: (performance.now() - started) / 1000, figures, errors, samples: samples.flat().sort((a, b) => a.scenario - b.scenario) };
   process.stdout.write(`${formatReport(report)}\n`);
   writeJson(args.json, report);
   if (args.readme) writeReadme(join(ROOT, "README.md"), report);

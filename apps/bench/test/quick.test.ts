@@ -73,6 +73,7 @@ describe("figures and reports", () => {
       seconds: 120,
       figures: [completeFigure(1, { name: "Lazy Pirate round trip vs raw Request", subject: 105, baseline: 100, unit: "µs", target: { op: "<=", value: 1.1 } })],
       errors: [{ scenario: 2, error: "boom" }],
+      samples: [],
     };
     expect(formatReport(report)).toMatch(/Lazy Pirate round trip vs raw Request\s+105 µs\s+100 µs\s+1\.05\s+<= 1\.1\s+pass/);
     expect(formatReport(report)).toMatch(/scenario 2 CRASHED: boom/);
