@@ -110,3 +110,19 @@ export function scenarioContext(scenario: { id: number; name: string }, mode: Be
   };
   return { ctx, samples, cleanup: () => Promise.all(children.map((child) => child.kill())).then(() => undefined) };
 }
+
+/**
+ * Runs `measure` over a scenario's configurations: one after the other in a
+ * full run (each measured alone), all at once in a quick run (a smoke test,
+ * not judged). Results in the order of `items`.
+ *
+ * @param ctx - the scenario's context.
+ * @param items - the configurations.
+ * @param measure - measures one.
+ */
+export async function eachConfig<T, R>(ctx: BenchContext, items: readonly T[], measure: (item: T) => Promise<R>): Promise<R[]> {
+  if (ctx.mode === "quick") return Promise.all(items.map(measure));
+  const results: R[] = [];
+  for (const item of items) results.push(await measure(item));
+  return results;
+}

@@ -5,16 +5,15 @@
  *
  * @module
  */
+import { field, launch } from "../launch.js";
 import type { Scenario } from "../types.js";
 
 export const lazyPirateOverhead: Scenario = {
   id: 1,
   name: "lazy-pirate-overhead",
   async run(ctx) {
-    const server = ctx.spawn("rep-echo", ctx.paths.program("rep-echo"));
-    const endpoint = (await server.waitForLine(/^started /)).split("endpoint=")[1]!;
-    const load = ctx.spawn("lp-load", ctx.paths.program("lp-load"));
-    await load.waitForLine(/^started/);
+    const [server, { proc: load }] = await Promise.all([launch(ctx, "rep-echo", ctx.paths.program("rep-echo")), launch(ctx, "lp-load", ctx.paths.program("lp-load"))]);
+    const endpoint = field(server.line, "endpoint");
     const timing = { warmup: ctx.count(200, 50), duration: ctx.count(1000, 200) };
     const { baseline, subject } = await ctx.alternate(
       "round trips",
