@@ -22,7 +22,7 @@ export const scale: Scenario = {
   async run(ctx) {
     const workers = ctx.count(1000, 100);
     const clients = ctx.count(1000, 100);
-    const processes = 4;
+    const processes = ctx.count(4, 1);
     ctx.progress(`starting two brokers, 4 + ${workers} workers`);
     const heartbeat = mdpHeartbeat(ctx);
     const flags = ["--heartbeat", String(heartbeat)];
