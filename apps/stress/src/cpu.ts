@@ -1,30 +1,10 @@
 /**
- * CPU time of a child process as the kernel reports it (`/proc/<pid>/stat`,
- * Linux), and a wait for the process to go quiet.
+ * A wait for a child process to go quiet, on its CPU time as the kernel
+ * reports it (core's `readCpuMs`).
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-
-/** Clock ticks per second of `/proc/<pid>/stat` (`sysconf(_SC_CLK_TCK)`, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
-/**
- * CPU time (user + system) a process has used, in ms; `undefined` when the
- * process is gone or `/proc` is not available.
- *
- * @param pid - the process to read.
- */
-export function readCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after "pid (comm) ": field 3 is state
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { readCpuMs } from "@zmq-reliable/core/testing";
 
 /**
  * Resolves once a process used at most `busyMs` of CPU over `window` ms (it

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { readCpuTime, RssSampler } from "@zmq-reliable/core/testing";
+import { readCpuMs, RssSampler } from "@zmq-reliable/core/testing";
 import { delay } from "../programs/command-loop.js";
 import { launch, majordomoBroker, mdpHeartbeat, rawWorkers } from "../launch.js";
 import type { Scenario } from "../types.js";
@@ -34,10 +34,10 @@ export const scale: Scenario = {
     ]);
     const window = ctx.count(1500, 500);
     const idle = await ctx.repeat(`idle CPU of the broker with ${workers} workers`, async () => {
-      const before = readCpuTime(big.proc.pid)!;
+      const before = readCpuMs(big.proc.pid)!;
       const started = performance.now();
       await delay(window);
-      return { cpu: ((readCpuTime(big.proc.pid)! - before) / (performance.now() - started)) * 100 };
+      return { cpu: ((readCpuMs(big.proc.pid)! - before) / (performance.now() - started)) * 100 };
     });
     const timing = { warmup: ctx.count(500, 300), duration: ctx.count(1000, 300) };
     const { baseline, subject } = await ctx.alternate(
