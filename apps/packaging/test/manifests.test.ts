@@ -7,6 +7,14 @@ import { publishedPackages, ROOT } from "../src/workspace.js";
 const LICENSE = readFileSync(join(ROOT, "LICENSE"), "utf8");
 const REPO = "https://github.com/zmq-reliable/zmq-reliable";
 
+describe("changesets", () => {
+  it("write a CHANGELOG.md per package at release and version every published package", () => {
+    const config = JSON.parse(readFileSync(join(ROOT, ".changeset", "config.json"), "utf8")) as { changelog: unknown; ignore: string[] };
+    expect(config.changelog).toBe("@changesets/cli/changelog");
+    for (const { name } of publishedPackages()) expect(config.ignore).not.toContain(name);
+  });
+});
+
 describe.each(publishedPackages())("$name package.json", ({ dir }) => {
   const json = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown> & {
     files: string[];
