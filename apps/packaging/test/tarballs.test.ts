@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { reservePort } from "@zmq-reliable/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NPM, packAll, publishedPackages, ROOT, run } from "../src/workspace.js";
+import { NPM, NPX, packAll, publishedPackages, ROOT, run } from "../src/workspace.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/consumers/", import.meta.url));
 const packages = publishedPackages();
@@ -66,9 +66,9 @@ describe("tarballs installed into a fresh project", () => {
     expect(stdout.trim()).toBe(reply);
   });
 
-  // The link npm made in node_modules/.bin, run as `npx --no-install <bin>` would (without npx's start-up).
-  it.concurrent.each(packages.flatMap((p) => Object.keys(p.bins)))("node_modules/.bin/%s --help runs from the install", async (bin) => {
-    const { stdout } = await run(join(project, "node_modules", ".bin", bin), ["--help"], { cwd: project });
+  // As a user runs a package's command after installing it: `npx <package>` finds its one bin in node_modules/.bin.
+  it.concurrent.each(packages.flatMap((p) => Object.keys(p.bins).map((bin) => ({ name: p.name, bin }))))("npx --no-install $name --help runs $bin from the install", async ({ name, bin }) => {
+    const { stdout } = await run(NPX, ["--no-install", name, "--help"], { cwd: project });
     expect(stdout.split("\n")[0]).toMatch(new RegExp(`^Usage: ${bin} `));
   });
 
