@@ -12,11 +12,11 @@
 import { liveChildren, Progress } from "@zmq-reliable/core/testing";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { scenarioContext } from "./context.js";
+import { type Samples, scenarioContext } from "./context.js";
 import { ROOT } from "./paths.js";
 import { type BenchReport, formatReport, machine, type ScenarioError, writeJson, writeReadme } from "./report.js";
 import { SCENARIOS } from "./scenarios/index.js";
-import type { Figure } from "./types.js";
+import type { Figure, Scenario } from "./types.js";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--only <list>] [--runs <n>] [--json <file>] [--write-readme] [--strict]
 
@@ -25,7 +25,7 @@ real CLIs in child processes. Every figure is the median of alternating baseline
 this run, reported as a ratio against its target.
 
 Options:
-  --quick          a smoke test: tiny counts, one run per figure (CI; not judged on speed)
+  --quick          a smoke test: tiny counts, one run per figure, a scenario's setups at once (CI)
   --only <list>    run only these scenarios, e.g. 1,3 (default: all)
   --runs <n>       alternating runs per figure (default 5; 1 with --quick)
   --json <file>    where to write the figures as JSON (default apps/bench/results/latest.json)
@@ -92,23 +92,30 @@ async function main(): Promise<void> {
   const progress = new Progress();
   const figures: Figure[] = [];
   const errors: ScenarioError[] = [];
+  const samples: Samples[][] = [];
   const mode = args.quick ? "quick" : "full";
   process.stderr.write(`bench: ${mode} run, ${args.runs} run(s) per figure, scenarios ${args.only.join(",")}\n`);
-  for (const scenario of SCENARIOS.filter((s) => args.only.includes(s.id))) {
-    const { ctx, cleanup } = scenarioContext(scenario, mode, args.runs, progress);
+  const runOne = async (scenario: Scenario): Promise<Figure[]> => {
+    const { ctx, cleanup, samples: mine } = scenarioContext(scenario, mode, args.runs, progress);
+    samples.push(mine);
     const t0 = performance.now();
+    let result: Figure[] = [];
     try {
-      figures.push(...(await within(scenario.run(ctx), (args.quick ? 60 : 150) * 1000 * Math.max(1, args.runs / 5), `scenario ${scenario.id}`)));
+      result = await within(scenario.run(ctx), (args.quick ? 90 : 150) * 1000 * Math.max(1, args.runs / 5), `scenario ${scenario.id}`);
     } catch (err) {
       errors.push({ scenario: scenario.id, error: err instanceof Error ? err.message : String(err) });
     } finally {
       await cleanup();
     }
     progress.end();
-    const done = errors.some((e) => e.scenario === scenario.id) ? "CRASHED" : `${figures.filter((f) => f.scenario === scenario.id && f.pass === false).length} miss(es)`;
+    const done = errors.some((e) => e.scenario === scenario.id) ? "CRASHED" : `${result.filter((f) => f.pass === false).length} miss(es)`;
     process.stderr.write(`scenario ${scenario.id} ${scenario.name}: ${done} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
-  }
-  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), mode, runs: args.runs, seconds: (performance.now() - started) / 1000, figures, errors };
+    return result;
+  };
+  const chosen = SCENARIOS.filter((s) => args.only.includes(s.id));
+  for (const scenario of chosen) figures.push(...(await runOne(scenario)));
+  errors.sort((a, b) => a.scenario - b.scenario);
+  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), mode, runs: args.runs, seconds: (performance.now() - started) / 1000, figures, errors, samples: samples.flat().sort((a, b) => a.scenario - b.scenario) };
   process.stdout.write(`${formatReport(report)}\n`);
   writeJson(args.json, report);
   if (args.readme) writeReadme(join(ROOT, "README.md"), report);

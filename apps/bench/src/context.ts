@@ -11,10 +11,24 @@ import { PATHS } from "./paths.js";
 import { medians } from "./stats.js";
 import type { Alternated, BenchContext, BenchMode, Figure, FigureInput } from "./types.js";
 
+/** Every run behind the medians of one `alternate` or `repeat` call, for the JSON file. */
+export interface Samples {
+  /** The scenario's id. */
+  scenario: number;
+  /** The call's label. */
+  label: string;
+  /** The baseline runs, in order (none for `repeat`). */
+  baseline: Record<string, number>[];
+  /** The subject runs, in order. */
+  subject: Record<string, number>[];
+}
+
 /** A scenario's context and the clean-up the runner calls after it. */
 export interface ScenarioContext {
   /** What the scenario gets. */
   ctx: BenchContext;
+  /** Every run measured so far. */
+  samples: Samples[];
   /** Kills every process the scenario started and still running. */
   cleanup(): Promise<void>;
 }
@@ -47,6 +61,7 @@ export function completeFigure(scenario: number, input: FigureInput): Figure {
  */
 export function scenarioContext(scenario: { id: number; name: string }, mode: BenchMode, runs: number, progress: Progress): ScenarioContext {
   const children: BenchChild[] = [];
+  const samples: Samples[] = [];
   const show = (message: string) => progress.show(`[${scenario.id} ${scenario.name}] ${message}`);
   const ctx: BenchContext = {
     mode,
@@ -79,6 +94,7 @@ export function scenarioContext(scenario: { id: number; name: string }, mode: Be
         show(`${label}: subject run ${run}/${count}`);
         subjectRuns.push(await subject());
       }
+      samples.push({ scenario: scenario.id, label, baseline: baselineRuns, subject: subjectRuns });
       return { baseline: medians(baselineRuns), subject: medians(subjectRuns), baselineRuns, subjectRuns };
     },
     async repeat<K extends string>(label: string, measure: () => Promise<Record<K, number>>, count = runs): Promise<Record<K, number>> {
@@ -87,9 +103,26 @@ export function scenarioContext(scenario: { id: number; name: string }, mode: Be
         show(`${label}: run ${run}/${count}`);
         all.push(await measure());
       }
+      samples.push({ scenario: scenario.id, label, baseline: [], subject: all });
       return medians(all);
     },
     figure: (input) => completeFigure(scenario.id, input),
   };
-  return { ctx, cleanup: () => Promise.all(children.map((child) => child.kill())).then(() => undefined) };
+  return { ctx, samples, cleanup: () => Promise.all(children.map((child) => child.kill())).then(() => undefined) };
+}
+
+/**
+ * Runs `measure` over a scenario's configurations: one after the other in a
+ * full run (each measured alone), all at once in a quick run (a smoke test,
+ * not judged). Results in the order of `items`.
+ *
+ * @param ctx - the scenario's context.
+ * @param items - the configurations.
+ * @param measure - measures one.
+ */
+export async function eachConfig<T, R>(ctx: BenchContext, items: readonly T[], measure: (item: T) => Promise<R>): Promise<R[]> {
+  if (ctx.mode === "quick") return Promise.all(items.map(measure));
+  const results: R[] = [];
+  for (const item of items) results.push(await measure(item));
+  return results;
 }

@@ -30,7 +30,17 @@ export function field(line: string, key: string): string {
  */
 export async function launch(ctx: BenchContext, name: string, script: string, args: readonly string[] = []): Promise<{ proc: BenchProcess; line: string }> {
   const proc = ctx.spawn(name, script, args);
-  return { proc, line: await proc.waitForLine(/^started/, 30_000) };
+  return { proc, line: await proc.waitForLine(/^started/, 60_000) };
+}
+
+/**
+ * The broker-worker heartbeat (ms) of the throughput scenarios: the broker's
+ * default (2500) in a full run; 250 in a quick one, so workers register fast.
+ *
+ * @param ctx - the scenario's context.
+ */
+export function mdpHeartbeat(ctx: BenchContext): number {
+  return ctx.count(2500, 250);
 }
 
 /** A Majordomo broker CLI on a free loopback port, its endpoint read back. */
@@ -66,7 +76,7 @@ export async function forwarder(ctx: BenchContext, protocol: "ppp" | "mdp"): Pro
 export async function rawWorkers(ctx: BenchContext, options: { protocol: "mdp" | "ppp"; endpoint: string; count: number; heartbeat?: number; mode?: "echo" | "hold" }): Promise<BenchProcess> {
   const { protocol, endpoint, count, heartbeat = 2500, mode = "echo" } = options;
   const proc = ctx.spawn(`${protocol}-workers`, ctx.paths.program("raw-workers"), ["--protocol", protocol, "--endpoint", endpoint, "--count", String(count), "--heartbeat", String(heartbeat), "--mode", mode]);
-  await proc.waitForLine(/^heard /, 30_000 + 3 * heartbeat);
+  await proc.waitForLine(/^heard /, 60_000 + 3 * heartbeat);
   return proc;
 }
 

@@ -50,7 +50,7 @@ export class Pair {
     const frontend = this.endpoints[role === "primary" ? 0 : 1];
     const node = this.ctx.spawn(role, this.cli, [`--${role}`, "--frontend", frontend, "--local", `tcp://127.0.0.1:${mine}`, "--remote", `tcp://127.0.0.1:${peer}`, ...this.flags]);
     this.nodes.set(role, node);
-    await node.waitForLine(new RegExp(`^state from=\\w+ to=${state}\\b`), 30_000);
+    await node.waitForLine(new RegExp(`^state from=\\w+ to=${state}\\b`), 60_000);
     return node;
   }
 

@@ -4,18 +4,11 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { BenchPaths } from "./types.js";
 
 const root = new URL("../../../", import.meta.url);
 const path = (file: string): string => fileURLToPath(new URL(file, root));
-
-/** The HA Majordomo CLI: the one place that knows it may live in `apps/` or `packages/`. */
-function haMajordomoCli(): string {
-  const candidates = ["packages/ha-majordomo/dist/cli.js", "apps/ha-majordomo/dist/cli.js"].map(path);
-  return candidates.find((file) => existsSync(file)) ?? candidates[1]!;
-}
 
 /** The programs of this build. */
 export const PATHS: BenchPaths = {
@@ -23,7 +16,7 @@ export const PATHS: BenchPaths = {
     majordomoBroker: path("packages/majordomo/dist/cli.js"),
     paranoidPirateQueue: path("packages/paranoid-pirate/dist/cli.js"),
     binaryStarServer: path("packages/binary-star/dist/cli.js"),
-    haMajordomoBroker: haMajordomoCli(),
+    haMajordomoBroker: path("packages/ha-majordomo/dist/cli.js"),
   },
   program: (name) => fileURLToPath(new URL(`./programs/${name}.js`, import.meta.url)),
 };

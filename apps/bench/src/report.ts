@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { cpus, release, type } from "node:os";
 import { dirname } from "node:path";
 import { formatTable } from "@zmq-reliable/core/testing";
+import type { Samples } from "./context.js";
 import type { BenchMode, Figure } from "./types.js";
 
 /** The machine a run measured. */
@@ -49,6 +50,8 @@ export interface BenchReport {
   figures: Figure[];
   /** Scenarios that crashed. */
   errors: ScenarioError[];
+  /** Every run behind the medians. */
+  samples: Samples[];
 }
 
 /** The machine this process runs on. */

@@ -121,7 +121,7 @@ export interface BenchPaths {
     readonly paranoidPirateQueue: string;
     /** `binary-star-server` (`packages/binary-star/dist/cli.js`). */
     readonly binaryStarServer: string;
-    /** `ha-majordomo-broker` (the HA Majordomo pair's CLI, wherever it lives). */
+    /** `ha-majordomo-broker` (`packages/ha-majordomo/dist/cli.js`). */
     readonly haMajordomoBroker: string;
   };
   /**

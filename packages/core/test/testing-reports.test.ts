@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMb, readCpuTime, readRss } from "../src/testing/process-stats.js";
+import { formatMb, readCpuMs, readRss } from "../src/testing/process-stats.js";
 import { formatTable } from "../src/testing/table.js";
 
 describe("report helpers", () => {
@@ -17,11 +17,11 @@ describe("report helpers", () => {
   });
 
   it("reads this process's CPU time, which grows while it computes", () => {
-    const before = readCpuTime(process.pid)!;
+    const before = readCpuMs(process.pid)!;
     expect(before).toBeGreaterThan(0);
     const until = performance.now() + 50;
     while (performance.now() < until) Math.sqrt(Math.random());
-    expect(readCpuTime(process.pid)!).toBeGreaterThanOrEqual(before);
-    expect(readCpuTime(2 ** 22 + 12345)).toBeUndefined();
+    expect(readCpuMs(process.pid)!).toBeGreaterThanOrEqual(before);
+    expect(readCpuMs(2 ** 22 + 12345)).toBeUndefined();
   });
 });

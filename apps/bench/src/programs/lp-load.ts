@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The load of scenario 1, a long-lived command program: `{ kind: "raw" |
- * "lazy", endpoint, count }` sends `count` requests one at a time (after a
- * tenth as many to warm up) with a raw zeromq.js `Request` or a
+ * "lazy", endpoint, warmup, duration }` sends requests one at a time for
+ * `duration` ms (after `warmup` ms) with a raw zeromq.js `Request` or a
  * `LazyPirateClient`, and answers `{ roundTrip }`, the mean in µs.
  *
  * @module
@@ -31,20 +31,24 @@ async function lazy(endpoint: string): Promise<{ send: Send; close: () => Promis
   return { send: (body) => client.request(body), close: () => client.close() };
 }
 
-async function timed(send: Send, count: number): Promise<number> {
+/** Sends one request after the other for `duration` ms; the mean round trip in µs. */
+async function timed(send: Send, duration: number): Promise<number> {
   const body = Buffer.from("ping");
   const started = performance.now();
-  for (let i = 0; i < count; i++) await send(body);
-  return performance.now() - started;
+  let count = 0;
+  while (performance.now() - started < duration) {
+    await send(body);
+    count++;
+  }
+  return ((performance.now() - started) / count) * 1000;
 }
 
 commandLoop(async (command) => {
-  const count = num(command, "count", 1000);
   const endpoint = str(command, "endpoint");
   const client = command.kind === "lazy" ? await lazy(endpoint) : await raw(endpoint);
   try {
-    await timed(client.send, Math.max(10, Math.round(count / 10)));
-    return { roundTrip: ((await timed(client.send, count)) / count) * 1000 };
+    await timed(client.send, num(command, "warmup", 100));
+    return { roundTrip: await timed(client.send, num(command, "duration", 1000)) };
   } finally {
     await client.close();
   }

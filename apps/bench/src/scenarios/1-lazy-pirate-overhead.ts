@@ -5,21 +5,20 @@
  *
  * @module
  */
+import { field, launch } from "../launch.js";
 import type { Scenario } from "../types.js";
 
 export const lazyPirateOverhead: Scenario = {
   id: 1,
   name: "lazy-pirate-overhead",
   async run(ctx) {
-    const server = ctx.spawn("rep-echo", ctx.paths.program("rep-echo"));
-    const endpoint = (await server.waitForLine(/^started /)).split("endpoint=")[1]!;
-    const load = ctx.spawn("lp-load", ctx.paths.program("lp-load"));
-    await load.waitForLine(/^started/);
-    const count = ctx.count(3000, 200);
+    const [server, { proc: load }] = await Promise.all([launch(ctx, "rep-echo", ctx.paths.program("rep-echo")), launch(ctx, "lp-load", ctx.paths.program("lp-load"))]);
+    const endpoint = field(server.line, "endpoint");
+    const timing = { warmup: ctx.count(200, 50), duration: ctx.count(1000, 200) };
     const { baseline, subject } = await ctx.alternate(
       "round trips",
-      () => load.call({ kind: "raw", endpoint, count }) as Promise<{ roundTrip: number }>,
-      () => load.call({ kind: "lazy", endpoint, count }) as Promise<{ roundTrip: number }>,
+      () => load.call({ kind: "raw", endpoint, ...timing }) as Promise<{ roundTrip: number }>,
+      () => load.call({ kind: "lazy", endpoint, ...timing }) as Promise<{ roundTrip: number }>,
     );
     return [
       ctx.figure({
@@ -28,7 +27,7 @@ export const lazyPirateOverhead: Scenario = {
         baseline: baseline.roundTrip,
         unit: "µs",
         target: { op: "<=", value: 1.1 },
-        notes: `${count} sequential requests per run, mean round trip; baseline: raw zeromq.js Request to the same REP server`,
+        notes: `requests one at a time for ${timing.duration} ms per run, mean round trip; baseline: raw zeromq.js Request to the same REP server`,
       }),
     ];
   },

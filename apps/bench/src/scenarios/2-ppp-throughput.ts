@@ -20,7 +20,7 @@ export const pppThroughput: Scenario = {
     const workers = (endpoint: string) => launch(ctx, "ppp-workers", ctx.paths.program("ppp-workers"), ["--endpoint", endpoint, "--count", String(WORKERS)]);
     await Promise.all([workers(queue.backend), workers(fwd.backend)]);
     const clients = ctx.count(16, 4);
-    const run = (endpoint: string) => load.proc.call({ endpoint, clients, warmup: ctx.count(500, 200), duration: ctx.count(1500, 300) }) as Promise<{ throughput: number }>;
+    const run = (endpoint: string) => load.proc.call({ endpoint, clients, warmup: ctx.count(300, 200), duration: ctx.count(1000, 300) }) as Promise<{ throughput: number }>;
     const { baseline, subject } = await ctx.alternate("throughput", () => run(fwd.frontend), () => run(queue.frontend));
     return [
       ctx.figure({

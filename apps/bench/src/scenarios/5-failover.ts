@@ -11,6 +11,7 @@
  */
 import { BinaryStarClient } from "@zmq-reliable/binary-star";
 import { MajordomoClient } from "@zmq-reliable/majordomo";
+import { eachConfig } from "../context.js";
 import { launch } from "../launch.js";
 import { Pair, type PairRole, ReplyClock } from "../pair.js";
 import type { BenchContext, BenchProcess, Figure, Scenario } from "../types.js";
@@ -35,7 +36,8 @@ interface PairKind {
   client: (pair: Pair, heartbeat: number) => Client;
 }
 
-const HA_MDP_HEARTBEAT = (heartbeat: number) => (heartbeat === DEFAULT_HEARTBEAT ? 2500 : heartbeat);
+/** The HA pair's broker-worker heartbeat: the Binary Star one, so a restarted broker has its worker back within about a heartbeat. */
+const HA_MDP_HEARTBEAT = (heartbeat: number) => heartbeat;
 
 const KINDS: PairKind[] = [
   {
@@ -50,7 +52,7 @@ const KINDS: PairKind[] = [
   {
     label: "HA Majordomo pair",
     cli: (ctx) => ctx.paths.cli.haMajordomoBroker,
-    flags: (heartbeat) => (heartbeat ? ["--heartbeat", String(heartbeat), "--mdp-heartbeat", String(HA_MDP_HEARTBEAT(heartbeat))] : []),
+    flags: (heartbeat) => ["--mdp-heartbeat", String(HA_MDP_HEARTBEAT(heartbeat ?? DEFAULT_HEARTBEAT)), ...(heartbeat ? ["--heartbeat", String(heartbeat)] : [])],
     prepare: async (ctx, pair, heartbeat) => {
       const [primary, backup] = pair.endpoints;
       await launch(ctx, "ha-worker", ctx.paths.program("ha-worker"), ["--primary", primary, "--backup", backup, "--heartbeat", String(HA_MDP_HEARTBEAT(heartbeat))]);
@@ -98,22 +100,17 @@ export const failover: Scenario = {
   id: 5,
   name: "failover",
   async run(ctx) {
-    const figures: Figure[] = [];
-    for (const kind of KINDS) {
-      for (const [heartbeat, target] of [[DEFAULT_HEARTBEAT, 2500], [100, 500]] as const) {
-        const isDefault = heartbeat === DEFAULT_HEARTBEAT;
-        const gap = await gaps(ctx, kind, heartbeat, isDefault);
-        figures.push(
-          ctx.figure({
-            name: `${kind.label}: SIGKILL of the active to the next reply, heartbeat ${heartbeat} ms${isDefault ? " (default)" : ""}`,
-            subject: gap,
-            unit: "ms",
-            target: { op: "<=", value: target },
-            notes: `the passive may take over 1-2 heartbeats after the death (floor ${2 * heartbeat} ms at worst); ${kind.label === "HA Majordomo pair" ? `MajordomoClient timeout ${2 * heartbeat} ms, MDP heartbeat ${HA_MDP_HEARTBEAT(heartbeat)} ms` : "BinaryStarClient defaults for the heartbeat"}`,
-          }),
-        );
-      }
-    }
-    return figures;
+    const configs = KINDS.flatMap((kind) => ([[DEFAULT_HEARTBEAT, 2500], [100, 500]] as const).map(([heartbeat, target]) => ({ kind, heartbeat, target })));
+    return eachConfig(ctx, configs, async ({ kind, heartbeat, target }): Promise<Figure> => {
+      const isDefault = heartbeat === DEFAULT_HEARTBEAT;
+      const gap = await gaps(ctx, kind, heartbeat, isDefault);
+      return ctx.figure({
+        name: `${kind.label}: SIGKILL of the active to the next reply, heartbeat ${heartbeat} ms${isDefault ? " (default)" : ""}`,
+        subject: gap,
+        unit: "ms",
+        target: { op: "<=", value: target },
+        notes: `the passive may take over 1-2 heartbeats after the death (floor ${2 * heartbeat} ms at worst); ${kind.label === "HA Majordomo pair" ? `MajordomoClient timeout ${2 * heartbeat} ms, MDP heartbeat ${HA_MDP_HEARTBEAT(heartbeat)} ms` : "BinaryStarClient defaults for the heartbeat"}`,
+      });
+    });
   },
 };

@@ -31,7 +31,7 @@ export {
 } from "./child.js";
 export { RecordingRelay } from "./relay.js";
 export { captureLogger, type CapturedLog } from "./capture-logger.js";
-export { formatMb, readCpuTime, readRss, type Rss, RssSampler } from "./process-stats.js";
+export { formatMb, readCpuMs, readRss, type Rss, RssSampler } from "./process-stats.js";
 export { formatTable, type Row } from "./table.js";
 export { Progress } from "./progress.js";
 export { heldHandler, type HeldHandler } from "./held-handler.js";

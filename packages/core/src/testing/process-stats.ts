@@ -72,22 +72,23 @@ export class RssSampler {
   }
 }
 
+/** Clock ticks per second of `/proc/<pid>/stat` (`sysconf(_SC_CLK_TCK)`, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
 /**
- * Reads the CPU time a process has used so far, user and system together, in
- * milliseconds (from `/proc/<pid>/stat`, at the kernel's 100 ticks a second:
- * 10 ms resolution); `undefined` when the process is gone or `/proc` is not
+ * CPU time (user + system) a process has used so far, in ms (10 ms
+ * resolution); `undefined` when the process is gone or `/proc` is not
  * available. The difference of two readings over a window, divided by the
  * window, is the share of one core the process used.
  *
  * @param pid - the process to read.
  */
-export function readCpuTime(pid: number): number | undefined {
+export function readCpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces, so cut at its closing parenthesis):
-    // state is field 3, utime field 14 and stime field 15, in clock ticks.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after "pid (comm) ": field 3 is state
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : undefined;
   } catch {
     return undefined;
   }
