@@ -6,6 +6,8 @@ export default defineProject({
     include: ["test/**/*.test.ts"],
     pool: "forks",
     testTimeout: 60_000,
+    // Blocks of different files run at once; a file's blocks run in order (code-blocks.test.ts).
+    maxConcurrency: 50,
     hookTimeout: 20_000,
   },
 });
