@@ -1,11 +1,11 @@
 /**
  * Finds the documentation whose code blocks are executed, and extracts its fenced blocks.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ROOT, markdownFiles } from "../check-links.mjs";
 
-/** The repository root (this file is docs/test/blocks.ts). */
-export const ROOT = join(import.meta.dirname, "..", "..");
+export { ROOT };
 
 /** One fenced code block of a Markdown file. */
 export interface CodeBlock {
@@ -28,25 +28,34 @@ export interface CodeBlock {
 /** The languages whose blocks are executed (or skipped by `no-run`, and counted). */
 export const RUNNABLE = new Set(["ts", "js", "sh"]);
 
-/** Every README.md of the repository (root, packages, apps) and every Markdown page of docs/. */
+/** Every README.md of the repository (root, packages, apps) and every Markdown page of docs/, the link checker's list. */
 export function documentationFiles(): string[] {
-  const files = ["README.md"];
-  for (const dir of ["packages", "apps"]) {
-    for (const name of readdirSync(join(ROOT, dir)).sort()) {
-      const readme = join(dir, name, "README.md");
-      if (exists(join(ROOT, readme))) files.push(readme);
-    }
-  }
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(join(ROOT, dir)).sort()) {
-      const path = join(dir, name);
-      if (name === "api" || name === "test" || name.startsWith(".")) continue;
-      if (statSync(join(ROOT, path)).isDirectory()) walk(path);
-      else if (name.endsWith(".md")) files.push(path);
-    }
-  };
-  walk("docs");
-  return files;
+  return markdownFiles().map((file) => relative(ROOT, file));
+}
+
+/** One workspace (`packages/*`, `apps/*`): its directory and the fields of its package.json used here. */
+export interface Workspace {
+  /** Absolute directory. */
+  dir: string;
+  /** The package name. */
+  name: string;
+  /** Its bins, name → path relative to `dir`. */
+  bin: Record<string, string>;
+}
+
+/** Every workspace with a package.json. */
+export function workspaces(): Workspace[] {
+  return ["packages", "apps"].flatMap((group) =>
+    readdirSync(join(ROOT, group)).flatMap((name) => {
+      const dir = join(ROOT, group, name);
+      try {
+        const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; bin?: Record<string, string> };
+        return [{ dir, name: manifest.name, bin: manifest.bin ?? {} }];
+      } catch {
+        return [];
+      }
+    }),
+  );
 }
 
 /** The fenced blocks of one Markdown text (only ``` fences, as every page here uses). */
@@ -81,18 +90,4 @@ export function extractBlocks(file: string, text: string): CodeBlock[] {
 /** Every block of every documentation file, in file order. */
 export function allBlocks(): CodeBlock[] {
   return documentationFiles().flatMap((file) => extractBlocks(file, readFileSync(join(ROOT, file), "utf8")));
-}
-
-/** `path` relative to the repository root. */
-export function fromRoot(path: string): string {
-  return relative(ROOT, path);
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

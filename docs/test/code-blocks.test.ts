@@ -5,11 +5,11 @@
  * checked (every package is one of ours or zeromq, and every package the file's code imports
  * is on its install line), not run.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CodeBlock, ROOT, allBlocks } from "./blocks.js";
+import { type CodeBlock, allBlocks, workspaces } from "./blocks.js";
 import { type RunResult, runModule, runShell, shellLines, writeModule } from "./run.js";
 import { SETUPS } from "./setups.js";
 
@@ -40,18 +40,8 @@ function scratchFor(file: string): string {
   return dir;
 }
 
-/** Names of our published packages and of the workspaces. */
-const ours = new Set(
-  ["packages", "apps"].flatMap((group) =>
-    readdirSync(join(ROOT, group)).flatMap((dir) => {
-      try {
-        return [(JSON.parse(readFileSync(join(ROOT, group, dir, "package.json"), "utf8")) as { name: string }).name];
-      } catch {
-        return [];
-      }
-    }),
-  ),
-);
+/** Names of our packages (every workspace). */
+const ours = new Set(workspaces().map((w) => w.name));
 
 function applyReplacements(code: string, replace: Record<string, string> = {}): string {
   return Object.entries(replace).reduce((text, [from, to]) => text.split(from).join(to), code);

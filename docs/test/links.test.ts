@@ -3,12 +3,11 @@
  * with `node docs/check-links.mjs` after `npm run docs`).
  */
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: a plain ESM script without types, run by CI with node directly.
 import { checkLinks, markdownLinks, slug } from "../check-links.mjs";
 
 describe("documentation links", () => {
   it("every link of every README and docs page resolves", () => {
-    const { problems, checked } = checkLinks({ withSite: false }) as { problems: string[]; checked: number };
+    const { problems, checked } = checkLinks({ withSite: false });
     console.log(`links checked in the sources: ${checked}`);
     expect(problems).toEqual([]);
     expect(checked).toBeGreaterThan(40);

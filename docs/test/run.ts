@@ -3,10 +3,10 @@
  * each in a scratch directory with the repository's bins on PATH.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
-import { ROOT } from "./blocks.js";
+import { ROOT, workspaces } from "./blocks.js";
 
 /** How a run should end. */
 export interface RunOptions {
@@ -42,17 +42,9 @@ const MODULES = join(ROOT, "docs", ".run");
 export function binDirectory(): string {
   const dir = join(MODULES, "bin");
   mkdirSync(dir, { recursive: true });
-  for (const group of ["packages", "apps"]) {
-    for (const name of readdirSync(join(ROOT, group))) {
-      let manifest: { bin?: Record<string, string> };
-      try {
-        manifest = JSON.parse(readFileSync(join(ROOT, group, name, "package.json"), "utf8")) as typeof manifest;
-      } catch {
-        continue;
-      }
-      for (const [bin, target] of Object.entries(manifest.bin ?? {})) {
-        writeScript(join(dir, bin), `exec node ${JSON.stringify(join(ROOT, group, name, target))} "$@"`);
-      }
+  for (const workspace of workspaces()) {
+    for (const [bin, target] of Object.entries(workspace.bin)) {
+      writeScript(join(dir, bin), `exec node ${JSON.stringify(join(workspace.dir, target))} "$@"`);
     }
   }
   writeScript(join(dir, "npx"), 'exec "$@"');
