@@ -4,6 +4,8 @@
  * block of the file, the `packages/` or `apps/` prefix left out) or `docs/<page>.md#<n>`.
  * A block without an entry must run alone and exit 0 by itself.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BinaryStarServer } from "@zmq-reliable/binary-star";
 import { nextEvent } from "@zmq-reliable/core";
 import { reservePort } from "@zmq-reliable/core/testing";
@@ -106,7 +108,13 @@ export const SETUPS: Record<string, BlockSetup> = {
     until: /server replied OK \(3\)/,
   },
   "majordomo/README.md#2": { contains: "new MajordomoBroker(", start: async () => ({ replace: await freeEndpoints("tcp://*:5555") }) },
-  "majordomo/README.md#3": { contains: "majordomo-broker --bind", start: async () => ({ replace: await freeEndpoints("tcp://*:5555") }), until: /^started /m },
+  "majordomo/README.md#3": {
+    contains: "majordomo-broker --bind",
+    start: async () => ({
+      replace: { ...(await freeEndpoints("tcp://*:5555")), "ipc:///tmp/mdp.sock": `ipc://${join(tmpdir(), `zmq-reliable-docs-${process.pid}-mdp.sock`)}` },
+    }),
+    until: /^started /m,
+  },
   "majordomo/README.md#4": { contains: "new MajordomoWorker(", start: () => echoBroker("tcp://localhost:5555", false) },
   "majordomo/README.md#5": { contains: "new MajordomoClient(", start: () => echoBroker("tcp://localhost:5555", true), stdout: "echo has workers" },
   "paranoid-pirate/README.md#2": { contains: "ParanoidPirateQueue", stdout: /^worker ready [0-9a-f]+\n\[ 'hello world', 'and more' \]$/ },
