@@ -15,5 +15,7 @@ export declare function slug(heading: string): string;
 export declare function markdownLinks(text: string): string[];
 /** The link targets of an HTML page. */
 export declare function htmlLinks(text: string): string[];
+/** Bare file names ending in `.md` in prose (typedoc links them to http://<name>). */
+export declare function bareMarkdownNames(text: string): string[];
 /** Checks every link; returns the broken ones and how many were checked. */
 export declare function checkLinks(options: { withSite: boolean }): { problems: string[]; checked: number };

@@ -171,6 +171,33 @@ function checkSiteUrl(target, withSite) {
 }
 
 /**
+ * Bare file names ending in `.md` in prose (not in code, not a link's target): typedoc's linkify
+ * turns `protocols.md` into a link to `http://protocols.md` (`.md` is a top-level domain).
+ */
+export function bareMarkdownNames(text) {
+  const prose = stripCode(text).replace(/\]\([^)]*\)/g, "]");
+  return [...prose.matchAll(/(?<![\w/.-])[\w.-]+\.md\b(?![\w/])/g)].map((m) => m[0]);
+}
+
+/** The TSDoc comments of every source file of every package (what typedoc renders). */
+function sourceComments() {
+  const out = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith(".ts")) out.push({ path, text: [...readFileSync(path, "utf8").matchAll(/\/\*\*[\s\S]*?\*\//g)].map((m) => m[0]).join("\n") });
+    }
+  };
+  for (const group of ["packages", "apps"]) {
+    for (const name of readdirSync(join(ROOT, group))) {
+      if (existsSync(join(ROOT, group, name, "src"))) walk(join(ROOT, group, name, "src"));
+    }
+  }
+  return out;
+}
+
+/**
  * Checks the links of every README and docs page, and of the built site when `withSite`.
  * Returns the broken ones (`file: target: problem`) and how many links were checked.
  */
@@ -181,6 +208,9 @@ export function checkLinks({ withSite }) {
     checked++;
     if (problem) problems.push(`${relative(ROOT, file)}: ${target}: ${problem}`);
   };
+  for (const { path, text } of [...markdownFiles().map((path) => ({ path, text: readFileSync(path, "utf8") })), ...sourceComments()]) {
+    for (const name of bareMarkdownNames(text)) check(path, name, "a bare file name becomes a link to http://" + name + " in the site: quote it or link it");
+  }
   for (const file of markdownFiles()) {
     const published = /^packages\/[^/]+\/README\.md$/.test(relative(ROOT, file));
     for (const target of markdownLinks(readFileSync(file, "utf8"))) {

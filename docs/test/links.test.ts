@@ -3,7 +3,7 @@
  * with `node docs/check-links.mjs` after `npm run docs`).
  */
 import { describe, expect, it } from "vitest";
-import { checkLinks, markdownLinks, slug } from "../check-links.mjs";
+import { bareMarkdownNames, checkLinks, markdownLinks, slug } from "../check-links.mjs";
 
 describe("documentation links", () => {
   it("every link of every README and docs page resolves", () => {
@@ -20,5 +20,10 @@ describe("documentation links", () => {
 
   it("finds links, not code", () => {
     expect(markdownLinks("[a](b.md) ![i](d.svg) `[x](y)`\n```\n[p](q)\n```\n")).toEqual(["b.md", "d.svg"]);
+  });
+
+  it("finds bare .md file names, which typedoc would link to http://<name>", () => {
+    // The regression: package READMEs and TSDoc cited "protocols.md §…", rendered as http://protocols.md.
+    expect(bareMarkdownNames("wire (protocols.md §2), `x.md`, [a](b.md), see CONTRIBUTING.md.")).toEqual(["protocols.md", "CONTRIBUTING.md"]);
   });
 });
