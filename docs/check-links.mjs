@@ -41,6 +41,8 @@ export const ALLOWED_HOSTS = new Set([
   "typedoc.org",
   "nodejs.org",
   "v8.dev",
+  "publint.dev",
+  "arethetypeswrong.github.io",
 ]);
 
 /** Pages whose anchors a script of the site writes at load time: only the page is checked. */

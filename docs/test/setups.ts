@@ -162,7 +162,7 @@ export const SETUPS: Record<string, BlockSetup> = {
       ]),
     until: /^started /m,
   },
-  "ha-majordomo/README.md#1": {
+  "ha-majordomo/README.md#2": {
     contains: "new HaMajordomoBroker(",
     start: async () => {
       const [a, b, s1, s2] = [await reservePort(), await reservePort(), await reservePort(), await reservePort()];
@@ -178,5 +178,5 @@ export const SETUPS: Record<string, BlockSetup> = {
     stdout: "[ 'hello' ]",
     epilogue: "await client.close(); await worker.close(); await backup.close(); await primary.close();",
   },
-  "ha-majordomo/README.md#2": { contains: "ha-majordomo-broker --primary", start: () => freePair(), until: /^started /m },
+  "ha-majordomo/README.md#3": { contains: "ha-majordomo-broker --primary", start: () => freePair(), until: /^started /m },
 };
