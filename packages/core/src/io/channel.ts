@@ -199,7 +199,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
 
   /**
    * Queues a message and resolves once zeromq has accepted it. Messages go out
-   * in call order, one `send()` at a time.
+   * in call order (see `send-pump.ts`).
    *
    * @param message - one frame or an array of frames.
    * @throws {@link ClosedError} after close, {@link BackpressureError} when the
