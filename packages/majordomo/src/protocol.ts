@@ -1,6 +1,6 @@
 /**
- * The Majordomo Protocol 0.1 wire (7/MDP, protocols.md §5) and 8/MMI service
- * discovery (§8), byte for byte.
+ * The Majordomo Protocol 0.1 wire (7/MDP) and 8/MMI service discovery, byte
+ * for byte ([Majordomo protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Majordomo_protocol.html#frames)).
  *
  * Every MDP/0.1 message starts with an empty frame, then a 6-byte ASCII
  * header that names the sub-protocol:

@@ -69,6 +69,18 @@ export function str(command: Record<string, unknown>, name: string): string {
 }
 
 /**
+ * Resolves once `ms` milliseconds have passed and `ready` has resolved (the
+ * first reply came: the target has its workers), or after `cap` ms.
+ *
+ * @param ms - the least wait.
+ * @param ready - what to wait for besides.
+ * @param cap - the longest wait.
+ */
+export function warmUp(ms: number, ready: Promise<unknown>, cap = 30_000): Promise<unknown> {
+  return Promise.race([Promise.all([delay(ms), ready]), delay(cap)]);
+}
+
+/**
  * Resolves after `ms` milliseconds (pacing a measurement window, never waiting for a condition).
  *
  * @param ms - how long.

@@ -4,7 +4,8 @@
  * MDP/0.1 directly on raw DEALER sockets (so the figure is the broker's, not
  * a client library's): `{ endpoint, sockets, window, warmup, duration,
  * latency }` keeps `window` requests outstanding on each of `sockets`
- * sockets, counts replies over `duration` ms after `warmup` ms, then sends
+ * sockets, counts replies over `duration` ms after `warmup` ms (and the
+ * first reply), then sends
  * requests one at a time for `latency` ms (the first 5 not counted; 20
  * counted at least).
  * Answers `{ throughput }` (replies a second) and, with `latency`, `{ p50,
@@ -14,7 +15,7 @@
  */
 import * as zmq from "zeromq";
 import { percentile } from "../stats.js";
-import { commandLoop, delay, num, str } from "./command-loop.js";
+import { commandLoop, delay, num, str, warmUp } from "./command-loop.js";
 
 const EMPTY = Buffer.alloc(0);
 const MDPC = Buffer.from("MDPC01");
@@ -27,11 +28,14 @@ async function throughput(endpoint: string, request: Buffer[], sockets: number, 
     return socket;
   });
   const state = { counting: false, sending: true, replies: 0, outstanding: 0 };
+  let firstReply!: () => void;
+  const answered = new Promise<void>((resolve) => (firstReply = resolve));
   const loops = all.map(async (socket) => {
     try {
       for (let i = 0; i < window; i++, state.outstanding++) await socket.send(request);
       for await (const _ of socket) {
         state.outstanding--;
+        firstReply();
         if (state.counting) state.replies++;
         if (!state.sending) continue;
         state.outstanding++;
@@ -41,7 +45,7 @@ async function throughput(endpoint: string, request: Buffer[], sockets: number, 
       // closed
     }
   });
-  await delay(warmup);
+  await warmUp(warmup, answered);
   state.counting = true;
   const started = performance.now();
   await delay(duration);
