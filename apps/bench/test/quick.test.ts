@@ -21,6 +21,7 @@ const EXPECTED: Record<number, string[]> = {
   4: ["MDP broker throughput, 100 workers", "MDP broker peak RSS", "MDP broker idle CPU"],
   5: ["Binary Star echo pair: SIGKILL of the active to the next reply, heartbeat 1000", "Binary Star echo pair: SIGKILL of the active to the next reply, heartbeat 100 ", "HA Majordomo pair: SIGKILL of the active to the next reply, heartbeat 1000", "HA Majordomo pair: SIGKILL of the active to the next reply, heartbeat 100 "],
   6: ["PPP queue: idle", "PPP queue: busy", "MDP broker: idle", "MDP broker: busy"],
+  7: ["MDP client throughput, ", "MDP client peak RSS, ", "MajordomoWorker throughput, concurrency ", "ParanoidPirateWorker throughput, concurrency "],
 };
 
 describe("npm run bench -- --quick", () => {

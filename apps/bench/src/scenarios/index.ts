@@ -11,6 +11,7 @@ import { mdpThroughput } from "./3-mdp-throughput.js";
 import { scale } from "./4-scale.js";
 import { failover } from "./5-failover.js";
 import { deadWorker } from "./6-dead-worker.js";
+import { concurrency } from "./7-concurrency.js";
 
 /** The scenarios, by id. */
-export const SCENARIOS: readonly Scenario[] = [lazyPirateOverhead, pppThroughput, mdpThroughput, scale, failover, deadWorker];
+export const SCENARIOS: readonly Scenario[] = [lazyPirateOverhead, pppThroughput, mdpThroughput, scale, failover, deadWorker, concurrency];
