@@ -15,7 +15,7 @@ const SOCKET_CODE = [
 ];
 
 export default defineConfig(
-  { ignores: ["**/dist/**", "docs/**", "**/.turbo/**", "**/node_modules/**"] },
+  { ignores: ["**/dist/**", "docs/api/**", "docs/.run/**", "**/.turbo/**", "**/node_modules/**"] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -18,5 +18,5 @@ export const CLIS = {
   /** `binary-star-server`. */
   binaryStarServer: path("packages/binary-star/dist/cli.js"),
   /** `ha-majordomo-broker`. */
-  haMajordomoBroker: path("apps/ha-majordomo/dist/cli.js"),
+  haMajordomoBroker: path("packages/ha-majordomo/dist/cli.js"),
 } as const;

@@ -11,7 +11,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { Progress, type RowResult } from "./flood/harness.js";
+import { Progress } from "@zmq-reliable/core/testing";
+import { type RowResult } from "./flood/harness.js";
 import { killAll, killChildrenOnExit } from "./flood/proc.js";
 import { formatReport, writeJson } from "./flood/report.js";
 import { binaryStar, lazyPirateHung, pppNoWorker } from "./flood/rows-other.js";

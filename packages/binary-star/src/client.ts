@@ -1,6 +1,6 @@
 /**
  * {@link BinaryStarClient}: a request-reply client that knows both servers of
- * a Binary Star pair and follows the active one (protocols.md §10.7). A
+ * a Binary Star pair and follows the active one ([Binary Star protocol: client](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#client)). A
  * configuration of core's `RequestClient` with core's `VotingPolicy`.
  *
  * @module
@@ -91,7 +91,7 @@ export interface BinaryStarClientStats extends RequestClientStats {
  * A Binary Star client: sends each request to the server it believes active
  * and, when that one does not answer, fails over to the other, resending the
  * same request on a fresh REQ socket, alternating until a server answers or
- * the call is aborted (protocols.md §10.7). Replies of one request can never
+ * the call is aborted ([Binary Star protocol: client](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#client)). Replies of one request can never
  * be taken for another: every socket that carried a request is closed when
  * the request ends, except the one that answered, which carries the next.
  *

@@ -1,5 +1,5 @@
 /**
- * Default values, the reference's constants (protocols.md §10), and how the
+ * Default values, the reference's constants ([Binary Star protocol](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html)), and how the
  * client's timings follow from the pair's heartbeat.
  *
  * @module
@@ -8,7 +8,7 @@
 /** A node's configured role: which state it starts in. */
 export type BinaryStarRole = "primary" | "backup";
 
-/** The endpoints of one reference server (`bstarsrv2 -p` / `-b`, protocols.md §10.2). */
+/** The endpoints of one reference server (`bstarsrv2 -p` / `-b`, [Binary Star protocol: sockets](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#sockets-and-message-flow)). */
 export interface BinaryStarEndpoints {
   /** The client-facing ROUTER, bound. */
   frontend: string;

@@ -1,7 +1,7 @@
 /**
  * The Binary Star finite-state machine, declared as a table. It follows the
  * reactor version of the zguide (`bstar.c`, `s_execute_fsm`), whose complete
- * table is protocols.md §10.4, not the proof of concept `bstarsrv.c` (which
+ * table is [Binary Star protocol: state machine](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#state-machine), not the proof of concept `bstarsrv.c` (which
  * serves clients while still PRIMARY and can end with two active servers).
  *
  * | State ↓ / Event → | PEER_PRIMARY | PEER_BACKUP | PEER_ACTIVE | PEER_PASSIVE | CLIENT_REQUEST |
@@ -13,7 +13,7 @@
  *
  * "expired" means `now >= peerExpiry`: the peer has been silent for two
  * heartbeats. That, together with a client asking, is the only way a node
- * takes over on its own (the "client vote" of protocols.md §10.5). A BACKUP
+ * takes over on its own (the "client vote" of [Binary Star protocol: state machine](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#state-machine)). A BACKUP
  * never serves: it must first hear an ACTIVE primary and become PASSIVE.
  *
  * The two conflict cells (dual actives, dual passives), where the reference
@@ -121,7 +121,7 @@ function go(to: BinaryStarState, callback: BinaryStarCallback, note: string, ser
 }
 
 /**
- * The whole machine, protocols.md §10.4 cell by cell (state × event → next
+ * The whole machine, [Binary Star protocol: state machine](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#state-machine) cell by cell (state × event → next
  * state, serve, callbacks, error). `CLIENT_REQUEST` cells of PRIMARY and
  * PASSIVE depend on the peer's liveness ({@link BinaryStarVote}); the PRIMARY
  * one waits out the peer expiry, in case this is a fail-back and the backup is

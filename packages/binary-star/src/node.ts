@@ -24,7 +24,7 @@ export type { BinaryStarEvents, BinaryStarStats, FatalEvent, PeerStateEvent, Sta
 export type { BinaryStarCurveOptions, BinaryStarOptions } from "./options.js";
 
 /**
- * One node of a Binary Star pair (protocols.md §10). It binds a PUB at `bind`,
+ * One node of a Binary Star pair ([Binary Star protocol](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html)). It binds a PUB at `bind`,
  * connects a SUB to the other node's PUB at `peer`, publishes its state every
  * `heartbeatInterval` ms, and runs the reference state machine (`bstar.c`; see
  * {@link NodeState}) on every state message and every client request. Beyond

@@ -1,6 +1,6 @@
 /**
  * The Binary Star wire: the state message each node publishes to its peer
- * (protocols.md §10.3). It is one frame holding the ASCII decimal digit of the
+ * ([Binary Star protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#frames)). It is one frame holding the ASCII decimal digit of the
  * sender's state, with no terminator: `"1"` PRIMARY, `"2"` BACKUP, `"3"`
  * ACTIVE, `"4"` PASSIVE. This is byte-exact with the zguide's `bstar.c`
  * (`zstr_sendf ("%d", state)`), so a node of ours pairs with the reference.
@@ -10,7 +10,7 @@
 import { ProtocolError, describeFrame } from "@zmq-reliable/core";
 
 /**
- * The four states of a Binary Star node (protocols.md §10.4). A node starts
+ * The four states of a Binary Star node ([Binary Star protocol: state machine](https://zmq-reliable.github.io/zmq-reliable/documents/Binary_Star_protocol.html#state-machine)). A node starts
  * in `PRIMARY` or `BACKUP` (its configured role) and moves to `ACTIVE`
  * (serving clients) or `PASSIVE` (standing by).
  */

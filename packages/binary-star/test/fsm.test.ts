@@ -25,7 +25,7 @@ const to = (state: BinaryStarState, callback: "active" | "passive" | undefined, 
 const reject = (state: BinaryStarState): Expect => ({ state, serve: false, callbacks: [] });
 
 /**
- * protocols.md §10.4, the reactor bstar.c s_execute_fsm, cell by cell. CLIENT_REQUEST has two
+ * docs/protocols/binary-star.md#state-machine, the reactor bstar.c s_execute_fsm, cell by cell. CLIENT_REQUEST has two
  * columns: the peer still alive (now < peer_expiry) and the peer silent for two heartbeats. The two
  * conflict cells, fatal in bstar.c, are resolved: this column is the winner; LOSER below is the loser.
  */
@@ -74,7 +74,7 @@ const cells = BINARY_STAR_STATES.flatMap((state) =>
   [...BINARY_STAR_EVENTS, "CLIENT_REQUEST (expired)" as const].map((column) => [state, column, TABLE[state][column]] as const),
 );
 
-describe("Binary Star FSM: every cell of the bstar.c table (protocols.md §10.4)", () => {
+describe("Binary Star FSM: every cell of the bstar.c table (docs/protocols/binary-star.md#state-machine)", () => {
   it("has 4 states x 6 columns", () => expect(cells).toHaveLength(24));
 
   it.each(cells)("%s + %s", (state, column, expected) => {

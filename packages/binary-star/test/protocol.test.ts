@@ -3,7 +3,7 @@ import { ProtocolError } from "@zmq-reliable/core";
 import { describe, expect, it } from "vitest";
 import { BINARY_STAR_STATES, STATE_CODES, decodeState, encodeState } from "../src/index.js";
 
-describe("state messages (protocols.md §10.3)", () => {
+describe("state messages (docs/protocols/binary-star.md#frames)", () => {
   it("encodes each state as one frame holding its ASCII digit, byte for byte", () => {
     expect(encodeState("PRIMARY")).toEqual([Buffer.from("1")]);
     expect(encodeState("BACKUP")).toEqual([Buffer.from("2")]);

@@ -43,6 +43,7 @@ export * from "./io/request-server-flags.js";
 export * from "./machines/request-slots.js";
 export * from "./io/worker-link.js";
 export * from "./io/worker-role.js";
+export * from "./io/worker-pool.js";
 export * from "./machines/worker-link.js";
 export * from "./machines/worker-link-types.js";
 export * from "./machines/worker-options.js";

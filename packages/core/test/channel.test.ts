@@ -72,6 +72,24 @@ describe.each<Transport>(["tcp", "ipc", "inproc"])("Channel over %s", (transport
 });
 
 describe("Channel back-pressure and failures", () => {
+  it("hands sends to zeromq back to back, and waits in order where the high-water mark stops them", async () => {
+    const router = track(new Channel(createSocket("router", { receiveHighWaterMark: 1 })));
+    const endpoint = await bindEphemeral(router.socket, "inproc");
+    const got: number[] = [];
+    router.pause(); // nobody reads: the inproc pipe fills after a couple of messages
+    router.listen(([, seq]) => got.push(Number(String(seq))));
+    const dealer = track(new Channel(createSocket("dealer", { sendHighWaterMark: 1 })));
+    dealer.socket.connect(endpoint);
+    const sends = Array.from({ length: 300 }, (_, i) => dealer.send(String(i)));
+    await waitFor(() => dealer.pendingSends < 300 && dealer.stats().sent > 0);
+    expect(dealer.pendingSends).toBeGreaterThan(250); // the rest wait behind the one zeromq holds
+    router.resume();
+    await Promise.all(sends);
+    await waitFor(() => got.length === 300);
+    expect(got).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(dealer.stats()).toMatchObject({ sent: 300, sendErrors: 0, pendingSends: 0 });
+  });
+
   it("bounds the send queue: excess sends fail with BackpressureError", async () => {
     // A DEALER with no peer and immediate=true cannot send; sendTimeout=-1 keeps the first send pending.
     const dealer = track(new Channel(createSocket("dealer", { immediate: true }), { maxPendingSends: 5 }));

@@ -260,7 +260,8 @@ describe("zmq-reliable-keygen", () => {
 
   it("is core's bin, writes the pair, prints the public key, refuses to overwrite without --force", async () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { bin: Record<string, string> };
-    expect(pkg.bin["zmq-reliable-keygen"]).toBe("./dist/io/keygen-cli.js");
+    expect(pkg.bin["zmq-reliable-keygen"]).toBe("./bin/zmq-reliable-keygen.js");
+    expect(readFileSync(new URL("../bin/zmq-reliable-keygen.js", import.meta.url), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n(.*\n)*import "\.\.\/dist\/io\/keygen-cli\.js";\n$/);
     expect(readFileSync(KEYGEN, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
     const d = dir();
     const name = join(d, "server");

@@ -1,5 +1,5 @@
 /**
- * The Lazy Pirate client (protocols.md §2): a strict REQ socket per attempt,
+ * The Lazy Pirate client ([Lazy Pirate protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Lazy_Pirate_protocol.html#frames)): a strict REQ socket per attempt,
  * closed and replaced after each timeout, with failover across endpoints. A
  * configuration of core's `RequestClient`.
  *
@@ -85,7 +85,7 @@ export type LazyPirateClientStats = RequestClientStats;
  * own send, never from when it was queued.
  *
  * Requests may be sent more than once, so the server's handling should be
- * idempotent (protocols.md §8.3).
+ * idempotent ([Lazy Pirate protocol: duplicates and idempotency](https://zmq-reliable.github.io/zmq-reliable/documents/Lazy_Pirate_protocol.html#duplicates-and-idempotency)).
  *
  * ```ts
  * const client = new LazyPirateClient({ endpoint: "tcp://127.0.0.1:5555", timeout: 1000, attempts: 3 });

@@ -1,7 +1,7 @@
 /**
  * Deliberate fault injection for {@link LazyPirateServer}, so demos and tests
  * can show a Lazy Pirate client recover (the reference `lpserver` crashes and
- * stalls at random, protocols.md §2.4). Pure and deterministic: every decision
+ * stalls at random, [Lazy Pirate protocol: differences from the reference](https://zmq-reliable.github.io/zmq-reliable/documents/Lazy_Pirate_protocol.html#differences-from-the-reference)). Pure and deterministic: every decision
  * depends only on the request number and a seeded generator.
  *
  * @module

@@ -4,7 +4,7 @@
  * side (timeout, close-and-reopen, resend, failover across endpoints);
  * {@link LazyPirateServer} is a REP-equivalent server with an async handler
  * that a throwing or hanging handler cannot wedge, with fault injection for
- * demos and tests. The wire is plain REQ/REP frames (protocols.md §2).
+ * demos and tests. The wire is plain REQ/REP frames ([Lazy Pirate protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Lazy_Pirate_protocol.html#frames)).
  *
  * @packageDocumentation
  */

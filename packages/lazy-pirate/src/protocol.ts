@@ -1,5 +1,5 @@
 /**
- * The Lazy Pirate wire (protocols.md §2): there is none beyond plain REQ/REP.
+ * The Lazy Pirate wire ([Lazy Pirate protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Lazy_Pirate_protocol.html#frames)): there is none beyond plain REQ/REP.
  * A request is whatever body frames the caller gives; a REQ socket puts an
  * empty delimiter in front (`[∅ | body…]`), a REP peer strips and restores it.
  * The reply is whatever body frames the server returns. There is no header,

@@ -1,4 +1,4 @@
-// Conformance with the plain REQ/REP frames of protocols.md §2, against raw zeromq
+// Conformance with the plain REQ/REP frames of docs/protocols/lazy-pirate.md#frames, against raw zeromq
 // sockets that know nothing of this package: the client against a raw `Reply`
 // echo server, the server against a raw `Request` client running the reference
 // lpclient loop, with decimal sequence numbers as the reference programs use.

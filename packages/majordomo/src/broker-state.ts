@@ -80,7 +80,7 @@ const limit = (name: string, value: number | undefined): number =>
  * and returns the sends and events it leads to; {@link BrokerState.wakeAt}
  * says when it next needs a wake-up (heartbeats, worker and request expiry).
  * It follows RFC 7 and RFC 8 where the reference broker does not
- * (protocols.md §5.6, §14): see the package README for the list.
+ * ([Majordomo protocol: differences from the reference](https://zmq-reliable.github.io/zmq-reliable/documents/Majordomo_protocol.html#differences-from-the-reference)): see the package README for the list.
  */
 export class BrokerState implements Machine<BrokerInput, BrokerAction> {
   private readonly services: ServiceTable;

@@ -52,7 +52,7 @@ export type MajordomoClientStats = RequestClientStats;
  *   the reply to that socket's identity, so a reply can only reach the call
  *   that sent the request;
  * - when an attempt times out, its socket is closed and a fresh one (with a
- *   new identity) is used for the retry, as protocols.md §5.7 prescribes; a
+ *   new identity) is used for the retry, as [Majordomo protocol: state machine](https://zmq-reliable.github.io/zmq-reliable/documents/Majordomo_protocol.html#state-machine) prescribes; a
  *   late reply to the old attempt is addressed to an identity that no
  *   longer exists, so the broker's ROUTER drops it and it can never reach
  *   another call, even after a broker restart;

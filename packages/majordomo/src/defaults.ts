@@ -6,7 +6,7 @@
 
 /**
  * Defaults of the Majordomo roles: the reference values of `mdbroker.c`,
- * `mdcliapi.c` and `mdwrkapi.c` (protocols.md §5.6–§5.8), plus the bounds
+ * `mdcliapi.c` and `mdwrkapi.c` ([Majordomo protocol: timings and defaults](https://zmq-reliable.github.io/zmq-reliable/documents/Majordomo_protocol.html#timings-and-defaults)), plus the bounds
  * this implementation adds.
  */
 export const MAJORDOMO_DEFAULTS = {

@@ -1,6 +1,6 @@
 /**
- * The Majordomo Protocol 0.1 wire (7/MDP, protocols.md §5) and 8/MMI service
- * discovery (§8), byte for byte.
+ * The Majordomo Protocol 0.1 wire (7/MDP) and 8/MMI service discovery, byte
+ * for byte ([Majordomo protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Majordomo_protocol.html#frames)).
  *
  * Every MDP/0.1 message starts with an empty frame, then a 6-byte ASCII
  * header that names the sub-protocol:
@@ -79,15 +79,15 @@ export const MDPW_FRAME: Buffer = Buffer.from(MDPW_WORKER, "ascii");
 /** Command frames, shared and never mutated. */
 const COMMAND_FRAMES: readonly Buffer[] = [0, 1, 2, 3, 4, 5].map((c) => Buffer.from([c]));
 /** @internal */
-export const READY_FRAME = COMMAND_FRAMES[MdpCommand.READY]!;
+export const READY_FRAME: Buffer = COMMAND_FRAMES[MdpCommand.READY]!;
 /** @internal */
-export const REQUEST_FRAME = COMMAND_FRAMES[MdpCommand.REQUEST]!;
+export const REQUEST_FRAME: Buffer = COMMAND_FRAMES[MdpCommand.REQUEST]!;
 /** @internal */
-const REPLY_FRAME = COMMAND_FRAMES[MdpCommand.REPLY]!;
+const REPLY_FRAME: Buffer = COMMAND_FRAMES[MdpCommand.REPLY]!;
 /** @internal */
-export const HEARTBEAT_FRAME = COMMAND_FRAMES[MdpCommand.HEARTBEAT]!;
+export const HEARTBEAT_FRAME: Buffer = COMMAND_FRAMES[MdpCommand.HEARTBEAT]!;
 /** @internal */
-export const DISCONNECT_FRAME = COMMAND_FRAMES[MdpCommand.DISCONNECT]!;
+export const DISCONNECT_FRAME: Buffer = COMMAND_FRAMES[MdpCommand.DISCONNECT]!;
 
 /**
  * A decoded MDP/0.1 message. `B` is the frame type of bodies and addresses:

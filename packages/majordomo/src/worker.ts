@@ -58,7 +58,10 @@ export type MajordomoWorkerStats = WorkerLinkStats<WorkerWireDropReason>;
 
 /**
  * A Majordomo worker: registers `service` with a broker and answers its
- * requests with `handler`, one at a time.
+ * requests with `handler`, one at a time, or `concurrency` at a time: the
+ * worker then runs that many sessions (each its own DEALER, identity, READY,
+ * heartbeats and reconnects; the broker sees that many workers), all
+ * sharing the handler.
  *
  * - On start it opens a DEALER, connects and sends READY.
  * - It heartbeats every `heartbeatInterval`, also while the handler runs,
@@ -109,13 +112,13 @@ export class MajordomoWorker extends WorkerRole<MajordomoWorkerRequest, WorkerWi
     this.service = service;
   }
 
-  /** Whether a request is being handled right now. */
+  /** Whether a request is being handled right now (by any session). */
   get busy(): boolean {
-    return this.link.state.busy;
+    return this.pool.links.some((l) => l.state.busy);
   }
 
-  /** The endpoints of the current connections (one in `"failover"` mode). */
+  /** The endpoints of the current connections, each once (one in `"failover"` mode at `concurrency` 1). */
   get endpoints(): string[] {
-    return this.link.state.endpoints;
+    return [...new Set(this.pool.links.flatMap((l) => l.state.endpoints))];
   }
 }

@@ -36,7 +36,8 @@ describe("majordomo-broker", () => {
   it("starts with a node shebang and is the package's bin", () => {
     expect(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { bin: Record<string, string> };
-    expect(pkg.bin["majordomo-broker"]).toBe("./dist/cli.js");
+    expect(pkg.bin["majordomo-broker"]).toBe("./bin/majordomo-broker.js");
+    expect(readFileSync(new URL("../bin/majordomo-broker.js", import.meta.url), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n(.*\n)*import "\.\.\/dist\/cli\.js";\n$/);
   });
 
   it("--help prints usage and exits 0", async () => {

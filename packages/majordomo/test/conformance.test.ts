@@ -1,5 +1,5 @@
 /**
- * Conformance with raw zeromq sockets that speak protocols.md §5 frames byte
+ * Conformance with raw zeromq sockets that speak docs/protocols/majordomo.md#frames frames byte
  * for byte, independent of this package's own roles, in both directions:
  * raw client → our broker, raw worker → our broker, our client → raw broker,
  * our worker → raw broker.

@@ -1,5 +1,5 @@
 /**
- * Every malformed frame sequence of protocols.md §5.3/§5.4 sent to a real
+ * Every malformed frame sequence of docs/protocols/majordomo.md#frames sent to a real
  * broker: it survives, answers as RFC 7 says (drop client garbage, DISCONNECT
  * a worker that spoke MDPW01 wrongly), and keeps serving valid clients.
  */

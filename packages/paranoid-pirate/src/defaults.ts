@@ -1,5 +1,5 @@
 /**
- * Reference defaults of 6/PPP (`ppqueue.c`, `ppworker.c`; protocols.md §4.4).
+ * Reference defaults of 6/PPP (`ppqueue.c`, `ppworker.c`; [Paranoid Pirate protocol: timings and defaults](https://zmq-reliable.github.io/zmq-reliable/documents/Paranoid_Pirate_protocol.html#timings-and-defaults)).
  *
  * @module
  */

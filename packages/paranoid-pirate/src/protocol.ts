@@ -1,6 +1,6 @@
 /**
  * The 6/PPP wire, byte for byte as the reference `ppqueue`/`ppworker` put it
- * (protocols.md §4.2):
+ * ([Paranoid Pirate protocol: frames](https://zmq-reliable.github.io/zmq-reliable/documents/Paranoid_Pirate_protocol.html#frames)):
  *
  * | message | frames (as sent, before any ROUTER id) | direction |
  * |---|---|---|

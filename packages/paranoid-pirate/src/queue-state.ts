@@ -6,7 +6,7 @@
  * worker died. The `ParanoidPirateQueue` role runs it
  * on core's `Driver`; the worker books are kept by `WorkerRegistry`.
  *
- * Differences from the reference `ppqueue.c` (protocols.md §4.4–4.5):
+ * Differences from the reference `ppqueue.c` ([Paranoid Pirate protocol: differences from the reference](https://zmq-reliable.github.io/zmq-reliable/documents/Paranoid_Pirate_protocol.html#differences-from-the-reference)):
  * - busy workers are heartbeated and expired too, and a busy worker's expiry
  *   reports the request it held (`request-lost`);
  * - only a reply (or a READY) puts a busy worker back on the ready list: its

@@ -31,7 +31,7 @@ export type RequestHandler = WorkerHandler<RequestContext>;
 
 /** Options of {@link ParanoidPirateWorker}: the wire's, core's `curve`/`logger`/`clock`, and the handler. */
 export interface ParanoidPirateWorkerOptions extends Omit<WorkerStateOptions, "random">, WorkerRoleOptions {
-  /** Answers requests, one at a time. */
+  /** Answers requests, one at a time per session (see `concurrency`). */
   handler: RequestHandler;
 }
 
@@ -46,7 +46,9 @@ export type ParanoidPirateWorkerStats = WorkerLinkStats<WorkerWireDropReason>;
 
 /**
  * A Paranoid Pirate (6/PPP) worker. Connects a DEALER to the queue, sends
- * READY, then answers requests one at a time with its handler. It heartbeats
+ * READY, then answers requests one at a time with its handler (or
+ * `concurrency` at a time: that many sessions, each its own DEALER, identity,
+ * READY, heartbeats and reconnects; the queue sees that many workers). It heartbeats
  * the queue every `heartbeatInterval` ms, idle or busy; when the queue has
  * been silent for `liveness` intervals while the worker is idle, it closes the
  * socket, waits (1 s doubling to 32 s by default), and starts over on a fresh
@@ -92,7 +94,7 @@ export class ParanoidPirateWorker extends WorkerRole<WorkerRequest, WorkerWireDr
     this.liveness = link.liveness;
   }
 
-  /** The queue endpoint the worker is connected to (or connects to next). */
+  /** The queue endpoint the worker (its first session) is connected to (or connects to next). */
   get endpoint(): string {
     return this.link.state.endpoints[0]!;
   }

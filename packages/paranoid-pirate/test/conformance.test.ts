@@ -1,5 +1,5 @@
 /**
- * Conformance with the 6/PPP wire of protocols.md §4.2, byte for byte, using
+ * Conformance with the 6/PPP wire of docs/protocols/paranoid-pirate.md#frames, byte for byte, using
  * raw zeromq sockets in place of the other side: raw DEALER workers against
  * ParanoidPirateQueue, and a raw ROUTER queue against ParanoidPirateWorker.
  */

@@ -19,7 +19,7 @@ import {
 const b = (...frames: (string | number[])[]) => frames.map((f) => (typeof f === "string" ? Buffer.from(f) : Buffer.from(f)));
 const CID = [0x00, 0x6b, 0x8b, 0x45, 0x67];
 
-describe("6/PPP wire (protocols.md §4.2)", () => {
+describe("6/PPP wire (docs/protocols/paranoid-pirate.md#frames)", () => {
   it("READY and HEARTBEAT are single one-byte frames", () => {
     expect(PPP_READY).toBe(0x01);
     expect(PPP_HEARTBEAT).toBe(0x02);

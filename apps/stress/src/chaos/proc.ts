@@ -7,7 +7,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { RssSampler } from "../rss.js";
+import { RssSampler } from "@zmq-reliable/core/testing";
 
 /** How a process ended. */
 export interface ProcExit {

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { formatMb } from "../rss.js";
-import { formatTable } from "../table.js";
+import { formatMb, formatTable } from "@zmq-reliable/core/testing";
 import { FAULT_KINDS } from "./faults.js";
 import { type ChaosResult, SERVER_RSS_BOUND, type TopologyResult } from "./run.js";
 

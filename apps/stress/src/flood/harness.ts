@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatMb, RssSampler } from "../rss.js";
+import { formatMb, RssSampler } from "@zmq-reliable/core/testing";
 import { countDrops, type DropCounts } from "./drops.js";
 import type { FloodSpec } from "./flooder.js";
 import { PROGRAMS, Proc } from "./proc.js";
@@ -161,33 +161,6 @@ export function standardChecks(row: RowResult, crashed: boolean): Check[] {
   ];
   if (row.normal) checks.push({ name: `normal client answered ${row.normal.answered}/${row.normal.sent}`, ok: row.normal.sent > 0 && row.normal.answered === row.normal.sent });
   return checks;
-}
-
-/** The progress line on stderr: `\r`-updated on a terminal, a line every few seconds otherwise. */
-export class Progress {
-  private readonly tty = process.stderr.isTTY === true;
-  private lastLine = 0;
-  private current = "";
-
-  /**
-   * Shows `text` (throttled when stderr is not a terminal).
-   *
-   * @param text - the status.
-   */
-  show(text: string): void {
-    this.current = text;
-    if (this.tty) process.stderr.write(`\r\u001b[K${text}`);
-    else if (performance.now() - this.lastLine >= 3000) {
-      this.lastLine = performance.now();
-      process.stderr.write(`${text}\n`);
-    }
-  }
-
-  /** Ends the progress line (on a terminal). */
-  end(): void {
-    if (this.tty && this.current) process.stderr.write("\r\u001b[K");
-    this.current = "";
-  }
 }
 
 /**

@@ -5,8 +5,7 @@
  * @module
  */
 import { writeFileSync } from "node:fs";
-import { formatMb } from "../rss.js";
-import { formatTable } from "../table.js";
+import { formatMb, formatTable } from "@zmq-reliable/core/testing";
 import { formatDrops } from "./drops.js";
 import { passed, type RowResult } from "./harness.js";
 import type { Settings } from "./settings.js";

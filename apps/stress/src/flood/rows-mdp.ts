@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { formatMb } from "../rss.js";
-import { type Flood, type Progress, waitUntil, within, type RowResult, standardChecks, startFlood, startTarget, stopTarget, type Target } from "./harness.js";
+import { formatMb, type Progress } from "@zmq-reliable/core/testing";
+import { type Flood, waitUntil, within, type RowResult, standardChecks, startFlood, startTarget, stopTarget, type Target } from "./harness.js";
 import { PROGRAMS } from "./proc.js";
 import { RSS_BOUND, type Settings } from "./settings.js";
 import { mdpWorker, percentile, Probe, type RawWorker } from "./wire.js";

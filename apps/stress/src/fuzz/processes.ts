@@ -7,8 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { CLIS } from "../clis.js";
-import { type ChildHandle, liveChildren, spawnNode } from "@zmq-reliable/core/testing";
-import { RssSampler } from "../rss.js";
+import { type ChildHandle, liveChildren, RssSampler, spawnNode } from "@zmq-reliable/core/testing";
 
 /** Absolute paths of the CLIs under test (built `dist`). */
 export const CLI = {

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { formatMb } from "../rss.js";
-import { formatTable, type Row } from "../table.js";
+import { formatMb, formatTable, type Row } from "@zmq-reliable/core/testing";
 import { RSS_BOUND, type FuzzResult } from "./run.js";
 
 /** Table columns. */

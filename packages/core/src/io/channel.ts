@@ -6,10 +6,10 @@
  * @module
  */
 import type * as zmq from "zeromq";
-import { Fifo } from "../pure/collections.js";
 import type { ZmqReliableError } from "../pure/errors.js";
-import { BackpressureError, ClosedError, fromSendError, isZmqError, SocketError } from "../pure/errors.js";
+import { isZmqError, SocketError } from "../pure/errors.js";
 import type { Frame } from "../pure/frames.js";
+import { type PendingSend, SendPump } from "./send-pump.js";
 
 /** A socket a {@link Channel} can drive: anything zeromq.js can send and/or receive on. */
 export type ChannelSocket = zmq.Socket & {
@@ -75,27 +75,20 @@ export interface ChannelCloseOptions {
 /** Default of {@link ChannelOptions.maxPendingSends}. */
 export const DEFAULT_MAX_PENDING_SENDS = 10_000;
 
-interface PendingSend {
-  message: Frame | Frame[];
-  resolve: (() => void) | undefined;
-  reject: ((e: ZmqReliableError) => void) | undefined;
-}
-
 /**
  * Drives one socket: a single receive loop that hands every message to a
- * synchronous handler, and a FIFO send path that issues one `send()` at a time,
- * in call order. Back-pressure is respected: while the socket cannot send
- * (high-water mark reached), later sends wait in a bounded queue; when the
- * socket's `sendTimeout` expires the send fails with {@link BackpressureError}.
+ * synchronous handler, and a FIFO send path that hands sends to zeromq in call
+ * order, back to back while the socket takes them at once (see `send-pump.ts`).
+ * Back-pressure is respected: while the socket cannot send (high-water mark
+ * reached), later sends wait in a bounded queue; when the socket's
+ * `sendTimeout` expires the send fails with {@link BackpressureError}.
  */
 export class Channel<S extends ChannelSocket = ChannelSocket> {
   /** The socket this channel drives. Do not call `send`/`receive` on it directly. */
   readonly socket: S;
   private readonly name: string;
-  private readonly maxPending: number;
   private readonly onError: (error: ZmqReliableError, message?: Frame | Frame[]) => void;
-  private readonly queue = new Fifo<PendingSend>();
-  private draining = false;
+  private readonly sends: SendPump;
   private loop: Promise<void> | undefined;
   private closing = false;
   private gate: (() => void) | undefined;
@@ -110,8 +103,22 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
   constructor(socket: S, options: ChannelOptions = {}) {
     this.socket = socket;
     this.name = options.name ?? "socket";
-    this.maxPending = options.maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS;
     this.onError = options.onError ?? (() => {});
+    const channel = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the pump reads `closing` live
+    this.sends = new SendPump({
+      send: (message) => (socket as S & { send(message: Frame | Frame[]): Promise<void> }).send(message),
+      name: this.name,
+      maxPending: options.maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS,
+      get closing() {
+        return channel.closing;
+      },
+      sent: (item) => {
+        this.counters.sent++;
+        item.resolve?.();
+      },
+      failed: (item, error) => this.fail(item, error),
+      idle: () => this.flushed?.(),
+    });
   }
 
   /** Whether {@link Channel.close} was called. */
@@ -121,7 +128,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
 
   /** Sends waiting to be written, including the one in progress. */
   get pendingSends(): number {
-    return this.queue.length + (this.draining ? 1 : 0);
+    return this.sends.pending;
   }
 
   /** A snapshot of the counters. */
@@ -192,7 +199,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
 
   /**
    * Queues a message and resolves once zeromq has accepted it. Messages go out
-   * in call order, one `send()` at a time.
+   * in call order (see `send-pump.ts`).
    *
    * @param message - one frame or an array of frames.
    * @throws {@link ClosedError} after close, {@link BackpressureError} when the
@@ -200,7 +207,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
    *   for a mandatory ROUTER's unknown peer.
    */
   send(message: Frame | Frame[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.enqueue({ message, resolve, reject }));
+    return new Promise<void>((resolve, reject) => this.sends.push({ message, resolve, reject }));
   }
 
   /**
@@ -210,43 +217,13 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
    * @param message - one frame or an array of frames.
    */
   post(message: Frame | Frame[]): void {
-    this.enqueue({ message, resolve: undefined, reject: undefined });
-  }
-
-  private enqueue(item: PendingSend): void {
-    if (this.closing) return this.fail(item, new ClosedError(`${this.name} is closed`));
-    if (this.queue.length >= this.maxPending) {
-      return this.fail(item, new BackpressureError(`${this.name}: ${this.maxPending} sends already waiting`));
-    }
-    this.queue.push(item);
-    if (!this.draining) void this.drain();
+    this.sends.push({ message, resolve: undefined, reject: undefined });
   }
 
   private fail(item: PendingSend, error: ZmqReliableError): void {
     this.counters.sendErrors++;
     if (item.reject) item.reject(error);
     else this.onError(error, item.message);
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    const socket = this.socket as S & { send(message: Frame | Frame[]): Promise<void> };
-    let item: PendingSend | undefined;
-    while ((item = this.queue.shift()) !== undefined) {
-      if (this.closing) {
-        this.fail(item, new ClosedError(`${this.name} is closed`));
-        continue;
-      }
-      try {
-        await socket.send(item.message);
-        this.counters.sent++;
-        item.resolve?.();
-      } catch (err) {
-        this.fail(item, this.closing ? new ClosedError(`${this.name} is closed`) : fromSendError(err, this.name));
-      }
-    }
-    this.draining = false;
-    this.flushed?.();
   }
 
   /**
@@ -277,8 +254,7 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
     }
     this.closing = true;
     this.resume();
-    let item: PendingSend | undefined;
-    while ((item = this.queue.shift()) !== undefined) this.fail(item, new ClosedError(`${this.name} is closed`));
+    this.sends.failWaiting();
     const released = options.release ? this.whenReleased(options.release) : undefined;
     if (!this.socket.closed) {
       try {

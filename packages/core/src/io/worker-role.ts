@@ -3,8 +3,9 @@
  * {@link WorkerLink}: the handler's type ({@link WorkerHandler}), the role
  * options every worker takes ({@link WorkerRoleOptions}), and the base class
  * ({@link WorkerRole}) with the role's `start()`, `close({ timeout })`,
- * `phase` and `stats()`. A worker role is its wire, its options, its
- * handler context and a constructor.
+ * `phase` and `stats()`, over `concurrency` sessions ({@link WorkerLinkPool}).
+ * A worker role is its wire, its options, its handler context and a
+ * constructor.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { CurveClientOptions } from "../security/curve.js";
 import { TypedEmitter } from "./events.js";
 import type { CloseOptions } from "./lifecycle.js";
 import { WorkerLink, type WorkerLinkShellOptions } from "./worker-link.js";
+import { WorkerLinkPool, workerConcurrency } from "./worker-pool.js";
 
 /** What every worker handler learns about a request besides its body; a pattern adds its own fields. */
 export interface WorkerHandlerContext {
@@ -44,6 +46,17 @@ export interface WorkerRoleOptions {
   logger?: Logger;
   /** Clock for heartbeats, back-off and `close({ timeout })`; default the system clock. */
   clock?: Clock;
+  /**
+   * How many requests are handled at once (default 1, at most 1024). The
+   * wire hands a connection one request at a time, so the worker runs this
+   * many sessions: each its own socket and identity, READY, heartbeats and
+   * reconnects, all sharing the handler; the peer sees that many workers.
+   * Events of every session are the role's; `stats()` sums them. libzmq
+   * opens at most 1,023 sockets per process by default: past about 1,000
+   * sessions (sockets in all), raise `zmq.context.maxSockets` before the
+   * process creates its first socket.
+   */
+  concurrency?: number;
 }
 
 /** What a {@link WorkerRole} subclass gives its base: the link's options, less `emit` (the role emits), with a log tag. */
@@ -53,36 +66,51 @@ export type WorkerRoleLinkOptions<R, D extends string> = Omit<WorkerLinkShellOpt
 };
 
 /**
- * The base of every worker role: holds one {@link WorkerLink}, forwards its
- * events (`ready`, `expire`, `disconnect`, `drop`: {@link LinkEvents}) and
- * gives the role its lifecycle. `R` is the pattern's decoded request, `D` its
- * wire's own drop reasons.
+ * The base of every worker role: holds `concurrency` {@link WorkerLink}s (one
+ * by default), forwards their events (`ready`, `expire`, `disconnect`,
+ * `drop`: {@link LinkEvents}) and gives the role its lifecycle. `R` is the
+ * pattern's decoded request, `D` its wire's own drop reasons.
  */
 export abstract class WorkerRole<R, D extends string> extends TypedEmitter<LinkEvents<D>> {
-  /** The link this role runs on. */
-  protected readonly link: WorkerLink<R, D>;
+  /** The sessions this role runs on. */
+  protected readonly pool: WorkerLinkPool<R, D>;
 
   /**
    * @param options - the link's options; see {@link WorkerRoleLinkOptions}.
-   * @throws {@link InvalidOptionError} for bad heartbeat, liveness or back-off settings.
+   * @throws {@link InvalidOptionError} for a bad `concurrency`, or bad heartbeat, liveness or back-off settings.
    */
   protected constructor(options: WorkerRoleLinkOptions<R, D>) {
     super();
-    this.link = new WorkerLink<R, D>({
-      ...options,
-      logger: taggedLogger(options.logger, options.tag),
-      emit: (event, ...args) => this.emit(event, ...(args as LinkEvents<D>[typeof event])),
-    });
+    const concurrency = workerConcurrency(options.concurrency);
+    this.pool = new WorkerLinkPool<R, D>(
+      concurrency,
+      (i) =>
+        new WorkerLink<R, D>({
+          ...options,
+          logger: taggedLogger(options.logger, concurrency === 1 ? options.tag : `${options.tag} #${i + 1}`),
+          emit: (event, ...args) => this.emit(event, ...(args as LinkEvents<D>[typeof event])),
+        }),
+    );
   }
 
-  /** Where the worker is in its life. */
+  /** The first session (the only one at `concurrency` 1). */
+  protected get link(): WorkerLink<R, D> {
+    return this.pool.links[0]!;
+  }
+
+  /** How many requests the worker handles at once: its sessions. */
+  get concurrency(): number {
+    return this.pool.links.length;
+  }
+
+  /** Where the worker is in its life (with several sessions: closing, connected or waiting if any session is). */
   get phase(): LinkPhase {
-    return this.link.phase;
+    return this.pool.phase;
   }
 
-  /** A snapshot of the counters. */
+  /** A snapshot of the counters, summed over the sessions. */
   stats(): WorkerLinkStats<D> {
-    return this.link.stats();
+    return this.pool.stats();
   }
 
   /**
@@ -94,12 +122,12 @@ export abstract class WorkerRole<R, D extends string> extends TypedEmitter<LinkE
    * @throws `SocketError` naming the endpoint when one cannot be connected (a bad scheme, say).
    */
   start(): Promise<void> {
-    return this.link.start();
+    return this.pool.start();
   }
 
   /**
-   * Stops the worker: requests waiting their turn are dropped, the request
-   * being handled is finished and its reply sent, then the worker says
+   * Stops the worker (every session at once): requests waiting their turn
+   * are dropped, the requests being handled are finished and their replies sent, then the worker says
    * goodbye where its wire has one (DISCONNECT in 7/MDP; 6/PPP has none: the
    * queue expires the worker) and closes its sockets, lingering briefly for
    * those last messages. Idempotent.
@@ -110,6 +138,6 @@ export abstract class WorkerRole<R, D extends string> extends TypedEmitter<LinkE
    *   never sent) and the worker closes.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    return this.link.close(options.timeout ?? Number.POSITIVE_INFINITY);
+    return this.pool.close(options.timeout ?? Number.POSITIVE_INFINITY);
   }
 }

@@ -302,7 +302,7 @@ export interface WorkerLinkStats<D extends string = string> {
   dropped: number;
   /** Things dropped, by reason. */
   drops: Partial<Record<LinkDropReason<D>, number>>;
-  /** Requests being handled right now (0 or 1). */
+  /** Requests being handled right now (0 or 1 per session; at most `concurrency` for a role). */
   inFlight: number;
   /** Requests received while busy, waiting their turn. */
   queued: number;

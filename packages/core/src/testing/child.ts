@@ -29,7 +29,7 @@ export class ChildHandle {
   private lineListeners: ((line: string) => void)[] = [];
   private exitInfo: ChildExit | undefined;
 
-  /** @internal */
+  /** Watches `child` (already spawned): its lines, its exit; {@link spawnNode} spawns and wraps one. */
   constructor(child: ChildProcess) {
     this.process = child;
     live.add(this);

@@ -1,7 +1,10 @@
 /**
  * `@zmq-reliable/core/testing`: helpers for testing code built on
  * zmq-reliable: a fake clock, a harness that runs a pure machine on it,
- * condition waits with deadlines, and child processes you can freeze and kill.
+ * condition waits with deadlines, a handler that holds calls (for concurrency
+ * tests), child processes you can freeze and kill,
+ * and report helpers for harnesses (memory and CPU of a process, text tables,
+ * a progress line).
  *
  * @packageDocumentation
  */
@@ -28,3 +31,7 @@ export {
 } from "./child.js";
 export { RecordingRelay } from "./relay.js";
 export { captureLogger, type CapturedLog } from "./capture-logger.js";
+export { formatMb, readCpuMs, readRss, type Rss, RssSampler } from "./process-stats.js";
+export { formatTable, type Row } from "./table.js";
+export { Progress } from "./progress.js";
+export { heldHandler, type HeldHandler } from "./held-handler.js";

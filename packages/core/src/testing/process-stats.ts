@@ -1,6 +1,6 @@
 /**
- * Memory of a child process as the kernel reports it: current and peak
- * resident set size, read from `/proc/<pid>/status` (Linux).
+ * Memory and CPU time of a process as the kernel reports them (Linux
+ * `/proc`), for harnesses and benchmarks that watch a child process.
  *
  * @module
  */
@@ -69,6 +69,28 @@ export class RssSampler {
   private sample(): void {
     const rss = readRss(this.pid);
     if (rss) this.peakBytes = Math.max(this.peakBytes, rss.current, rss.peak);
+  }
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (`sysconf(_SC_CLK_TCK)`, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system) a process has used so far, in ms (10 ms
+ * resolution); `undefined` when the process is gone or `/proc` is not
+ * available. The difference of two readings over a window, divided by the
+ * window, is the share of one core the process used.
+ *
+ * @param pid - the process to read.
+ */
+export function readCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after "pid (comm) ": field 3 is state
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
   }
 }
 

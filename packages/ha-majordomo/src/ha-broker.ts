@@ -23,7 +23,12 @@ export interface HaMajordomoBrokerOptions {
    * workers (one or several endpoints), and `state`, this node's Binary Star
    * state PUB.
    */
-  bind: { frontend: string | readonly string[]; state: string };
+  bind: {
+    /** The Majordomo broker's ROUTER, for clients and workers: one endpoint or several. */
+    frontend: string | readonly string[];
+    /** This node's Binary Star state PUB. */
+    state: string;
+  };
   /** The peer's state PUB endpoint. */
   peer: string;
   /**
