@@ -2,10 +2,10 @@
  * Every ts, js and sh block of every README and docs page runs here, against real sockets:
  * ts/js blocks as Node.js modules (types stripped), sh blocks line by line with the built CLIs
  * on PATH. A block tagged `no-run` (```sh no-run) is skipped and counted; `npm install` lines are
- * checked (every package is one of ours or zeromq, and every package the file's code imports
+ * checked (every package is one of ours, one they depend on, or zeromq, and every package the file's code imports
  * is on its install line), not run.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,8 +40,8 @@ function scratchFor(file: string): string {
   return dir;
 }
 
-/** Names of our packages (every workspace). */
-const ours = new Set(workspaces().map((w) => w.name));
+/** Names of our packages (every workspace), and of what our packages depend on (`prom-client`, `pino`): a page may tell users to install those too. */
+const ours = new Set(workspaces().flatMap((w) => [w.name, ...Object.keys((JSON.parse(readFileSync(join(w.dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {})]));
 
 function applyReplacements(code: string, replace: Record<string, string> = {}): string {
   return Object.entries(replace).reduce((text, [from, to]) => text.split(from).join(to), code);

@@ -93,7 +93,8 @@ export const SETUPS: Record<string, BlockSetup> = {
     },
   },
   "core/README.md#2": { contains: "new Channel(", stdout: "[ 'hello', 'world' ]" },
-  "core/README.md#8": { contains: "MachineHarness", stdout: "[ 0, 1000 ]" },
+  "core/README.md#11": { contains: "MachineHarness", stdout: "[ 0, 1000 ]" },
+  "core/README.md#9": { contains: "registerMetrics(registry", start: async () => ({ replace: { "9464": String(await reservePort()) } }), stdout: "true" },
   "core/README.md#4": { contains: "ZapAuthenticator", epilogue: "server.close(); client.close(); await zap.close();" },
   "core/README.md#6": { contains: "--allow-keys-file allowed-keys", start: async () => ({ replace: await freeEndpoints("tcp://*:5555") }), until: /^started /m },
   "core/README.md#7": { contains: "readCurveKeyPair", epilogue: "server.close(); await zap.close();" },
@@ -116,6 +117,8 @@ export const SETUPS: Record<string, BlockSetup> = {
     until: /^started /m,
   },
   "majordomo/README.md#4": { contains: "new MajordomoWorker(", start: () => echoBroker("tcp://localhost:5555", false) },
+  "majordomo/README.md#6": { contains: "drainTimeout: 10_000", start: async () => ({ replace: await freeEndpoints("tcp://*:5555") }), until: /^started /m },
+  "majordomo/README.md#7": { contains: "concurrency: 16", start: () => echoBroker("tcp://localhost:5555", false) },
   "majordomo/README.md#5": { contains: "new MajordomoClient(", start: () => echoBroker("tcp://localhost:5555", true), stdout: "echo has workers" },
   "paranoid-pirate/README.md#2": { contains: "ParanoidPirateQueue", stdout: /^worker ready [0-9a-f]+\n\[ 'hello world', 'and more' \]$/ },
   "paranoid-pirate/README.md#3": { contains: "paranoid-pirate-queue", start: async () => ({ replace: await freeEndpoints("tcp://*:5555", "tcp://*:5556") }), until: /^started /m },
@@ -130,6 +133,14 @@ export const SETUPS: Record<string, BlockSetup> = {
         whileRunning: async () => void (await ready),
         close: () => queue.close(),
       };
+    },
+  },
+  "paranoid-pirate/README.md#5": {
+    contains: "concurrency: 8",
+    start: async () => {
+      const queue = new ParanoidPirateQueue({ bind: { frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" } });
+      await queue.start();
+      return { replace: { "tcp://localhost:5556": queue.endpoints.backend }, close: () => queue.close() };
     },
   },
   "binary-star/README.md#2": { contains: "binary-star-server --primary", start: () => freePair(), until: /^started /m },
