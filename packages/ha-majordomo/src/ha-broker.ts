@@ -60,6 +60,12 @@ export type HaMajordomoBrokerEvents = {
   fatal: [FatalEvent];
 };
 
+/** What {@link HaMajordomoBroker.stats} gives: the broker's figures with the Binary Star node's. */
+export interface HaMajordomoBrokerStats extends BrokerStats {
+  /** The Binary Star node's counters and state. */
+  node: BinaryStarStats;
+}
+
 /**
  * One half of a highly available Majordomo broker pair.
  *
@@ -114,7 +120,7 @@ export class HaMajordomoBroker extends TypedEmitter<HaMajordomoBrokerEvents> {
   }
 
   /** The broker's counters and gauges (per service too, see `MajordomoBroker.stats()`), with the Binary Star node's as `node`. */
-  stats(): BrokerStats & { node: BinaryStarStats } {
+  stats(): HaMajordomoBrokerStats {
     return { ...this.broker.stats(), node: this.node.stats() };
   }
 

@@ -5,4 +5,4 @@
  *
  * @packageDocumentation
  */
-export { HaMajordomoBroker, type HaMajordomoBrokerEvents, type HaMajordomoBrokerOptions } from "./ha-broker.js";
+export { HaMajordomoBroker, type HaMajordomoBrokerEvents, type HaMajordomoBrokerOptions, type HaMajordomoBrokerStats } from "./ha-broker.js";
