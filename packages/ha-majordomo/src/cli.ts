@@ -8,7 +8,7 @@
  */
 import { BINARY_STAR_DEFAULTS, checkPairRole, pairCurve, pairFlags, pairHealth, pairOptions, pairStartFields } from "@zmq-reliable/binary-star";
 import { MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
-import { BROKER_LIMIT_FLAGS, brokerLimitFields, brokerLimitOptions, MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
+import { BROKER_DRAIN_FLAG, BROKER_LIMIT_FLAGS, brokerLimitFields, brokerLimitOptions, MAJORDOMO_DEFAULTS } from "@zmq-reliable/majordomo";
 import { HaMajordomoBroker } from "./ha-broker.js";
 
 const DEFAULTS = {
@@ -29,10 +29,11 @@ active broker serves clients; workers register with both (MajordomoWorker
     // The majordomo-broker limit flags, declared once in @zmq-reliable/majordomo: --request-expiry, --max-attempts,
     // --max-queued*, --max-request-bytes, --max-services, --send-hwm, --receive-hwm.
     ...BROKER_LIMIT_FLAGS,
+    ...BROKER_DRAIN_FLAG,
   },
   epilog: `Output (stdout, one line each; at= is epoch milliseconds):
   started role=<role> state=<state> frontend=<ep> local=<ep> remote=<ep> heartbeat=<ms> mdp-heartbeat=<ms> liveness=<n>
-          request-expiry=<ms> max-attempts=<n> max-queued=<n> … (every limit flag) curve=on|off pid=<pid> at=<t>
+          request-expiry=<ms> max-attempts=<n> max-queued=<n> … (every limit flag) drain-timeout=<ms> curve=on|off pid=<pid> at=<t>
   state from=<state> to=<state> at=<t>
   stopped at=<t>
 Endpoints are printed as bound (tcp://0.0.0.0:5555 for tcp://*:5555).
@@ -49,7 +50,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     const ha = new HaMajordomoBroker({
       ...pairOptions(v, DEFAULTS),
       heartbeatInterval: v.heartbeat,
-      broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness, ...brokerLimitOptions(v) },
+      broker: { heartbeatInterval: v["mdp-heartbeat"], liveness: v.liveness, ...brokerLimitOptions(v), drainTimeout: v["drain-timeout"] },
       logger,
       curve: pairCurve(curve),
     });
@@ -61,6 +62,7 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on bad usage.`,
     "mdp-heartbeat": v["mdp-heartbeat"],
     liveness: v.liveness,
     ...brokerLimitFields(v),
+    "drain-timeout": v["drain-timeout"],
   }),
   bound: (ha) => [...ha.broker.boundEndpoints, ha.node.boundEndpoint],
   health: (ha) => pairHealth(ha.node),

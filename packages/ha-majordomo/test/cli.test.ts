@@ -34,7 +34,7 @@ describe("ha-majordomo-broker", () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     const out = child.lines.join("\n");
     expect(out).toMatch(/^Usage: ha-majordomo-broker \(--primary \| --backup\)/);
-    for (const flag of ["    --primary", "    --backup", "--frontend", "--local", "--remote", "--heartbeat", "--mdp-heartbeat", "--liveness", "-v, --verbose", "-h, --help", ...LIMIT_FLAGS]) {
+    for (const flag of ["    --primary", "    --backup", "--frontend", "--local", "--remote", "--heartbeat", "--mdp-heartbeat", "--liveness", "-v, --verbose", "-h, --help", "--drain-timeout <", ...LIMIT_FLAGS]) {
       expect(out).toContain(flag);
     }
   });
@@ -78,7 +78,7 @@ describe("ha-majordomo-broker", () => {
     expect(started).toMatch(
       new RegExp(
         `^started role=primary state=PRIMARY frontend=tcp://0\\.0\\.0\\.0:${front} local=tcp://0\\.0\\.0\\.0:${local} remote=${remote} ` +
-          `heartbeat=50 mdp-heartbeat=2500 liveness=3 ${LIMITS} curve=off pid=${child.pid} at=[\\d.]+$`,
+          `heartbeat=50 mdp-heartbeat=2500 liveness=3 ${LIMITS} drain-timeout=5000 curve=off pid=${child.pid} at=[\\d.]+$`,
       ),
     );
     // Regression: there was no --verbose; with it every message is logged at debug level.
@@ -97,12 +97,12 @@ describe("ha-majordomo-broker", () => {
     const front = await tcp();
     const limits = ["--request-expiry", "100", "--max-attempts", "2", "--max-queued", "5", "--max-queued-bytes", "600", "--max-queued-per-service", "4", "--max-queued-bytes-per-service", "500"];
     // a request counts its body plus 256 bytes per frame: "ok" is 258, "toolong" 263
-    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "259", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8", "--max-message-size", "65536"];
+    const more = ["--max-queued-per-client", "3", "--max-request-bytes", "259", "--max-services", "1", "--send-hwm", "7", "--receive-hwm", "8", "--max-message-size", "65536", "--drain-timeout", "0"];
     const child = spawnNode(CLI, ["--primary", "--heartbeat", "50", "--frontend", front, "--local", await tcp(), "--remote", await tcp(), ...limits, ...more]);
     const started = await child.waitForLine(/^started /);
     expect(started).toContain(
       " liveness=3 request-expiry=100 max-attempts=2 max-queued=5 max-queued-bytes=600 max-queued-per-service=4 max-queued-bytes-per-service=500 " +
-        "max-queued-per-client=3 max-request-bytes=259 max-services=1 send-hwm=7 receive-hwm=8 max-message-size=65536 curve=off pid=",
+        "max-queued-per-client=3 max-request-bytes=259 max-services=1 send-hwm=7 receive-hwm=8 max-message-size=65536 drain-timeout=0 curve=off pid=",
     );
     const client = new zmq.Dealer({ linger: 0 });
     closers.push(() => client.close());

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type LimitFlags, type LimitFlagValues, limitFlagName, limitFlags, limitOptions } from "@zmq-reliable/core";
+import { type IntegerFlag, type LimitFlags, type LimitFlagValues, limitFlagName, limitFlags, limitOptions, MAX_CLI_MS, type WithNumberDefault } from "@zmq-reliable/core";
 import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
 
 /** The broker options that have a limit flag. */
@@ -81,3 +81,12 @@ export function brokerLimitFields(values: LimitFlagValues<BrokerLimitOption>): R
   const options = brokerLimitOptions(values);
   return Object.fromEntries((Object.keys(options) as BrokerLimitOption[]).map((option) => [limitFlagName(option), options[option]]));
 }
+
+/**
+ * `--drain-timeout <ms>`: on SIGINT/SIGTERM, how long a broker bin waits for
+ * the requests workers hold to be answered (`drainTimeout`), for every bin
+ * that runs a Majordomo broker.
+ */
+export const BROKER_DRAIN_FLAG: Readonly<{ "drain-timeout": IntegerFlag & WithNumberDefault }> = Object.freeze({
+  "drain-timeout": { type: "integer", min: 0, max: MAX_CLI_MS, default: D.drainTimeout, placeholder: "ms", help: "on SIGINT/SIGTERM, how long to wait for the requests workers hold to be answered (0: close at once)" },
+});

@@ -28,7 +28,7 @@
  * @module
  */
 import { CURVE_FLAGS, MAX_CLI_COUNT, MAX_CLI_MS, runCli } from "@zmq-reliable/core";
-import { BROKER_LIMIT_FLAGS, brokerLimitOptions } from "./broker-flags.js";
+import { BROKER_DRAIN_FLAG, BROKER_LIMIT_FLAGS, brokerLimitOptions } from "./broker-flags.js";
 import { MajordomoBroker } from "./broker.js";
 import { MAJORDOMO_DEFAULTS as D } from "./defaults.js";
 
@@ -39,7 +39,7 @@ void runCli({
     bind: { type: "strings", short: "b", default: [D.bind].flat(), placeholder: "endpoint", help: "endpoint to bind; repeat for several" },
     heartbeat: { type: "integer", min: 1, max: MAX_CLI_MS, default: D.heartbeatInterval, placeholder: "ms", help: "heartbeat interval with workers" },
     liveness: { type: "integer", min: 1, max: MAX_CLI_COUNT, default: D.liveness, help: "silent heartbeats before a worker expires" },
-    "drain-timeout": { type: "integer", min: 0, max: MAX_CLI_MS, default: D.drainTimeout, placeholder: "ms", help: "on SIGINT/SIGTERM, how long to wait for the requests workers hold to be answered (0: close at once)" },
+    ...BROKER_DRAIN_FLAG,
     // Limit flags (declared once, shared with ha-majordomo-broker): --request-expiry, --max-attempts, --max-queued*,
     // --max-request-bytes, --max-services, --send-hwm, --receive-hwm.
     ...BROKER_LIMIT_FLAGS,

@@ -73,7 +73,7 @@ export type {
   WorkerGoneReason,
 } from "./broker-events.js";
 export { MajordomoBroker } from "./broker.js";
-export { BROKER_LIMIT_FLAGS, type BrokerLimitFlags, type BrokerLimitOption, brokerLimitFields, brokerLimitOptions } from "./broker-flags.js";
+export { BROKER_DRAIN_FLAG, BROKER_LIMIT_FLAGS, type BrokerLimitFlags, type BrokerLimitOption, brokerLimitFields, brokerLimitOptions } from "./broker-flags.js";
 export type { RouterSend } from "./broker-dispatch-state.js";
 export type { BrokerLimits, BrokerStateOptions, MajordomoBrokerEvents, MajordomoBrokerOptions } from "./broker-options.js";
 export {
