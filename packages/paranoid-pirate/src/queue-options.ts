@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Clock, CurveServerOptions, Logger } from "@zmq-reliable/core";
+import type { Clock, CurveServerOptions, LatencySummary, Logger } from "@zmq-reliable/core";
 import type { QueueStateCounters } from "./queue-state.js";
 
 /** Where the queue's two ROUTERs bind. */
@@ -104,4 +104,6 @@ export interface ParanoidPirateQueueStats extends QueueStateCounters {
   frontendReceived: number;
   /** Messages read from the backend. */
   backendReceived: number;
+  /** Request read from the frontend → reply forwarded to its client, ms: percentiles over the last 1024 replies within 60 s. */
+  latency: LatencySummary;
 }

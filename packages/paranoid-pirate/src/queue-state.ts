@@ -56,7 +56,7 @@
  *
  * @module
  */
-import { checkNumber, EMPTY, earliest, type Machine, type ProtocolError } from "@zmq-reliable/core";
+import { checkNumber, EMPTY, earliest, LatencyWindow, type LatencySummary, type Machine, type ProtocolError } from "@zmq-reliable/core";
 import { PARANOID_PIRATE_DEFAULTS as D } from "./defaults.js";
 import { encodeHeartbeat, encodeRequest } from "./protocol.js";
 import { QUEUE_DROP_REASONS, type QueueDropReason, type RequestLostCause } from "./queue-events.js";
@@ -128,6 +128,8 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
   /** Workers one request may be handed to in all. */
   readonly maxAttempts: number;
   private readonly registry: WorkerRegistry;
+  /** Request read from the frontend → reply forwarded to its client, ms (bounded: the last 1024 within 60 s). */
+  private readonly latencies = new LatencyWindow();
   private readonly pending: PendingRequests;
   private heartbeatAt: number;
   private accepting = true;
@@ -229,6 +231,16 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
   }
 
   /**
+   * Request read from the frontend → reply forwarded to its client, ms, over
+   * the last 1024 replies within 60 s (retries and re-queues included).
+   *
+   * @param now - the current clock time.
+   */
+  latency(now: number): LatencySummary {
+    return this.latencies.summary(now);
+  }
+
+  /**
    * Feeds one input; returns the actions to perform, in order. A `pause` or
    * `resume` of the frontend comes last whenever {@link QueueState.canAccept} changed.
    *
@@ -318,6 +330,7 @@ export class QueueState implements Machine<QueueInput, QueueAction> {
     // other client (a forged or stale envelope) is dropped, and the worker
     // keeps its request.
     if (!record.job || !sameEnvelope(message.envelope, record.job.client)) return [this.drop("unexpected-reply", worker)];
+    this.latencies.record(now - record.job.arrived, now);
     this.registry.release(record, true);
     this.counters.replies++;
     // The reply is `[client id…, ∅, body…]`: forward it as it came.

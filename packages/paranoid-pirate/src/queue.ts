@@ -144,6 +144,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
       accepting: this.state.canAccept,
       frontendReceived: this.frontend?.stats().received ?? 0,
       backendReceived: this.backend?.stats().received ?? 0,
+      latency: this.state.latency(this.driver.clock.now()),
     };
   }
 

@@ -118,7 +118,7 @@ export class RequestClient {
 
   /** A snapshot of the counters and gauges. */
   stats(): RequestClientStats {
-    return this.state.stats();
+    return this.state.stats(this.driver.clock.now());
   }
 
   /**

@@ -7,6 +7,7 @@
 import type { ServiceUnavailableError, ZmqReliableError } from "../pure/errors.js";
 import type { EventMap } from "../pure/machine.js";
 import type { Frame } from "../pure/frames.js";
+import type { LatencySummary } from "../pure/latency.js";
 import type { EmitAction, MessageInput, SendFailedInput, SettleAction, WakeInput } from "../pure/machine.js";
 import type { RetryPolicy, RetryReason } from "./retry-plan.js";
 
@@ -125,6 +126,8 @@ export interface RequestClientStats {
   openSockets: number;
   /** Of which idle, ready for the next call. */
   idleSockets: number;
+  /** `request()` call → reply, ms, successful calls only (retries included): percentiles over the last 1024 within 60 s. */
+  latency: LatencySummary;
 }
 
 /** Opens a call: send `frames` and settle with the reply. */

@@ -15,6 +15,7 @@
  */
 import { BackpressureError, ClosedError, ProtocolError, ServiceUnavailableError, TimeoutError, ZmqReliableError } from "../pure/errors.js";
 import { LinkedList, type ListNode } from "../pure/collections.js";
+import { LatencyWindow } from "../pure/latency.js";
 import type { Machine } from "../pure/machine.js";
 import type { PlanStep, RetryPlan, RetryPolicy, RetryReason } from "./retry-plan.js";
 import type {
@@ -33,6 +34,8 @@ interface Call {
   readonly id: number;
   readonly input: RequestInput;
   readonly deadlineAt: number;
+  /** When `request()` was called (its latency runs from here to the reply). */
+  readonly calledAt: number;
   node: ListNode<Call> | undefined;
   plan: RetryPlan | undefined;
   readonly links: Set<Link>;
@@ -52,6 +55,10 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   private deadlines = 0;
   private closed = false;
   private out: RequestClientAction[] = [];
+  /** Call → reply of the successful calls, ms (bounded: the last 1024 within 60 s). */
+  private readonly latencies = new LatencyWindow();
+  /** The last time the machine was fed (what `stats()` reads the latency window at by default). */
+  private now = 0;
   private readonly counters = {
     requests: 0,
     replies: 0,
@@ -77,8 +84,12 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     return this.options.policy;
   }
 
-  /** A snapshot of the counters and gauges. */
-  stats(): RequestClientStats {
+  /**
+   * A snapshot of the counters and gauges.
+   *
+   * @param now - the clock time the latency window is read at; default the last time the machine was fed.
+   */
+  stats(now: number = this.now): RequestClientStats {
     return {
       ...this.counters,
       dropped: this.counters.malformed + this.counters.stale,
@@ -87,6 +98,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
       socketsOpened: this.links.opened,
       openSockets: this.links.size,
       idleSockets: this.links.idleCount,
+      latency: this.latencies.summary(now),
     };
   }
 
@@ -98,6 +110,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
    */
   handle(input: RequestClientInput, now: number): RequestClientAction[] {
     this.out = [];
+    this.now = now;
     switch (input.type) {
       case "request":
         this.request(input, now);
@@ -154,7 +167,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     }
     this.counters.requests++;
     const deadlineAt = input.deadline === undefined ? Number.POSITIVE_INFINITY : now + input.deadline;
-    const call: Call = { id: input.call, input, deadlineAt, node: undefined, plan: undefined, links: new Set(), tried: [] };
+    const call: Call = { id: input.call, input, deadlineAt, calledAt: now, node: undefined, plan: undefined, links: new Set(), tried: [] };
     if (Number.isFinite(deadlineAt)) this.deadlines++;
     this.calls.set(call.id, call);
     call.node = this.queue.push(call);
@@ -257,6 +270,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     call.links.delete(link);
     link.call = undefined;
     this.counters.replies++;
+    this.latencies.record(now - call.calledAt, now);
     this.links.release(link, this.closed);
     this.end(call);
     this.out.push({ type: "settle", call: call.id, value });
