@@ -87,6 +87,9 @@ export function brokerLimitFields(values: LimitFlagValues<BrokerLimitOption>): R
  * the requests workers hold to be answered (`drainTimeout`), for every bin
  * that runs a Majordomo broker.
  */
-export const BROKER_DRAIN_FLAG: Readonly<{ "drain-timeout": IntegerFlag & WithNumberDefault }> = Object.freeze({
+export const BROKER_DRAIN_FLAG: Readonly<{
+  /** `--drain-timeout <ms>` (`drainTimeout`; 0: close at once). */
+  "drain-timeout": IntegerFlag & WithNumberDefault;
+}> = Object.freeze({
   "drain-timeout": { type: "integer", min: 0, max: MAX_CLI_MS, default: D.drainTimeout, placeholder: "ms", help: "on SIGINT/SIGTERM, how long to wait for the requests workers hold to be answered (0: close at once)" },
 });
