@@ -21,14 +21,16 @@ import type { BinaryStarEvents, FatalEvent, PeerStateEvent, StateChangeEvent, St
 export function logNodeEvent(log: Logger, event: keyof BinaryStarEvents, payload: unknown): void {
   if (event === "state-change" && log.info) {
     const e = payload as StateChangeEvent;
-    limitedLog(log).info.warn("state-change", () => `${e.from} -> ${e.to} on ${e.event}: ${e.note}`);
+    limitedLog(log).info.warn("state-change", () => `${e.from} -> ${e.to} on ${e.event}: ${e.note}`, { state: e.to, previous: e.from, event: e.event });
   } else if (event === "peer-state" && log.info) {
     const e = payload as PeerStateEvent;
-    limitedLog(log).info.warn("peer-state", () => `peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`);
+    limitedLog(log).info.warn("peer-state", () => `peer is ${e.state}${e.previous ? ` (was ${e.previous})` : ""}`, { peerState: e.state, previous: e.previous });
   } else if (event === "drop") {
-    log.warn?.(`ignored malformed state message: ${(payload as StateDropEvent).error.message}`);
+    const e = payload as StateDropEvent;
+    log.warn?.({ reason: e.reason }, `ignored malformed state message: ${e.error.message}`);
   } else if (event === "fatal") {
     // No longer emitted (kept for compatibility).
-    log.error?.(`fatal error - ${(payload as FatalEvent).reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
+    const e = payload as FatalEvent;
+    log.error?.({ reason: e.reason, state: e.state, peerState: e.peerState }, `fatal error - ${e.reason === "dual-active" ? "dual actives" : "dual passives"}; stopped`);
   }
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import * as zmq from "zeromq";
-import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOptions, Logger } from "@zmq-reliable/core";
+import type { AdmissionHook, AdmissionRequest, BoundEndpoint, Clock, CloseOptions, Logger, ZmqReliableError } from "@zmq-reliable/core";
 import { Channel, Driver, InvalidOptionError, Lifecycle, NotStartedError, TypedEmitter, bindEndpoint, checkNumber } from "@zmq-reliable/core";
 import { PEER_ZAP_DOMAIN, connectEndpoint, createSocket, curveSocketOptions, flushLimitedLog, limitedLog, systemClock, taggedLogger } from "@zmq-reliable/core";
 import { BINARY_STAR_DEFAULTS, type BinaryStarRole } from "./defaults.js";
@@ -87,7 +87,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
       clock: this.clock,
       emit: (event, ...args) => this.notify(event as keyof BinaryStarEvents, args),
       perform: (action) => this.perform(action),
-      onError: (error) => this.log.warn?.(error.message),
+      onError: (error) => this.log.warn?.({ reason: error.code, state: this.machine.state }, error.message),
     });
   }
 
@@ -184,7 +184,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
 
   private async open(): Promise<void> {
     const { curve } = this.options;
-    const onError = (error: Error) => this.log.warn?.(error.message);
+    const onError = (error: ZmqReliableError) => this.log.warn?.({ reason: error.code, state: this.state }, error.message);
     // An XPUB, not a PUB (same wire): it sees each new subscription, so a peer that (re)connects hears our
     // state at once, not a heartbeat later: a restarted primary learns of an active backup within a round trip.
     // In ZAP's peer domain: a ZAP handler with a peer list (the CLIs') lets only the peer subscribe.
@@ -200,7 +200,7 @@ export class BinaryStar extends TypedEmitter<BinaryStarEvents> implements Admiss
     this.driver.attach("state", this.pub);
     this.driver.attach("peer", this.sub);
     this.driver.feed({ type: "start" });
-    this.log.info?.(`started as ${this.state}: state on ${bound.endpoint}, peer at ${this.options.peer}, heartbeat ${this.heartbeatInterval} ms`);
+    this.log.info?.({ endpoint: bound.endpoint, peerEndpoint: this.options.peer, state: this.state }, `started as ${this.state}: state on ${bound.endpoint}, peer at ${this.options.peer}, heartbeat ${this.heartbeatInterval} ms`);
   }
 
   /** Closes and forgets both state sockets (after a failed start, a fatal error, or on close); resolves once the bound port is free again. */

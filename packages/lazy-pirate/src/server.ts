@@ -115,7 +115,7 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
     if (decision.crash) {
       this.injectedFaults++;
       this.hasCrashed = true;
-      this.log.warn?.(`request ${request}: injected crash`);
+      this.log.warn?.({ reason: "crash", request }, `request ${request}: injected crash`);
       this.emit("fault", { kind: "crash", request });
       void this.server.close();
       return "crash";
@@ -138,7 +138,7 @@ export class LazyPirateServer extends TypedEmitter<LazyPirateServerEvents> {
 
   private injected(request: number, kind: "drop-reply" | "delay", delay?: number): void {
     this.injectedFaults++;
-    this.log.debug?.(`request ${request}: injected ${kind}`);
+    this.log.debug?.({ reason: kind, request }, `request ${request}: injected ${kind}`);
     if (this.hasListeners("fault")) this.emit("fault", kind === "delay" ? { kind, request, delay } : { kind, request });
   }
 }

@@ -56,7 +56,7 @@ export function logEvent(log: Logger, event: string, payload: unknown): void {
       }
       return;
     case "error":
-      log.error?.(escapeForLog((payload as ZmqReliableError).message, 1000));
+      log.error?.({ reason: (payload as ZmqReliableError).code }, escapeForLog((payload as ZmqReliableError).message, 1000));
       return;
     case "drained":
       log.info?.("drained: workers hold no request");

@@ -105,6 +105,7 @@ export class MajordomoWorker extends WorkerRole<MajordomoWorkerRequest, WorkerWi
       name: "MajordomoWorker",
       what: "majordomo worker",
       tag: `mdp-worker ${service}`,
+      logFields: { service },
       closeLinger: CLOSE_LINGER,
       sendTimeout: 0,
       handle: (job, signal) => handler(job.request.body, { signal, service, client: job.request.client, endpoint: job.endpoint }),

@@ -22,6 +22,15 @@ export function hex(id: Buffer): string {
 }
 
 /**
+ * A client's routing id (the envelope's first frame) as hex, `undefined` without one: a line's `peer` field.
+ *
+ * @param envelope - the client's envelope.
+ */
+function clientPeer(envelope: readonly Buffer[]): string | undefined {
+  return envelope[0] ? hex(envelope[0]) : undefined;
+}
+
+/**
  * Frames as a short readable trace, for debug lines.
  *
  * @param frames - the message.
@@ -41,24 +50,25 @@ export function logQueueEvent(log: Logger, event: keyof QueueStateEvents, payloa
   switch (event) {
     case "ready": {
       const e = payload as WorkerReadyEvent;
-      return limitedLog(log).info.warn("worker ready", () => `worker ${hex(e.worker)} ready`);
+      return limitedLog(log).info.warn("worker ready", () => `worker ${hex(e.worker)} ready`, { peer: hex(e.worker) });
     }
     case "expire": {
       const e = payload as WorkerExpiredEvent;
-      return limitedLog(log).warn.warn("worker expired", () => `worker ${hex(e.worker)} expired after ${Math.round(e.silentFor)} ms of silence${e.busy ? " holding a request" : ""}`);
+      return limitedLog(log).warn.warn("worker expired", () => `worker ${hex(e.worker)} expired after ${Math.round(e.silentFor)} ms of silence${e.busy ? " holding a request" : ""}`, { peer: hex(e.worker), reason: "expire" });
     }
     case "request-lost": {
       const e = payload as RequestLostEvent;
-      return limitedLog(log).warn.warn(`request lost: ${e.cause}`, () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`);
+      return limitedLog(log).warn.warn(`request lost: ${e.cause}`, () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} lost with worker ${hex(e.worker)} (${e.cause})`, { peer: clientPeer(e.client), worker: hex(e.worker), reason: e.cause });
     }
     case "retry": {
       const e = payload as RetryEvent;
-      return limitedLog(log).warn.warn("re-dispatch", () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} given back by worker ${hex(e.previous)} (${e.reason}), re-queued (attempt ${e.attempt})`);
+      return limitedLog(log).warn.warn("re-dispatch", () => `request from client ${e.client[0] ? hex(e.client[0]) : "?"} given back by worker ${hex(e.previous)} (${e.reason}), re-queued (attempt ${e.attempt})`, { peer: clientPeer(e.client), previous: hex(e.previous), reason: e.reason, attempt: e.attempt });
     }
     case "drop": {
       const e = payload as QueueDropEvent;
       const from = e.worker ? ` from worker ${hex(e.worker)}` : e.client?.[0] ? ` from client ${hex(e.client[0])}` : "";
-      return limitedLog(log).warn.warn(e.reason, () => `dropped (${e.reason})${from}${e.error ? `: ${escapeForLog(e.error.message)}` : ""}`);
+      const peer = e.worker ? hex(e.worker) : e.client ? clientPeer(e.client) : undefined;
+      return limitedLog(log).warn.warn(e.reason, () => `dropped (${e.reason})${from}${e.error ? `: ${escapeForLog(e.error.message)}` : ""}`, { reason: e.reason, peer });
     }
   }
 }

@@ -172,16 +172,16 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
     const b = await bindEndpoint(backend.socket, bind.backend ?? PARANOID_PIRATE_DEFAULTS.backend, "ppp-queue backend");
     this.bound = { frontend: f.endpoint, backend: b.endpoint };
     this.asBound = { frontend: f.bound, backend: b.bound };
-    this.log.info?.(`frontend ${f.endpoint}, backend ${b.endpoint}`);
+    this.log.info?.({ endpoint: `${f.endpoint},${b.endpoint}`, frontend: f.endpoint, backend: b.endpoint }, `frontend ${f.endpoint}, backend ${b.endpoint}`);
     this.driver.attach("backend", backend, {
       decode: (frames) => {
-        this.log.debug?.(`worker ${hex(frames[0]!)} → ${trace(frames.slice(1))}`);
+        this.log.debug?.({ peer: hex(frames[0]!) }, `worker ${hex(frames[0]!)} → ${trace(frames.slice(1))}`);
         return decodeBackendMessage(frames);
       },
     });
     this.driver.attach("frontend", frontend, {
       decode: (frames) => {
-        this.log.debug?.(`client → ${trace(frames)}`);
+        this.log.debug?.({ peer: frames[0] ? hex(frames[0]) : undefined }, `client → ${trace(frames)}`);
         return decodeFrontendMessage(frames);
       },
     });
@@ -199,7 +199,7 @@ export class ParanoidPirateQueue extends TypedEmitter<ParanoidPirateQueueEvents>
   }
 
   private fail(error: ZmqReliableError): void {
-    this.log.error?.(error.message);
+    this.log.error?.({ reason: error.code }, error.message);
     this.emit("error", error);
   }
 

@@ -107,7 +107,7 @@ export class RequestClient {
       emit: options.emit,
       perform: (action) => this.perform(action),
       reportSendFailures: true,
-      onError: (error) => this.log.warn?.(error.message),
+      onError: (error) => this.log.warn?.({ reason: error.code }, error.message),
     });
   }
 
@@ -183,7 +183,7 @@ export class RequestClient {
     const curve = typeof this.options.curve === "function" ? this.options.curve(index) : this.options.curve;
     let channel: Channel;
     try {
-      channel = new Channel(createSocket("request", { curve, linger: 0 }), { name: `${this.options.name} → ${endpoint}`, onError: (e) => this.log.warn?.(e.message) });
+      channel = new Channel(createSocket("request", { curve, linger: 0 }), { name: `${this.options.name} → ${endpoint}`, onError: (e) => this.log.warn?.({ endpoint, reason: e.code }, e.message) });
     } catch (err) {
       return this.driver.feed({ type: "open-failed", channel: name, error: endpointError(err, "connect", this.options.name, endpoint) });
     }

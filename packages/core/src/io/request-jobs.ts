@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from "../pure/clock.js";
 import { BackpressureError, ClosedError, TimeoutError, UnreachableError } from "../pure/errors.js";
 import { type Frame, joinEnvelope, replyFrames } from "../pure/frames.js";
 import { LatencyWindow } from "../pure/latency.js";
-import type { Logger } from "../pure/logger.js";
+import type { LogFields, Logger } from "../pure/logger.js";
 import { escapeForLog } from "../pure/log-escape.js";
 import type { Channel } from "./channel.js";
 import type { DropLog } from "./drop-log.js";
@@ -124,15 +124,15 @@ export class RequestJobs<R extends string> {
     const { drops, handlerTimeout } = this.host;
     if (action.reason === "handler-timeout") {
       this.counters.handlerTimeouts++;
-      drops.warn("handler-timeout", () => `request ${job.request}: handler still running after ${handlerTimeout} ms, dropped`);
+      drops.warn("handler-timeout", () => `request ${job.request}: handler still running after ${handlerTimeout} ms, dropped`, jobFields(job, "handler-timeout"));
       job.controller.abort(new TimeoutError(`Handler took longer than ${handlerTimeout} ms`));
       if (this.host.listens("handler-timeout")) this.host.emit("handler-timeout", { request: job.request, timeout: handlerTimeout, message: job.body });
     } else if (action.reason === "closed") {
       job.controller.abort(new ClosedError(`${this.host.name} is closed`));
     } else if (action.reason === "queue-full") {
-      drops.warn("queue-full", () => `request ${job.request}: too many requests or bytes waiting, dropped`);
+      drops.warn("queue-full", () => `request ${job.request}: too many requests or bytes waiting, dropped`, jobFields(job, "queue-full"));
     } else {
-      drops.warn("too-large", () => `request ${job.request}: larger than the largest request taken, dropped`);
+      drops.warn("too-large", () => `request ${job.request}: larger than the largest request taken, dropped`, jobFields(job, "too-large"));
     }
     this.end(job);
     this.dropped(action.reason, job.request);
@@ -192,21 +192,22 @@ export class RequestJobs<R extends string> {
     this.latency.record(now - job.receivedAt, now);
     channel.send(joinEnvelope(job.envelope, frames)).then(
       () => this.counters.replies++,
-      (error: Error) => this.notSent(job.request, error),
+      (error: Error) => this.notSent(job, error),
     );
     this.finish(job);
   }
 
-  private notSent(request: number, error: Error): void {
+  private notSent(job: Job, error: Error): void {
+    const request = job.request;
     if (error instanceof UnreachableError) {
       this.counters.replies++; // sent, as far as the server can tell (a ROUTER that is not mandatory drops it silently)
       this.counters.unreachable++;
-      this.host.log.debug?.(`request ${request}: client gone, reply not sent`);
+      this.host.log.debug?.(jobFields(job, "unreachable"), `request ${request}: client gone, reply not sent`);
     } else if (error instanceof BackpressureError) {
-      this.host.drops.warn("peer-full", () => `request ${request}: client at its send high-water mark, reply dropped`);
+      this.host.drops.warn("peer-full", () => `request ${request}: client at its send high-water mark, reply dropped`, jobFields(job, "peer-full"));
       this.dropped("peer-full", request);
     } else {
-      this.host.log.warn?.(`request ${request}: reply not sent: ${escapeForLog(error.message)}`);
+      this.host.log.warn?.(jobFields(job, "closed"), `request ${request}: reply not sent: ${escapeForLog(error.message)}`);
       this.dropped("closed", request);
     }
   }
@@ -220,7 +221,7 @@ export class RequestJobs<R extends string> {
   private onHandlerError(job: Job, error: unknown): void {
     if (job.state !== "handling") return this.late(job);
     this.counters.handlerErrors++;
-    this.host.log.warn?.(`request ${job.request}: handler failed: ${escapeForLog((error as Error)?.message ?? String(error))}`);
+    this.host.log.warn?.(jobFields(job, "handler-error"), `request ${job.request}: handler failed: ${escapeForLog((error as Error)?.message ?? String(error))}`);
     this.host.emit("handler-error", { request: job.request, error, message: job.body });
     this.finish(job, "handler-error", error);
   }
@@ -239,4 +240,14 @@ export class RequestJobs<R extends string> {
     this.jobs.delete(job.request);
     if (this.jobs.size === 0) this.idle?.();
   }
+}
+
+/**
+ * The structured fields of a job's log line: the client's routing id (hex) as `peer`, the request number and why.
+ *
+ * @param job - the job.
+ * @param reason - why the line is written.
+ */
+function jobFields(job: Job, reason: string): LogFields {
+  return { peer: job.envelope[0]?.toString("hex"), request: job.request, reason };
 }

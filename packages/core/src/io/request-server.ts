@@ -169,7 +169,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
         const address = this.bindTo.includes("://") ? this.bindTo : ephemeralEndpoint(this.bindTo as Transport);
         this.bound = await bindEndpoint(channel.socket, address, this.name);
         channel.listen((message) => this.onMessage(message));
-        this.log.info?.(`listening on ${this.bound.endpoint}`);
+        this.log.info?.({ endpoint: this.bound.endpoint }, `listening on ${this.bound.endpoint}`);
       },
       async () => {
         await this.channel?.close();
@@ -206,7 +206,7 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
   }
 
   private onError(error: ZmqReliableError): void {
-    this.log.error?.(error.message);
+    this.log.error?.({ reason: error.code, endpoint: this.bound?.endpoint }, error.message);
     this.emit("error", error);
   }
 
@@ -216,19 +216,20 @@ export class RequestServer<R extends string = never> extends TypedEmitter<Reques
     const split = splitEnvelope(message);
     if (!split || split.envelope.length === 0 || split.body.length === 0) {
       counters.malformed++;
-      this.drops.warn("malformed", "malformed request (no empty delimiter or no body) dropped");
+      this.drops.warn("malformed", "malformed request (no empty delimiter or no body) dropped", { reason: "malformed", peer: message[0]?.toString("hex") });
       return this.jobs.dropped("malformed", undefined);
     }
     const request = ++this.sequence;
     if (this.closing) return this.jobs.dropped("closed", request);
+    const peer = split.envelope[0]?.toString("hex");
     const bytes = heldBytes(message); // payload plus FRAME_OVERHEAD_BYTES per frame
     if (this.slots.refuse(bytes)) {
-      this.drops.warn("too-large", () => `request ${request}: ${bytes} bytes, larger than the largest request taken, dropped`);
+      this.drops.warn("too-large", () => `request ${request}: ${bytes} bytes, larger than the largest request taken, dropped`, { reason: "too-large", peer, request });
       return this.jobs.dropped("too-large", request);
     }
     if (!this.admission.admit({})) {
       counters.rejected++;
-      this.log.debug?.(`request ${request}: not admitted, dropped`);
+      this.log.debug?.({ reason: "rejected", peer, request }, `request ${request}: not admitted, dropped`);
       return this.jobs.dropped("rejected", request);
     }
     const hooked = this.hooks.arrive?.(request);

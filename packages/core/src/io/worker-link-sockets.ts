@@ -68,12 +68,12 @@ export class LinkSockets {
     }
     const channel = new Channel(socket, {
       name: `${what} (${endpoint})`,
-      onError: (error) => this.onChannelError(line, connection, error),
+      onError: (error) => this.onChannelError(line, connection, endpoint, error),
     });
     this.channels.set(name, channel);
     driver.attach<LinkMessage>(name, channel, {
       decode: (frames) => {
-        if (log.debug) log.debug(`${endpoint} → ${frames.map((f) => describeFrame(f)).join(" | ")}`);
+        if (log.debug) log.debug({ endpoint }, `${endpoint} → ${frames.map((f) => describeFrame(f)).join(" | ")}`);
         return { connection, frames };
       },
     });
@@ -109,14 +109,14 @@ export class LinkSockets {
     await this.settle();
   }
 
-  private onChannelError(line: number, connection: number, error: ZmqReliableError): void {
+  private onChannelError(line: number, connection: number, endpoint: string, error: ZmqReliableError): void {
     if (error.code === "ERR_CLOSED") return;
     if (error.code === "ERR_BACKPRESSURE") {
       // The peer is not reading (gone?): the heartbeat check will notice.
-      this.options.log.debug?.(`send dropped: ${error.message}`);
+      this.options.log.debug?.({ endpoint, reason: "peer-full" }, `send dropped: ${error.message}`);
       return;
     }
-    this.options.log.warn?.(`socket error: ${error.message}`);
+    this.options.log.warn?.({ endpoint, reason: error.code }, `socket error: ${error.message}`);
     this.options.onSocketError(line, connection, error);
   }
 }

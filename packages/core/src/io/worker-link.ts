@@ -157,17 +157,17 @@ export class WorkerLink<R, D extends string> {
     switch (event) {
       case "ready":
         if (this.unconnected) return;
-        this.log.info?.(`connected to ${String(e.endpoint)} (attempt ${String(e.attempt)})`);
+        this.log.info?.({ endpoint: String(e.endpoint), attempt: e.attempt }, `connected to ${String(e.endpoint)} (attempt ${String(e.attempt)})`);
         break;
       case "expire":
-        this.log.warn?.(`${String(e.endpoint)} silent for ${Math.round(e.silentFor as number)} ms`);
+        this.log.warn?.({ endpoint: String(e.endpoint), reason: "expire" }, `${String(e.endpoint)} silent for ${Math.round(e.silentFor as number)} ms`);
         break;
       case "disconnect":
-        if (e.reason === "close") this.log.info?.(`disconnected from ${String(e.endpoint)}`);
-        else this.log.warn?.(`connection to ${String(e.endpoint)} ended (${String(e.reason)}); reconnecting in ${Math.round(e.reconnectIn as number)} ms`);
+        if (e.reason === "close") this.log.info?.({ endpoint: String(e.endpoint), reason: "close" }, `disconnected from ${String(e.endpoint)}`);
+        else this.log.warn?.({ endpoint: String(e.endpoint), reason: String(e.reason) }, `connection to ${String(e.endpoint)} ended (${String(e.reason)}); reconnecting in ${Math.round(e.reconnectIn as number)} ms`);
         break;
       case "drop":
-        this.log.debug?.(`dropped (${String(e.reason)})${e.detail ? ` ${escapeForLog(String(e.detail))}` : ""} from ${String(e.endpoint)}`);
+        this.log.debug?.({ endpoint: String(e.endpoint), reason: String(e.reason) }, `dropped (${String(e.reason)})${e.detail ? ` ${escapeForLog(String(e.detail))}` : ""} from ${String(e.endpoint)}`);
         break;
     }
     this.options.emit(event as keyof LinkEvents<D> & string, ...args);
@@ -196,7 +196,7 @@ export class WorkerLink<R, D extends string> {
     this.unconnected = error !== undefined; // the ready event that follows is not true
     if (!error) return;
     this.connectError ??= error;
-    this.log.error?.(error.message);
+    this.log.error?.({ endpoint: action.endpoint, reason: error.code }, error.message);
     this.driver?.feed({ type: "socket-error", line: action.line, connection: action.connection, error });
   }
 
@@ -208,7 +208,7 @@ export class WorkerLink<R, D extends string> {
       (reply, error) => {
         if (this.running.get(job.id) !== controller) return; // abandoned
         this.running.delete(job.id);
-        if (reply === undefined) this.log.warn?.(`handler failed: ${escapeForLog(error instanceof Error ? error.message : String(error))}`);
+        if (reply === undefined) this.log.warn?.({ reason: "handler-error" }, `handler failed: ${escapeForLog(error instanceof Error ? error.message : String(error))}`);
         this.driver?.feed(reply === undefined ? { type: "done", job: job.id, error } : { type: "done", job: job.id, reply });
       },
     );

@@ -11,7 +11,7 @@
  */
 import type { Clock } from "../pure/clock.js";
 import type { Frame } from "../pure/frames.js";
-import { type Logger, taggedLogger } from "../pure/logger.js";
+import { type LogFields, type Logger, taggedLogger } from "../pure/logger.js";
 import type { LinkEvents, LinkPhase, WorkerLinkStats } from "../machines/worker-link-types.js";
 import type { CurveClientOptions } from "../security/curve.js";
 import { TypedEmitter } from "./events.js";
@@ -63,6 +63,8 @@ export interface WorkerRoleOptions {
 export type WorkerRoleLinkOptions<R, D extends string> = Omit<WorkerLinkShellOptions<R, D>, "emit"> & {
   /** The tag in front of every log line (`"ppp-worker"`); the `logger` is the role's, untagged. */
   tag: string;
+  /** Fields every structured log line of the role carries besides `role` (the MDP worker's `service`). */
+  logFields?: LogFields;
 };
 
 /**
@@ -87,7 +89,7 @@ export abstract class WorkerRole<R, D extends string> extends TypedEmitter<LinkE
       (i) =>
         new WorkerLink<R, D>({
           ...options,
-          logger: taggedLogger(options.logger, concurrency === 1 ? options.tag : `${options.tag} #${i + 1}`),
+          logger: taggedLogger(options.logger, concurrency === 1 ? options.tag : `${options.tag} #${i + 1}`, options.logFields),
           emit: (event, ...args) => this.emit(event, ...(args as LinkEvents<D>[typeof event])),
         }),
     );

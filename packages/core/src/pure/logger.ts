@@ -79,8 +79,9 @@ export function isStructuredLogger(logger: Logger): boolean {
  *
  * @param logger - the user's logger, if any.
  * @param tag - prefix such as `"mdp-broker"` (the `role` field).
+ * @param base - fields every structured line carries (a worker's `service`, say); a line's own fields win.
  */
-export function taggedLogger(logger: Logger | undefined, tag: string): Logger {
+export function taggedLogger(logger: Logger | undefined, tag: string, base?: LogFields): Logger {
   if (!logger) return {};
   const out: { -readonly [K in keyof Logger]: Logger[K] } = { structured: true }; // it takes both forms
   const structured = isStructuredLogger(logger);
@@ -90,7 +91,7 @@ export function taggedLogger(logger: Logger | undefined, tag: string): Logger {
     out[level] = (first: string | LogFields, ...args: unknown[]) => {
       const fields = typeof first === "string" ? undefined : first;
       const message = typeof first === "string" ? first : String(args.shift() ?? "");
-      if (structured) fn.call(logger, { role: tag, ...fields }, escapeControls(message), ...args);
+      if (structured) fn.call(logger, { role: tag, ...base, ...fields }, escapeControls(message), ...args);
       else fn.call(logger, `[${tag}] ${escapeControls(message)}`, ...args);
     };
   }
