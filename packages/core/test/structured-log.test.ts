@@ -1,7 +1,14 @@
 /** Structured logs (issue 13): pino's (fields, message) form through taggedLogger, limitedLog and the CLI logger. */
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
-import { type LogFields, DropLog, cliLogger, isStructuredLogger, limitedLog, taggedLogger } from "../src/index.js";
+import { afterEach, describe, expect, it } from "vitest";
+import * as zmq from "zeromq";
+import { type LogFields, DropLog, RequestServer, cliLogger, isStructuredLogger, limitedLog, taggedLogger } from "../src/index.js";
+import { captureLogger, waitFor } from "../src/testing/index.js";
+
+const closers: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
 
 describe("structured logging", () => {
   it("gives a structured logger (fields, message) with the role, and a console-shaped one the same line as before", () => {
@@ -57,5 +64,26 @@ describe("structured logging", () => {
     const text: string[] = [];
     taggedLogger(cliLogger(false, (l) => text.push(l), "text"), "mdp-broker").warn?.({ service: "echo" }, "drop (queue-full)");
     expect(text).toEqual([expect.stringMatching(/^\S+Z WARN \[mdp-broker\] drop \(queue-full\)\n$/)]);
+  });
+
+  it("the request server's lines carry endpoint, and a failed request's peer, request number and reason; base fields join every line", async () => {
+    const { logger, records } = captureLogger(["info", "warn"], { structured: true });
+    const server = new RequestServer({ handler: () => Promise.reject(new Error("boom")), logger });
+    closers.push(() => server.close());
+    await server.start();
+    expect(records[0]).toEqual({ level: "info", fields: { role: "request server", endpoint: server.endpoint }, message: `listening on ${server.endpoint}` });
+    const client = new zmq.Dealer({ linger: 0, routingId: "c1" });
+    closers.push(() => client.close());
+    client.connect(server.endpoint);
+    await client.send([Buffer.alloc(0), "x"]);
+    await waitFor(() => records.some((r) => r.fields.reason === "handler-error"), { timeout: 5000 });
+    expect(records.find((r) => r.fields.reason === "handler-error")).toEqual({
+      level: "warn",
+      fields: { role: "request server", peer: Buffer.from("c1").toString("hex"), request: 1, reason: "handler-error" },
+      message: "request 1: handler failed: boom",
+    });
+    const base = captureLogger(["warn"], { structured: true });
+    taggedLogger(base.logger, "mdp-worker echo", { service: "echo" }).warn?.({ endpoint: "tcp://x:1" }, "silent");
+    expect(base.records).toEqual([{ level: "warn", fields: { role: "mdp-worker echo", service: "echo", endpoint: "tcp://x:1" }, message: "silent" }]);
   });
 });

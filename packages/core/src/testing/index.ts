@@ -30,7 +30,7 @@ export {
   type SpawnNodeOptions,
 } from "./child.js";
 export { RecordingRelay } from "./relay.js";
-export { captureLogger, type CapturedLog } from "./capture-logger.js";
+export { captureLogger, type CapturedLog, type CapturedRecord, type CaptureLoggerOptions } from "./capture-logger.js";
 export { formatMb, readCpuMs, readRss, type Rss, RssSampler } from "./process-stats.js";
 export { formatTable, type Row } from "./table.js";
 export { Progress } from "./progress.js";
