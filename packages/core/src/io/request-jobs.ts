@@ -242,12 +242,7 @@ export class RequestJobs<R extends string> {
   }
 }
 
-/**
- * The structured fields of a job's log line: the client's routing id (hex) as `peer`, the request number and why.
- *
- * @param job - the job.
- * @param reason - why the line is written.
- */
+/** A job's log fields: the client's routing id (hex) as `peer`, the request number and `reason` (why the line is written). */
 function jobFields(job: Job, reason: string): LogFields {
   return { peer: job.envelope[0]?.toString("hex"), request: job.request, reason };
 }
