@@ -27,8 +27,9 @@ function keys() {
   writeFileSync(join(dir, "allow"), "client\n");
   const flags = (self: "primary" | "backup") => {
     const peer = self === "primary" ? "backup" : "primary";
-    // The primary names the peer by its public certificate, the backup by the key itself: both forms work.
-    return ["--curve-secret-file", join(dir, `${self}_secret`), "--curve-peer-key", self === "primary" ? join(dir, peer) : pairs[peer].publicKey, "--allow-keys-file", join(dir, "allow")];
+    // The primary names the peer by its public certificate, the backup by the key itself: both forms work
+    // (with "=": a Z85 key may start with "-", which would read as a flag).
+    return ["--curve-secret-file", join(dir, `${self}_secret`), `--curve-peer-key=${self === "primary" ? join(dir, peer) : pairs[peer].publicKey}`, "--allow-keys-file", join(dir, "allow")];
   };
   return { dir, pairs, flags };
 }

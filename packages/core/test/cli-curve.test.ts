@@ -89,7 +89,7 @@ describe("runCli with CURVE_FLAGS", () => {
       [["--allow-keys-file", join(dir, "allow-bad")], "--allow-keys-file needs --curve-secret-file (the allow-list admits CURVE clients)"],
       [["--curve-secret-file", secretFile, "--allow-keys-file", join(dir, "allow-bad")], `--allow-keys-file: ${join(dir, "allow-bad")}: line 1: neither a key (40 characters of Z85) nor an existing certificate file`],
       [["--curve-secret-file", secretFile], "--curve-secret-file needs --curve-peer-key on a pair (the peer's public key, for the state link)", { FIXTURE_PAIR: "1" }],
-      [["--curve-peer-key", server.publicKey], "--curve-peer-key needs --curve-secret-file (this node's own key pair)", { FIXTURE_PAIR: "1" }],
+      [[`--curve-peer-key=${server.publicKey}`], "--curve-peer-key needs --curve-secret-file (this node's own key pair)", { FIXTURE_PAIR: "1" }],
       [["--curve-secret-file", secretFile, "--curve-peer-key", join(dir, "nope")], `--curve-peer-key: ${join(dir, "nope")}: neither a key (40 characters of Z85) nor an existing certificate file`, { FIXTURE_PAIR: "1" }],
     ];
     for (const [args, message, env] of cases) {
