@@ -117,6 +117,22 @@ describe("Channel back-pressure and failures", () => {
     await expect(router.send(["nobody", "x"])).rejects.toBeInstanceOf(UnreachableError);
   });
 
+  it("gives every ROUTER sendTimeout 0 unless set: one that is not mandatory drops instead of waiting anyway", () => {
+    const router = track(new Channel(createSocket("router")));
+    expect(router.socket.sendTimeout).toBe(0);
+    const patient = track(new Channel(createSocket("router", { sendTimeout: 50 })));
+    expect(patient.socket.sendTimeout).toBe(50);
+  });
+
+  it("sends a post's failure to its own callback when given, not to onError", async () => {
+    const errors: string[] = [];
+    const router = track(new Channel(createSocket("router", { mandatory: true }), { onError: (e) => errors.push(e.code) }));
+    await bindEphemeral(router.socket);
+    const failed = new Promise<string>((resolve) => router.post(["nobody", "x"], (e) => resolve(e.code)));
+    expect(await failed).toBe("ERR_UNREACHABLE");
+    expect(errors).toEqual([]);
+  });
+
   it("tells onError which posted message failed, so the owner knows whom it was for", async () => {
     const failed: [string, unknown][] = [];
     const router = track(new Channel(createSocket("router", { mandatory: true }), { onError: (e, message) => failed.push([e.code, message]) }));

@@ -101,6 +101,47 @@ describe("Timer and FakeClock", () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it("re-arms lazily: a later deadline keeps the clock timer, which re-arms itself when it fires early", () => {
+    const clock = new FakeClock();
+    const fired: number[] = [];
+    const t = new Timer(clock, () => fired.push(clock.now()));
+    t.at(100);
+    expect(clock.pendingTimers).toBe(1);
+    for (let i = 1; i <= 50; i++) {
+      t.at(100 + i); // a request's deadline moving later: no setTimeout/clearTimeout pair each time
+      t.at(Number.POSITIVE_INFINITY); // and its reply disarming it
+      expect(t.pending).toBe(false);
+    }
+    t.at(120);
+    expect(clock.pendingTimers).toBe(1);
+    expect(t.deadline).toBe(120);
+    clock.advance(100); // the clock timer fires early, re-arms for 120
+    expect(fired).toEqual([]);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(20);
+    expect(fired).toEqual([120]);
+    t.at(200);
+    t.at(Number.POSITIVE_INFINITY);
+    clock.advance(100); // disarmed: fires into nothing
+    expect(fired).toEqual([120]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("re-arms at once for an earlier deadline, and cancel() clears the clock timer", () => {
+    const clock = new FakeClock();
+    const fired: number[] = [];
+    const t = new Timer(clock, () => fired.push(clock.now()));
+    t.at(100);
+    t.at(30);
+    clock.advance(30);
+    expect(fired).toEqual([30]);
+    t.at(500);
+    t.at(Number.POSITIVE_INFINITY);
+    expect(clock.pendingTimers).toBe(1); // kept lazily
+    t.cancel();
+    expect(clock.pendingTimers).toBe(0); // close: nothing left to hold the process
+  });
+
   it("runs timers scheduled by timers within the same advance, in order", () => {
     const clock = new FakeClock(1000);
     const seen: number[] = [];

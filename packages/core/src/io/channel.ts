@@ -211,13 +211,14 @@ export class Channel<S extends ChannelSocket = ChannelSocket> {
   }
 
   /**
-   * Like {@link Channel.send} but returns nothing: failures go to `onError`.
-   * Cheaper on hot paths (no promise per message).
+   * Like {@link Channel.send} but returns nothing: a failure goes to `failed`
+   * when given, else to `onError`. Cheaper on hot paths (no promise per message).
    *
    * @param message - one frame or an array of frames.
+   * @param failed - called with the error if the send fails.
    */
-  post(message: Frame | Frame[]): void {
-    this.sends.push({ message, resolve: undefined, reject: undefined });
+  post(message: Frame | Frame[], failed?: (error: ZmqReliableError) => void): void {
+    this.sends.push({ message, resolve: undefined, reject: failed });
   }
 
   private fail(item: PendingSend, error: ZmqReliableError): void {

@@ -48,6 +48,8 @@ export interface DriverOptions<A> {
   onError?: (error: ZmqReliableError) => void;
 }
 
+const NO_SIGNAL = (): void => {};
+
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -71,6 +73,7 @@ export class Driver<I extends Tagged, A extends Tagged> {
   private busy = false;
   private stopped = false;
   private nextCall = 1;
+  private readonly noCalls: (() => void)[] = [];
 
   /**
    * @param machine - the machine to run.
@@ -161,19 +164,31 @@ export class Driver<I extends Tagged, A extends Tagged> {
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const id = this.nextCall++;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        if (!this.calls.delete(id)) return;
-        reject(new AbortError(undefined, { cause: signal?.reason }));
-        this.feed({ type: "cancel", call: id } satisfies CancelInput as unknown as I);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.calls.set(id, {
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        unlisten: () => signal?.removeEventListener("abort", onAbort),
-      });
+      let unlisten = NO_SIGNAL;
+      if (signal) {
+        const onAbort = () => {
+          if (!this.calls.delete(id)) return;
+          reject(new AbortError(undefined, { cause: signal.reason }));
+          this.callSettled();
+          this.feed({ type: "cancel", call: id } satisfies CancelInput as unknown as I);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        unlisten = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject, unlisten });
       this.feed(input(id));
     });
+  }
+
+  /** Resolves once no call is open (at once when none is). */
+  whenNoCalls(): Promise<void> {
+    if (this.calls.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.noCalls.push(resolve));
+  }
+
+  private callSettled(): void {
+    if (this.calls.size > 0 || this.noCalls.length === 0) return;
+    for (const resolve of this.noCalls.splice(0)) resolve();
   }
 
   /**
@@ -192,6 +207,7 @@ export class Driver<I extends Tagged, A extends Tagged> {
       call.unlisten();
       call.reject(error);
     }
+    this.callSettled();
   }
 
   private performOne(action: A): void {
@@ -216,6 +232,7 @@ export class Driver<I extends Tagged, A extends Tagged> {
     call.unlisten();
     if ("error" in action) call.reject(action.error as Error);
     else call.resolve(action.value);
+    this.callSettled();
   }
 
   private send(name: string, frames: Frame[]): void {
@@ -227,9 +244,7 @@ export class Driver<I extends Tagged, A extends Tagged> {
       return;
     }
     if (!this.options.reportSendFailures) return channel.post(frames);
-    channel.send(frames).catch((error: ZmqReliableError) => {
-      this.feed({ type: "send-failed", channel: name, frames, error } satisfies SendFailedInput as unknown as I);
-    });
+    channel.post(frames, (error) => this.feed({ type: "send-failed", channel: name, frames, error } satisfies SendFailedInput as unknown as I));
   }
 
   private guard(fn: () => void): void {
@@ -242,9 +257,6 @@ export class Driver<I extends Tagged, A extends Tagged> {
 
   private rearm(): void {
     if (this.stopped) return;
-    const at = this.machine.wakeAt();
-    if (at === this.timer.deadline && this.timer.pending) return;
-    if (Number.isFinite(at)) this.timer.at(at);
-    else this.timer.cancel();
+    this.timer.at(this.machine.wakeAt());
   }
 }

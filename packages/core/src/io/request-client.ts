@@ -81,7 +81,6 @@ export class RequestClient {
   private readonly log: Logger;
   private readonly closing = new Set<Promise<void>>();
   private closeP: Promise<void> | undefined;
-  private readonly pending = new Set<Promise<Buffer[]>>();
 
   /**
    * @param options - see {@link RequestClientOptions}.
@@ -145,14 +144,10 @@ export class RequestClient {
       this.driver.feed({ type: "refused" });
       return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     }
-    const call = this.driver.call<Buffer[]>(
+    return this.driver.call<Buffer[]>(
       (call) => ({ type: "request", call, frames, attempts: options.attempts, timeout: options.timeout, deadline: options.deadline, decode: options.decode }),
       signal,
     );
-    this.pending.add(call);
-    const forget = () => void this.pending.delete(call);
-    call.then(forget, forget);
-    return call;
   }
 
   /**
@@ -165,7 +160,7 @@ export class RequestClient {
   close(options: CloseOptions = {}): Promise<void> {
     this.closeP ??= (async () => {
       const timeout = options.timeout ?? 0;
-      if (timeout > 0 && this.pending.size > 0) await settlesWithin(Promise.allSettled([...this.pending]), timeout, this.driver.clock);
+      if (timeout > 0 && this.driver.openCalls > 0) await settlesWithin(this.driver.whenNoCalls(), timeout, this.driver.clock);
       const error = new ClosedError(`${this.options.name} is closed`);
       this.driver.feed({ type: "close", error });
       this.driver.close(error);
@@ -183,7 +178,7 @@ export class RequestClient {
     const curve = typeof this.options.curve === "function" ? this.options.curve(index) : this.options.curve;
     let channel: Channel;
     try {
-      channel = new Channel(createSocket("request", { curve, linger: 0 }), { name: `${this.options.name} → ${endpoint}`, onError: (e) => this.log.warn?.({ endpoint, reason: e.code }, e.message) });
+      channel = new Channel(createSocket("request", { curve, linger: 0, sendTimeout: 0 }), { name: `${this.options.name} → ${endpoint}`, onError: (e) => this.log.warn?.({ endpoint, reason: e.code }, e.message) });
     } catch (err) {
       return this.driver.feed({ type: "open-failed", channel: name, error: endpointError(err, "connect", this.options.name, endpoint) });
     }

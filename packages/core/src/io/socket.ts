@@ -59,17 +59,20 @@ export type CreateSocketOptions<T extends SocketType> = zmq.SocketOptions<Socket
 };
 
 /**
- * `sendTimeout` given to ROUTERs with `mandatory: true` when none is set:
- * without one, a mandatory ROUTER with no peers blocks its send forever.
+ * `sendTimeout` given to ROUTERs when none is set: without one, a mandatory
+ * ROUTER with no peers blocks its send forever; a ROUTER that is not
+ * mandatory never blocks a send (it drops), so 0 only saves zeromq.js a
+ * readiness check per send.
  */
-export const MANDATORY_ROUTER_SEND_TIMEOUT = 0;
+export const ROUTER_SEND_TIMEOUT = 0;
 
 /**
  * Creates a zeromq socket with zmq-reliable's safe defaults:
  * - `linger: 0` unless given, so closing never waits for undeliverable messages
  *   and the process can exit;
- * - `sendTimeout: 0` on a ROUTER with `mandatory: true` unless given, so a send
- *   to an absent peer fails at once with `EHOSTUNREACH` instead of hanging;
+ * - `sendTimeout: 0` on a ROUTER unless given, so a send to an absent peer of
+ *   a mandatory ROUTER fails at once with `EHOSTUNREACH` instead of hanging
+ *   (a ROUTER that is not mandatory drops instead of waiting anyway);
  * - CURVE options applied from `curve`.
  *
  * @param type - which socket to create.
@@ -78,9 +81,10 @@ export const MANDATORY_ROUTER_SEND_TIMEOUT = 0;
 export function createSocket<T extends SocketType>(type: T, options: CreateSocketOptions<T> = {} as CreateSocketOptions<T>): SocketOf<T> {
   const { curve, ...rest } = options as CreateSocketOptions<T> & Record<string, unknown>;
   const merged: Record<string, unknown> = { linger: 0, ...curveSocketOptions(curve), ...rest };
-  if (type === "router" && merged.mandatory === true && merged.sendTimeout === undefined) {
-    merged.sendTimeout = MANDATORY_ROUTER_SEND_TIMEOUT;
-  }
+  // A ROUTER never waits to send: a mandatory one fails at once (EHOSTUNREACH, or EAGAIN at the
+  // high-water mark); any other drops the message. With a send timeout of 0 zeromq.js also skips
+  // its ZMQ_EVENTS check (a poll(2) in libzmq) before every send.
+  if (type === "router" && merged.sendTimeout === undefined) merged.sendTimeout = ROUTER_SEND_TIMEOUT;
   return new constructors[type](merged) as SocketOf<T>;
 }
 

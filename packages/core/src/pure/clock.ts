@@ -21,9 +21,19 @@ export interface Clock {
 /**
  * A re-armable one-shot timer on a {@link Clock}. Arming it again replaces the
  * previous deadline, so a role keeps exactly one pending wake-up.
+ *
+ * Re-arming is lazy: while the underlying clock timer fires no later than the
+ * new deadline it is kept, and when it fires early it re-arms itself for the
+ * deadline then; disarming with `at(Infinity)` keeps it too, and it fires into
+ * nothing. A client whose every request moves the deadline later (and clears
+ * it on the reply) so costs one clock timer per timeout period, not one
+ * `setTimeout`/`clearTimeout` pair per request. {@link Timer.cancel} clears
+ * the clock timer at once (use it on close, so the process can exit).
  */
 export class Timer {
   private handle: TimerHandle | undefined;
+  /** When the clock timer in `handle` fires. */
+  private firesAt = Number.POSITIVE_INFINITY;
   private dueAt = Number.POSITIVE_INFINITY;
 
   /**
@@ -40,27 +50,25 @@ export class Timer {
     return this.dueAt;
   }
 
-  /** Whether the timer is armed. */
+  /** Whether the timer is armed (has a finite deadline). */
   get pending(): boolean {
-    return this.handle !== undefined;
+    return this.dueAt !== Number.POSITIVE_INFINITY;
   }
 
   /**
    * Arms the timer to fire at absolute time `at` (clock time), replacing any
-   * earlier arming. `Infinity` disarms it.
+   * earlier arming. `Infinity` disarms it (lazily; see the class comment).
    *
    * @param at - absolute clock time.
    */
   at(at: number): void {
-    this.cancel();
-    if (!Number.isFinite(at)) return;
-    this.dueAt = at;
-    this.handle = this.clock.setTimeout(() => {
-      this.handle = undefined;
-      if (this.clock.now() < at) return this.at(at); // clamped by MAX_TIMER_DELAY: not due yet
-      this.dueAt = Number.POSITIVE_INFINITY;
-      this.callback();
-    }, at - this.clock.now());
+    this.dueAt = Number.isFinite(at) ? at : Number.POSITIVE_INFINITY;
+    if (this.handle !== undefined && this.firesAt <= this.dueAt) return; // fires first; re-arms then if needed
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+    if (this.dueAt === Number.POSITIVE_INFINITY) return;
+    this.firesAt = at;
+    this.handle = this.clock.setTimeout(() => this.fire(), at - this.clock.now());
   }
 
   /**
@@ -72,11 +80,20 @@ export class Timer {
     this.at(this.clock.now() + ms);
   }
 
-  /** Disarms the timer. */
+  /** Disarms the timer and clears the clock timer at once. */
   cancel(): void {
     if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
     this.handle = undefined;
     this.dueAt = Number.POSITIVE_INFINITY;
+  }
+
+  private fire(): void {
+    this.handle = undefined;
+    const due = this.dueAt;
+    if (due === Number.POSITIVE_INFINITY) return; // disarmed since
+    if (this.clock.now() < due) return this.at(due); // armed later since, or clamped by MAX_TIMER_DELAY: not due yet
+    this.dueAt = Number.POSITIVE_INFINITY;
+    this.callback();
   }
 }
 
