@@ -27,7 +27,9 @@ import { MDPC_FRAME, MMI_NOT_FOUND, MMI_OK, MMI_SERVICE, MdpProtocolError, decod
  * failover order (e.g. a Binary Star pair): a timeout on the current one
  * moves the client to the next (wrapping around) for its next attempt and
  * for later requests. `concurrency` defaults to 256, `maxQueued` to
- * unbounded.
+ * unbounded. Each outstanding request holds a socket: past about 1,000
+ * sockets in a process, raise `zmq.context.maxSockets` (libzmq's default is
+ * 1,023) before the first socket is created.
  */
 export type MajordomoClientOptions = RetryingClientOptions;
 
