@@ -4,7 +4,7 @@
  * handlers themselves (how many ran at once), never by wall-clock time.
  */
 import { InvalidOptionError, nextEvent } from "@zmq-reliable/core";
-import { heldHandler, waitFor } from "@zmq-reliable/core/testing";
+import { failingOnce, heldHandler, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MajordomoBroker, MajordomoClient, type MajordomoHandler, MajordomoWorker, type ReadyEvent } from "../src/index.js";
 import { closeTracked, track } from "./live.js";
@@ -89,14 +89,7 @@ describe("MajordomoWorker concurrency", () => {
 
   it("one session's reconnect (after a handler error) leaves the others' requests alone", async () => {
     const held = heldHandler((body: Buffer[]) => ["done", ...body]);
-    let failed = false;
-    const { broker, worker, client } = await setup(3, (body) => {
-      if (String(body[0]) === "fail" && !failed) {
-        failed = true;
-        throw new Error("boom");
-      }
-      return held.handler(body);
-    });
+    const { broker, worker, client } = await setup(3, failingOnce("fail", held.handler));
     const disconnects: unknown[] = [];
     worker.on("disconnect", (e) => disconnects.push(e));
     const slow = ["a", "b"].map((x) => client.request("work", x));

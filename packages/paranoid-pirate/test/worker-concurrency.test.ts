@@ -4,7 +4,7 @@
  * handlers themselves (how many ran at once), never by wall-clock time.
  */
 import { InvalidOptionError, nextEvent } from "@zmq-reliable/core";
-import { heldHandler, waitFor } from "@zmq-reliable/core/testing";
+import { failingOnce, heldHandler, waitFor } from "@zmq-reliable/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ParanoidPirateQueue, ParanoidPirateWorker, type RequestHandler } from "../src/index.js";
 import { HEARTBEAT_FRAME } from "../src/protocol.js";
@@ -76,14 +76,7 @@ describe("ParanoidPirateWorker concurrency", () => {
 
   it("one session's failed handler (READY again) leaves the others' requests alone", async () => {
     const held = heldHandler((body: Buffer[]) => ["done", ...body]);
-    let failed = false;
-    const { queue, worker } = await setup(3, (body) => {
-      if (String(body[0]) === "fail" && !failed) {
-        failed = true;
-        throw new Error("boom");
-      }
-      return held.handler(body);
-    });
+    const { queue, worker } = await setup(3, failingOnce("fail", held.handler));
     const slow = ["a", "b"].map((x) => request(queue, x));
     await waitFor(() => held.running === 2, { timeout: 5000 });
     const dropped = nextEvent(worker, "drop", { timeout: 5000 });

@@ -47,3 +47,23 @@ export function heldHandler<A extends unknown[], T>(answer: (...args: A) => T): 
     release,
   };
 }
+
+/**
+ * Wraps a handler so that the first call whose first frame reads `marker`
+ * throws, once; every other call (the same request handed again included)
+ * goes to `handler`. For tests of what one failed handler does to the other
+ * requests a worker holds.
+ *
+ * @param marker - the first frame that fails, the first time.
+ * @param handler - what answers every other call.
+ */
+export function failingOnce<T>(marker: string, handler: (body: Buffer[]) => T): (body: Buffer[]) => T {
+  let failed = false;
+  return (body) => {
+    if (!failed && String(body[0]) === marker) {
+      failed = true;
+      throw new Error(`${marker}: failing once, as the test asked`);
+    }
+    return handler(body);
+  };
+}

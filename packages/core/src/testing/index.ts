@@ -34,4 +34,4 @@ export { captureLogger, type CapturedLog, type CapturedRecord, type CaptureLogge
 export { formatMb, readCpuMs, readRss, type Rss, RssSampler } from "./process-stats.js";
 export { formatTable, type Row } from "./table.js";
 export { Progress } from "./progress.js";
-export { heldHandler, type HeldHandler } from "./held-handler.js";
+export { failingOnce, heldHandler, type HeldHandler } from "./held-handler.js";
