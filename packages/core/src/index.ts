@@ -18,6 +18,7 @@ export * from "./pure/cli-help.js";
 export * from "./pure/limit-flags.js";
 export * from "./pure/clock.js";
 export * from "./pure/collections.js";
+export * from "./pure/id-map.js";
 export * from "./pure/errors.js";
 export * from "./pure/frames.js";
 export * from "./pure/heartbeat.js";

@@ -173,6 +173,42 @@ describe("Channel back-pressure and failures", () => {
     expect(errors).toEqual(["ERR_SOCKET"]);
   });
 
+  it("lockstep: takes one message per message sent, after the send; close ends a loop that waits", async () => {
+    const router = track(new Channel(createSocket("router")));
+    const endpoint = await bindEphemeral(router.socket, "inproc");
+    const peers: Buffer[] = [];
+    router.listen(([id]) => peers.push(id!));
+    const dealer = track(new Channel(createSocket("dealer"), { lockstep: true }));
+    const got: string[] = [];
+    dealer.listen((m) => got.push(String(m[0])));
+    dealer.socket.connect(endpoint);
+    await dealer.send("hello");
+    await waitFor(() => peers.length === 1);
+    for (const body of ["one", "two", "three"]) await router.send([peers[0]!, body]);
+    await waitFor(() => got.length === 1);
+    dealer.post("more"); // one more owed: one more taken, the third waits in zeromq's queue
+    await waitFor(() => got.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // room for a wrong third receive to show
+    expect(got).toEqual(["one", "two"]);
+    expect(dealer.stats().received).toBe(2);
+    await dealer.close(); // its loop waits for a send: close must still end it
+  });
+
+  it("lockstep: a REQ round-trips request after request", async () => {
+    const rep = track(new Channel(createSocket("reply")));
+    const endpoint = await bindEphemeral(rep.socket, "inproc");
+    rep.listen((m) => rep.post([Buffer.concat([Buffer.from("re:"), m[0]!])]));
+    const req = track(new Channel(createSocket("request"), { lockstep: true }));
+    const got: string[] = [];
+    req.listen((m) => got.push(String(m[0])));
+    req.socket.connect(endpoint);
+    for (let i = 0; i < 50; i++) {
+      req.post(String(i));
+      await waitFor(() => got.length === i + 1);
+    }
+    expect(got[49]).toBe("re:49");
+  });
+
   it("refuses a second listen", async () => {
     const router = track(new Channel(createSocket("router")));
     router.listen(() => {});

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   Backoff,
   ExpiryQueue,
+  IdMap,
   Fifo,
   Heartbeat,
   InvalidOptionError,
@@ -178,5 +179,64 @@ describe("collections", () => {
     expect(e.popExpired(150)).toEqual(["c", "a"]);
     expect(e.size).toBe(0);
     expect(e.nextDeadline()).toBe(Infinity);
+  });
+
+  it.each([
+    ["a Map", () => new ExpiryQueue<number>(100)],
+    ["an IdMap", () => new ExpiryQueue<number>(100, new IdMap())],
+  ] as const)("ExpiryQueue over %s: delete, has, deadlineOf and keys in deadline order; touching the last key keeps it last", (_, make) => {
+    const e = make();
+    e.touch(1, 0);
+    e.touch(2, 10);
+    e.touch(2, 20); // already last: stays last
+    e.touch(3, 30);
+    expect([...e.keys()]).toEqual([1, 2, 3]);
+    expect(e.deadlineOf(2)).toBe(120);
+    expect(e.delete(2)).toBe(true);
+    expect(e.delete(2)).toBe(false);
+    expect(e.has(2)).toBe(false);
+    expect(e.deadlineOf(2)).toBeUndefined();
+    e.touch(1, 40);
+    expect([...e.keys()]).toEqual([3, 1]);
+    expect(e.popExpired(130)).toEqual([3]);
+    expect(e.size).toBe(1);
+  });
+
+  it("IdMap agrees with a Map under random sets, deletes and gets (collisions, wrap-around, growth)", () => {
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const ids = new IdMap<number>();
+    const model = new Map<number, number>();
+    for (let step = 0; step < 20_000; step++) {
+      // keys from a small range (many collisions and probe runs) plus some large ones (above 2^31)
+      const id = random() < 0.9 ? Math.floor(random() * 64) : 2 ** 40 + Math.floor(random() * 8) * 16;
+      const r = random();
+      if (r < 0.45) {
+        ids.set(id, step);
+        model.set(id, step);
+      } else if (r < 0.9) expect(ids.delete(id)).toBe(model.delete(id));
+      else {
+        expect(ids.get(id)).toBe(model.get(id));
+        expect(ids.has(id)).toBe(model.has(id));
+      }
+      expect(ids.size).toBe(model.size);
+    }
+    for (const [id, value] of model) expect(ids.get(id)).toBe(value);
+    expect(ids.values().sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b));
+    expect(ids.keys().sort((a, b) => a - b)).toEqual([...model.keys()].sort((a, b) => a - b));
+    ids.clear();
+    expect(ids.size).toBe(0);
+    expect(ids.get([...model.keys()][0]!)).toBeUndefined();
+  });
+
+  it("IdMap keeps sequential ids (one set and one delete per request) without growing", () => {
+    const ids = new IdMap<{ id: number }>();
+    for (let id = 1; id <= 100_000; id++) {
+      ids.set(id, { id });
+      if (id > 3) expect(ids.delete(id - 3)).toBe(true); // three in flight at a time
+    }
+    expect(ids.size).toBe(3);
+    expect(ids.values().map((v) => v.id).sort((a, b) => a - b)).toEqual([99_998, 99_999, 100_000]);
+    expect((ids as unknown as { slots: unknown[] }).slots.length).toBe(8);
   });
 });

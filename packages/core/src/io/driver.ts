@@ -16,6 +16,7 @@
  */
 import type { Clock } from "../pure/clock.js";
 import { Timer } from "../pure/clock.js";
+import { IdMap } from "../pure/id-map.js";
 import { systemClock } from "./system-clock.js";
 import { AbortError, ClosedError, SocketError, type ZmqReliableError } from "../pure/errors.js";
 import type { Frame } from "../pure/frames.js";
@@ -67,7 +68,7 @@ export class Driver<I extends Tagged, A extends Tagged> {
   readonly clock: Clock;
   private readonly timer: Timer;
   private readonly channels = new Map<string, Channel>();
-  private readonly calls = new Map<number, PendingCall>();
+  private readonly calls = new IdMap<PendingCall>();
   private readonly backlog: I[] = [];
   private readonly options: DriverOptions<A>;
   private busy = false;
@@ -201,7 +202,7 @@ export class Driver<I extends Tagged, A extends Tagged> {
     this.stopped = true;
     this.timer.cancel();
     this.backlog.length = 0;
-    const calls = [...this.calls.values()];
+    const calls = this.calls.values();
     this.calls.clear();
     for (const call of calls) {
       call.unlisten();

@@ -178,7 +178,7 @@ export class RequestClient {
     const curve = typeof this.options.curve === "function" ? this.options.curve(index) : this.options.curve;
     let channel: Channel;
     try {
-      channel = new Channel(createSocket("request", { curve, linger: 0, sendTimeout: 0 }), { name: `${this.options.name} → ${endpoint}`, onError: (e) => this.log.warn?.({ endpoint, reason: e.code }, e.message) });
+      channel = new Channel(createSocket("request", { curve, linger: 0, sendTimeout: 0 }), { name: `${this.options.name} → ${endpoint}`, lockstep: true, onError: (e) => this.log.warn?.({ endpoint, reason: e.code }, e.message) });
     } catch (err) {
       return this.driver.feed({ type: "open-failed", channel: name, error: endpointError(err, "connect", this.options.name, endpoint) });
     }

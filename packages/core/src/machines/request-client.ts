@@ -15,6 +15,7 @@
  */
 import { BackpressureError, ClosedError, ProtocolError, ServiceUnavailableError, TimeoutError, ZmqReliableError } from "../pure/errors.js";
 import { LinkedList, type ListNode } from "../pure/collections.js";
+import { IdMap } from "../pure/id-map.js";
 import { LatencyWindow } from "../pure/latency.js";
 import type { Machine } from "../pure/machine.js";
 import type { PlanStep, RetryPlan, RetryPolicy, RetryReason } from "./retry-plan.js";
@@ -49,8 +50,9 @@ interface Call {
 export class RequestClientState implements Machine<RequestClientInput, RequestClientAction> {
   private readonly options: RequestClientStateOptions;
   private readonly queue = new LinkedList<Call>();
-  private readonly calls = new Map<number, Call>();
-  private readonly active = new Set<Call>();
+  private readonly calls = new IdMap<Call>();
+  /** The calls in flight, by id. */
+  private readonly active = new IdMap<Call>();
   private readonly links: RequestLinks<Call>;
   private deadlines = 0;
   private closed = false;
@@ -151,9 +153,13 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   /** The earliest attempt deadline, plan wake-up or call deadline. */
   wakeAt(): number {
     let at = Number.POSITIVE_INFINITY;
-    for (const call of this.active) at = Math.min(at, call.plan!.wakeAt(), call.deadlineAt);
+    this.active.forEach((call) => (at = Math.min(at, call.plan!.wakeAt(), call.deadlineAt)));
     if (this.deadlines > 0) for (const call of this.queue) at = Math.min(at, call.deadlineAt);
     return at;
+  }
+
+  private isActive(call: Call): boolean {
+    return this.active.get(call.id) === call;
   }
 
   private get name(): string {
@@ -179,7 +185,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
       const call = this.queue.shift();
       if (!call) return;
       call.node = undefined;
-      this.active.add(call);
+      this.active.set(call.id, call);
       call.plan = this.policy.plan({ attempts: call.input.attempts ?? this.options.attempts, timeout: call.input.timeout ?? this.options.timeout });
       const idle = this.links.idleAt(call.plan.first);
       this.run(call, call.plan.begin(now, !idle?.unreachable), now);
@@ -188,7 +194,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
 
   private run(call: Call, steps: PlanStep[], now: number): void {
     for (const step of steps) {
-      if (!this.active.has(call)) return;
+      if (!this.isActive(call)) return;
       switch (step.type) {
         case "send":
           this.send(call, step.endpoint, step.reuse, step.group, step.reason);
@@ -247,7 +253,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     const call = link?.call;
     // A socket already closed may still deliver a reply it had read: its index is in its name.
     const endpoint = this.policy.endpoints[link?.index ?? Number(channel.split(":")[2])] ?? channel;
-    if (!link || !call || !this.active.has(call) || link.spent) {
+    if (!link || !call || !this.isActive(call) || link.spent) {
       this.counters.stale++;
       this.emit("drop", { reason: "stale", request: call?.id, endpoint, reply });
       return;
@@ -288,7 +294,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   private linkFailed(channel: string, reason: "send-failed" | "unreachable", now: number): void {
     const link = this.links.get(channel);
     const call = link?.call;
-    if (!link || !call || !this.active.has(call)) return;
+    if (!link || !call || !this.isActive(call)) return;
     this.run(call, call.plan!.failed(link.index, link.group, reason, now), now);
   }
 
@@ -304,7 +310,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     if (!link) return;
     const call = link.call;
     this.links.close(link);
-    if (call && this.active.has(call)) this.finish(call, error, now);
+    if (call && this.isActive(call)) this.finish(call, error, now);
   }
 
   private cancel(id: number, now: number): void {
@@ -317,8 +323,8 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   }
 
   private wake(now: number): void {
-    for (const call of [...this.active]) {
-      if (!this.active.has(call)) continue;
+    for (const call of this.active.values()) {
+      if (!this.isActive(call)) continue;
       if (now >= call.deadlineAt) this.expire(call, now);
       else if (now >= call.plan!.wakeAt()) this.run(call, call.plan!.wake(now), now);
     }
@@ -332,7 +338,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
   private close(error: ZmqReliableError): void {
     if (this.closed) return;
     this.closed = true;
-    for (const call of [...this.calls.values()]) this.finish(call, error, 0);
+    for (const call of this.calls.values()) this.finish(call, error, 0);
     this.links.closeAll();
   }
 
@@ -351,7 +357,7 @@ export class RequestClientState implements Machine<RequestClientInput, RequestCl
     if (Number.isFinite(call.deadlineAt)) this.deadlines--;
     if (call.node) this.queue.remove(call.node);
     call.node = undefined;
-    this.active.delete(call);
+    this.active.delete(call.id);
     for (const link of call.links) this.links.close(link);
     call.links.clear();
   }

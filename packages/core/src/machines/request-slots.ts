@@ -13,6 +13,7 @@
  * @module
  */
 import { ExpiryQueue, Fifo } from "../pure/collections.js";
+import { IdMap } from "../pure/id-map.js";
 import type { Machine, WakeInput } from "../pure/machine.js";
 
 /** Why {@link RequestSlots} dropped a request. */
@@ -105,9 +106,10 @@ export interface RequestSlotsOptions {
  * same length and start in run order, so they expire in that order.
  */
 export class RequestSlots implements Machine<SlotInput, SlotAction> {
-  private readonly running = new Map<number, number>();
+  /** Bytes of each request holding a slot, by request id (an `IdMap`: one set and one delete per request). */
+  private readonly running = new IdMap<number>();
   private readonly waiting = new Fifo<{ readonly request: number; readonly bytes: number }>();
-  private readonly abandonedNow = new Map<number, number>();
+  private readonly abandonedNow = new IdMap<number>();
   private readonly deadlines: ExpiryQueue<number>;
   private readonly maxQueuedBytes: number;
   private readonly maxRequestBytes: number;
@@ -119,7 +121,7 @@ export class RequestSlots implements Machine<SlotInput, SlotAction> {
 
   /** @param options - see {@link RequestSlotsOptions}. */
   constructor(private readonly options: RequestSlotsOptions) {
-    this.deadlines = new ExpiryQueue(options.handlerTimeout);
+    this.deadlines = new ExpiryQueue(options.handlerTimeout, new IdMap());
     this.maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
     this.maxRequestBytes = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
     this.maxAbandoned = options.maxAbandoned ?? Number.POSITIVE_INFINITY;

@@ -50,67 +50,6 @@ export class Fifo<T> {
   }
 }
 
-/**
- * Tracks expiry deadlines that all share one time-to-live. Because every
- * refresh moves a key to the back, keys stay ordered by deadline, so
- * {@link ExpiryQueue.touch} is O(1) and {@link ExpiryQueue.popExpired} costs
- * O(expired keys): no scans of all peers.
- */
-export class ExpiryQueue<K> {
-  private readonly deadlines = new Map<K, number>();
-
-  /** @param ttl - milliseconds from the last touch to expiry. */
-  constructor(readonly ttl: number) {}
-
-  /** Number of tracked keys. */
-  get size(): number {
-    return this.deadlines.size;
-  }
-
-  /** Starts or refreshes `key`'s deadline at `now + ttl`. */
-  touch(key: K, now: number): void {
-    this.deadlines.delete(key);
-    this.deadlines.set(key, now + this.ttl);
-  }
-
-  /** Stops tracking `key`. */
-  delete(key: K): boolean {
-    return this.deadlines.delete(key);
-  }
-
-  /** Whether `key` is tracked. */
-  has(key: K): boolean {
-    return this.deadlines.has(key);
-  }
-
-  /** The deadline of `key`, if tracked. */
-  deadlineOf(key: K): number | undefined {
-    return this.deadlines.get(key);
-  }
-
-  /** The earliest deadline, or `Infinity` when empty. */
-  nextDeadline(): number {
-    for (const d of this.deadlines.values()) return d;
-    return Number.POSITIVE_INFINITY;
-  }
-
-  /** Removes and returns every key whose deadline is at or before `now`, oldest first. */
-  popExpired(now: number): K[] {
-    const out: K[] = [];
-    for (const [key, deadline] of this.deadlines) {
-      if (deadline > now) break;
-      out.push(key);
-    }
-    for (const key of out) this.deadlines.delete(key);
-    return out;
-  }
-
-  /** Iterates keys in deadline order. */
-  keys(): IterableIterator<K> {
-    return this.deadlines.keys();
-  }
-}
-
 /** A node of a {@link LinkedList}; keep it to remove the value later. */
 export class ListNode<T> {
   /** Previous node, towards the head. */
@@ -213,5 +152,111 @@ export class LinkedList<T> {
       yield node.value;
       node = next;
     }
+  }
+}
+
+/** A key of an {@link ExpiryQueue} and its deadline. */
+export interface ExpiryEntry<K> {
+  /** The key. */
+  readonly key: K;
+  /** When it expires, ms. */
+  deadline: number;
+}
+
+/** What an {@link ExpiryQueue} needs of its key index: the part of `Map` an `IdMap` also has. */
+export interface ExpiryIndex<K> {
+  /** Number of keys. */
+  readonly size: number;
+  /** The node of `key`. */
+  get(key: K): ListNode<ExpiryEntry<K>> | undefined;
+  /** Whether `key` is indexed. */
+  has(key: K): boolean;
+  /** Indexes `key`. */
+  set(key: K, node: ListNode<ExpiryEntry<K>>): unknown;
+  /** Forgets `key`. */
+  delete(key: K): boolean;
+}
+
+/**
+ * Tracks expiry deadlines that all share one time-to-live. Because every
+ * refresh moves a key to the back, keys stay ordered by deadline, so
+ * {@link ExpiryQueue.touch} is O(1) and {@link ExpiryQueue.popExpired} costs
+ * O(expired keys): no scans of all peers. A refresh moves the key's node in a
+ * linked list and leaves the key's map entry alone: a long-lived `Map` that
+ * deletes and re-adds a key per refresh reallocates its table every few
+ * refreshes when small (see `id-map.ts`).
+ */
+export class ExpiryQueue<K> {
+  private readonly order = new LinkedList<ExpiryEntry<K>>();
+
+  /**
+   * @param ttl - milliseconds from the last touch to expiry.
+   * @param nodes - the key index; pass an `IdMap` when keys are integer ids
+   *   added and deleted per request (see `id-map.ts`). Default a `Map`.
+   */
+  constructor(
+    readonly ttl: number,
+    private readonly nodes: ExpiryIndex<K> = new Map<K, ListNode<ExpiryEntry<K>>>(),
+  ) {}
+
+  /** Number of tracked keys. */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Starts or refreshes `key`'s deadline at `now + ttl`. */
+  touch(key: K, now: number): void {
+    const node = this.nodes.get(key);
+    if (node === undefined) {
+      this.nodes.set(key, this.order.push({ key, deadline: now + this.ttl }));
+      return;
+    }
+    node.value.deadline = now + this.ttl;
+    if (node !== this.order.tail) {
+      this.order.remove(node);
+      this.order.pushNode(node);
+    }
+  }
+
+  /** Stops tracking `key`. */
+  delete(key: K): boolean {
+    const node = this.nodes.get(key);
+    if (node === undefined) return false;
+    this.nodes.delete(key);
+    this.order.remove(node);
+    return true;
+  }
+
+  /** Whether `key` is tracked. */
+  has(key: K): boolean {
+    return this.nodes.has(key);
+  }
+
+  /** The deadline of `key`, if tracked. */
+  deadlineOf(key: K): number | undefined {
+    return this.nodes.get(key)?.value.deadline;
+  }
+
+  /** The earliest deadline, or `Infinity` when empty. */
+  nextDeadline(): number {
+    return this.order.head?.value.deadline ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Removes and returns every key whose deadline is at or before `now`, oldest first. */
+  popExpired(now: number): K[] {
+    const out: K[] = [];
+    let node = this.order.head;
+    while (node !== undefined && node.value.deadline <= now) {
+      this.order.remove(node);
+      this.nodes.delete(node.value.key);
+      out.push(node.value.key);
+      node = this.order.head;
+    }
+    return out;
+  }
+
+  /** Iterates keys in deadline order. */
+  *keys(): IterableIterator<K> {
+    for (const entry of this.order) yield entry.key;
   }
 }
