@@ -15,7 +15,8 @@
 
 /**
  * A map from integer ids (safe integers, e.g. sequential call ids) to values
- * that are never `undefined`. Iteration order is not insertion order.
+ * that are never `undefined`. `keys()` and `values()` come in ascending id
+ * order, which for sequential ids is the order they were added.
  *
  * ```ts
  * const calls = new IdMap<Call>();
@@ -107,7 +108,8 @@ export class IdMap<V> {
   }
 
   /**
-   * Calls `fn` with every value (in slot order). `fn` must not add or delete entries.
+   * Calls `fn` with every value, in no particular order (cheaper than
+   * {@link IdMap.values}). `fn` must not add or delete entries.
    *
    * @param fn - called once per value.
    */
@@ -119,24 +121,26 @@ export class IdMap<V> {
     }
   }
 
-  /** Every id, as a new array (safe to add or delete entries while walking it). */
+  /** Every id in ascending order (for sequential ids, the order they were added), as a new array. */
   keys(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== undefined) out.push(this.ids[i]!);
-    return out;
+    return this.sortedSlots().map((i) => this.ids[i]!);
   }
 
-  /** Every value, as a new array (safe to add or delete entries while walking it). */
+  /** Every value in ascending order of id, as a new array (safe to add or delete entries while walking it). */
   values(): V[] {
-    const out: V[] = [];
-    this.forEach((value) => out.push(value));
-    return out;
+    return this.sortedSlots().map((i) => this.slots[i]!);
   }
 
   /** Removes every entry. */
   clear(): void {
     this.slots.fill(undefined);
     this.count = 0;
+  }
+
+  private sortedSlots(): number[] {
+    const used: number[] = [];
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== undefined) used.push(i);
+    return used.sort((a, b) => this.ids[a]! - this.ids[b]!);
   }
 
   private find(id: number): number {
