@@ -81,6 +81,13 @@ describe("Heartbeat", () => {
   });
 });
 
+/** A `Timer` on a fresh `FakeClock` that records the clock time of every firing. */
+function recordingTimer(): { clock: FakeClock; fired: number[]; t: Timer } {
+  const clock = new FakeClock();
+  const fired: number[] = [];
+  return { clock, fired, t: new Timer(clock, () => fired.push(clock.now())) };
+}
+
 describe("Timer and FakeClock", () => {
   it("fires once at the armed time and can be re-armed", () => {
     const clock = new FakeClock();
@@ -103,9 +110,7 @@ describe("Timer and FakeClock", () => {
   });
 
   it("re-arms lazily: a later deadline keeps the clock timer, which re-arms itself when it fires early", () => {
-    const clock = new FakeClock();
-    const fired: number[] = [];
-    const t = new Timer(clock, () => fired.push(clock.now()));
+    const { clock, fired, t } = recordingTimer();
     t.at(100);
     expect(clock.pendingTimers).toBe(1);
     for (let i = 1; i <= 50; i++) {
@@ -129,9 +134,7 @@ describe("Timer and FakeClock", () => {
   });
 
   it("re-arms at once for an earlier deadline, and cancel() clears the clock timer", () => {
-    const clock = new FakeClock();
-    const fired: number[] = [];
-    const t = new Timer(clock, () => fired.push(clock.now()));
+    const { clock, fired, t } = recordingTimer();
     t.at(100);
     t.at(30);
     clock.advance(30);
